@@ -1,0 +1,46 @@
+namespace OnnxTransfer.Features;
+
+/// <summary>
+/// The on-disk contract of a feature set, written by the extractor and read by the trainer
+/// and by any Parquet reader: a directory of part-NNNNN.parquet shards plus classes.json.
+/// Each feature column is a list of float32 holding one image's features flattened in Keras
+/// NHWC order (what Keras's Flatten() gives).
+/// </summary>
+public static class FeatureFormat
+{
+    public const string PathColumn = "path";
+    public const string LabelColumn = "label";
+    public const string LabelIndexColumn = "label_index";
+    public const string SplitColumn = "split";
+
+    /// <summary>Feature columns are named "features.&lt;layer&gt;".</summary>
+    public const string FeatureColumnPrefix = "features.";
+
+    public const string ShardPattern = "part-*.parquet";
+    public const string ClassesFile = "classes.json";
+    public const string SummaryFile = "summary.json";
+    public const string ErrorsFile = "errors.tsv";
+
+    // Parquet key-value metadata keys.
+    public const string MetaPrefix = "onnx_transfer.";
+    public const string ModelNameKey = MetaPrefix + "model";
+    public const string ModelHashKey = MetaPrefix + "model_sha256";
+    public const string LayersKey = MetaPrefix + "layers";
+    public const string FeatureShapesKey = MetaPrefix + "feature_shapes";
+    public const string PoolKey = MetaPrefix + "pool";
+    public const string PreprocessKey = MetaPrefix + "preprocess";
+    public const string InputSizeKey = MetaPrefix + "input_size";
+    public const string ResizeKey = MetaPrefix + "resize";
+    public const string InterpolationKey = MetaPrefix + "interpolation";
+    public const string OrtVersionKey = MetaPrefix + "ort_version";
+    public const string ToolVersionKey = MetaPrefix + "tool_version";
+    public const string RandomWeightsKey = MetaPrefix + "random_weights";
+    public const string WeightsKey = MetaPrefix + "weights";
+
+    public const string Unlabelled = "";
+    public const int NoLabel = -1;
+
+    public static string ShardName(int index) => $"part-{index:D5}.parquet";
+
+    public static string FeatureColumn(string layer) => FeatureColumnPrefix + layer;
+}

@@ -1,0 +1,21 @@
+using System.Security.Cryptography;
+
+namespace OnnxTransfer.IO;
+
+/// <summary>Content hashes used to tie features, heads and backbones together.</summary>
+public static class Hashing
+{
+    public static string Sha256File(string path)
+    {
+        using var fs = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(fs));
+    }
+
+    public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    public static string Md5File(string path)
+    {
+        using var fs = File.OpenRead(path);
+        return Convert.ToHexStringLower(MD5.HashData(fs));
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OnnxTransfer.Onnx.Proto;
+
+namespace OnnxTransfer.Models;
+
+/// <summary>A named layer of an imported model: its Keras name and type, the graph tensor that
+/// holds its output (NCHW inside the graph), and its parameter count as Keras counts it.</summary>
+public sealed record LayerInfo(string Name, string Type, string Tensor, long Params);
+
+/// <summary>A feature output of a truncated model: which layer, the graph output name, the pooling
+/// applied and the per-image shape in Keras NHWC order ([H, W, C], or [C] when pooled).</summary>
+public sealed record FeatureOutput(string Layer, string Output, string Pool, long[] Shape);
+
+/// <summary>
+/// The metadata contract every model this tool writes carries in ONNX metadata_props, so that
+/// a model file alone says what it is, where its weights came from and how to feed it.
+/// </summary>
+public sealed class ModelInfo
+{
+    public const string Prefix = "onnx_transfer.";
+    public const string ArchKey = Prefix + "arch";
+    public const string WeightsKey = Prefix + "weights";
+    public const string RandomWeightsKey = Prefix + "random_weights";
+    public const string PreprocessKey = Prefix + "preprocess";
+    public const string InputSizeKey = Prefix + "input_size";
+    public const string LayersKey = Prefix + "layers";
+    public const string FeaturesKey = Prefix + "features";
+    public const string ClassesKey = Prefix + "classes";
+
+    /// <summary>The graph input every model this tool produces takes: float32 [N,H,W,3], RGB 0-255.</summary>
+    public const string ImageInput = "image";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Architecture: vgg19, efficientnetb0, mobilenet, or onnx for a wrapped foreign model.</summary>
+    public string Arch { get; set; } = "";
+
+    /// <summary>Where the weights came from, e.g. "keras:md5=...", "random:seed=42", "onnx:sha256=...".</summary>
+    public string Weights { get; set; } = "";
+
+    /// <summary>True when the weights are reproducible random values (tests, benchmarks): accuracy means nothing.</summary>
+    public bool RandomWeights { get; set; }
+
+    /// <summary>The preprocessing baked into the graph (caffe, tf, torch, bgr255, none, efficientnet).</summary>
+    public string Preprocess { get; set; } = "";
+
+    /// <summary>Default square input size; the graph may accept others.</summary>
+    public int InputSize { get; set; } = 224;
+
+    public List<LayerInfo> Layers { get; set; } = [];
+
+    /// <summary>Set on truncated models: the feature outputs, in graph output order.</summary>
+    public List<FeatureOutput> Features { get; set; } = [];
+
+    /// <summary>Set on exported classifiers: class names in output order.</summary>
+    public List<string> Classes { get; set; } = [];
+
+    public static ModelInfo Read(ModelProto model)
+    {
+        var props = model.MetadataProps.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        string Get(string k) => props.TryGetValue(k, out var v) ? v : "";
+        var info = new ModelInfo
+        {
+            Arch = Get(ArchKey),
+            Weights = Get(WeightsKey),
+            RandomWeights = Get(RandomWeightsKey) == "true",
+            Preprocess = Get(PreprocessKey),
+            InputSize = int.TryParse(Get(InputSizeKey), out int s) ? s : 224,
+        };
+        if (props.TryGetValue(LayersKey, out var layers)) info.Layers = JsonSerializer.Deserialize<List<LayerInfo>>(layers, Json) ?? [];
+        if (props.TryGetValue(FeaturesKey, out var features)) info.Features = JsonSerializer.Deserialize<List<FeatureOutput>>(features, Json) ?? [];
+        if (props.TryGetValue(ClassesKey, out var classes)) info.Classes = JsonSerializer.Deserialize<List<string>>(classes, Json) ?? [];
+        return info;
+    }
+
+    /// <summary>True when the model carries this tool's metadata (it was imported or produced here).</summary>
+    public static bool IsTagged(ModelProto model) => model.MetadataProps.Any(p => p.Key == ArchKey);
+
+    /// <summary>Replaces this tool's keys in the model's metadata_props, keeping all others.</summary>
+    public void WriteTo(ModelProto model)
+    {
+        var keep = model.MetadataProps.Where(p => !p.Key.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
+        model.MetadataProps.Clear();
+        model.MetadataProps.AddRange(keep);
+        foreach (var (k, v) in Entries())
+            model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
+    }
+
+    public IEnumerable<(string Key, string Value)> Entries()
+    {
+        yield return (ArchKey, Arch);
+        yield return (WeightsKey, Weights);
+        yield return (RandomWeightsKey, RandomWeights ? "true" : "false");
+        yield return (PreprocessKey, Preprocess);
+        yield return (InputSizeKey, InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (Layers.Count > 0) yield return (LayersKey, JsonSerializer.Serialize(Layers, Json));
+        if (Features.Count > 0) yield return (FeaturesKey, JsonSerializer.Serialize(Features, Json));
+        if (Classes.Count > 0) yield return (ClassesKey, JsonSerializer.Serialize(Classes, Json));
+    }
+
+    /// <summary>A one-line, human-readable description of the weights, shown in every output.</summary>
+    public string WeightsLabel => RandomWeights
+        ? $"RANDOM weights ({Weights}) - for tests and timing only, accuracy is meaningless"
+        : Weights;
+}

@@ -1,0 +1,49 @@
+using Google.Protobuf;
+using OnnxTransfer.IO;
+using OnnxTransfer.Onnx.Proto;
+
+namespace OnnxTransfer.Onnx;
+
+/// <summary>Loads and saves ONNX models through the protobuf schema in onnx.proto.</summary>
+public static class OnnxModelFile
+{
+    // Models above 2 GB need external data, which this tool never writes; the parser default
+    // (100 MB) is far too small for VGG19's 80 MB of weights plus headroom, so lift it.
+    private const int MaxModelBytes = int.MaxValue;
+
+    public static ModelProto Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new OnnxTransferException($"ONNX model '{path}' does not exist.");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OnnxTransferException($"Cannot read ONNX model '{path}': {e.Message}", e);
+        }
+        return Parse(bytes, path);
+    }
+
+    public static ModelProto Parse(byte[] bytes, string sourceName)
+    {
+        ModelProto model;
+        try
+        {
+            var input = CodedInputStream.CreateWithLimits(new MemoryStream(bytes, writable: false), MaxModelBytes, 1000);
+            model = ModelProto.Parser.ParseFrom(input);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new OnnxTransferException(
+                $"'{sourceName}' is not a valid ONNX model ({e.Message.TrimEnd('.')}); re-export or re-download it.", e);
+        }
+        if (model.Graph is null || (model.Graph.Node.Count == 0 && model.Graph.Output.Count == 0))
+            throw new OnnxTransferException($"'{sourceName}' is not a valid ONNX model: it has no graph; re-export or re-download it.");
+        return model;
+    }
+
+    public static void Save(ModelProto model, string path) =>
+        AtomicFile.Write(path, s => model.WriteTo(s));
+
+    public static byte[] ToBytes(ModelProto model) => model.ToByteArray();
+}
