@@ -103,7 +103,14 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
         }
         if (ds.Type.Class != H5DataTypeClass.FloatingPoint || (ds.Type.Size != 4 && ds.Type.Size != 8))
             throw new OnnxTransferException($"'{_fileName}' weight '{fileLayer}/{full}' is {ds.Type.Class} of {ds.Type.Size} bytes, expected float32 or float64.");
-        return ds.Type.Size == 4 ? ds.Read<float[]>() : Array.ConvertAll(ds.Read<double[]>(), d => (float)d);
+        try
+        {
+            return ds.Type.Size == 4 ? ds.Read<float[]>() : Array.ConvertAll(ds.Read<double[]>(), d => (float)d);
+        }
+        catch (Exception e)
+        {
+            throw new OnnxTransferException($"'{_fileName}' weight '{fileLayer}/{full}' could not be read ({e.Message}); the file may be truncated, download it again.", e);
+        }
     }
 
     public void Dispose() => _file.Dispose();
