@@ -72,8 +72,13 @@ public sealed class FeatureWriter
             for (int l = 0; l < _features.Length; l++)
             {
                 int len = rows.FeatureLengths[l];
+                var item = (DataField)_features[l].Item;
                 ReadOnlyMemory<float> values = rows.Features[l].AsMemory(first * len, count * len);
-                await group.WriteAsync<float>((DataField)_features[l].Item, values, RepetitionLevels(count, len), null, ct);
+                // Every element is present in a present list, so all definition levels are the maximum;
+                // the low-level call takes them explicitly because the list itself is optional.
+                var definitions = new int[count * len];
+                Array.Fill(definitions, item.MaxDefinitionLevel);
+                await group.WriteAllPartsAsync(item, values, definitions, RepetitionLevels(count, len), ct);
             }
             group.CompleteValidate();
         }
