@@ -1,4 +1,8 @@
+using OnnxTransfer.Extractor.Models.Keras;
+using OnnxTransfer.Models;
+using OnnxTransfer.Onnx;
 using OnnxTransfer.Onnx.Proto;
+using DataType = OnnxTransfer.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace OnnxTransfer.Extractor.Models;
 
@@ -8,20 +12,67 @@ public enum KerasArch { Vgg19, EfficientNetB0, MobileNet }
 /// <summary>Options for importing Keras weights. Defaults follow keras.applications.</summary>
 public sealed class KerasImportOptions
 {
-    /// <summary>MobileNet width multiplier (0.25, 0.5, 0.75, 1.0). Ignored by other architectures.</summary>
+    /// <summary>MobileNet width multiplier (0.25, 0.5, 0.75, 1.0). Ignored by other architectures. Default 1.0.</summary>
     public double Alpha { get; init; } = 1.0;
 
-    /// <summary>Default square input size recorded in the model (224 for all three).</summary>
+    /// <summary>Default square input size recorded in the model (224 for all three); the graph accepts any
+    /// size of at least 32 pixels per side. Default 224.</summary>
     public int InputSize { get; init; } = 224;
 }
 
-/// <summary>Builds ONNX graphs with Keras layer names from Keras save_weights .h5 files.</summary>
+/// <summary>
+/// Builds ONNX graphs with Keras layer names from Keras save_weights .h5 files (include_top=False).
+/// The graph takes <see cref="ModelInfo.ImageInput"/> float32 [N,H,W,3] RGB 0-255 with symbolic N, H, W,
+/// does the architecture's preprocessing itself, runs in NCHW and names every Keras layer's output tensor
+/// after the layer (see <see cref="ModelInfo.Layers"/>); its one output is the last layer, NCHW.
+/// </summary>
 public static class KerasImporter
 {
-    // CONTRACT PLACEHOLDER: replaced by the keras-import work before anything lands.
-    public static ModelProto Import(string h5Path, KerasArch arch, KerasImportOptions options) =>
-        throw new NotImplementedException();
+    /// <summary>Imports the weights in <paramref name="h5Path"/> (keras.applications layout) into an ONNX model.</summary>
+    /// <exception cref="OnnxTransferException">The file is missing, not HDF5, of another architecture, or lacks/mis-shapes a weight.</exception>
+    public static ModelProto Import(string h5Path, KerasArch arch, KerasImportOptions options)
+    {
+        KerasArchitecture.Validate(arch, options);
+        using var weights = KerasH5Weights.Open(h5Path, KerasArchitecture.Label(arch, options), KerasArchitecture.DownloadHint(arch, options));
+        return Build(arch, options, weights);
+    }
 
-    public static ModelProto RandomWeights(KerasArch arch, KerasImportOptions options, int seed) =>
-        throw new NotImplementedException();
+    /// <summary>The same graph with reproducible random weights (same seed, identical bytes) for tests and timing.</summary>
+    public static ModelProto RandomWeights(KerasArch arch, KerasImportOptions options, int seed)
+    {
+        KerasArchitecture.Validate(arch, options);
+        return Build(arch, options, new RandomKerasWeights(seed));
+    }
+
+    private static ModelProto Build(KerasArch arch, KerasImportOptions options, IKerasWeights weights)
+    {
+        string id = KerasArchitecture.Id(arch);
+        var builder = new GraphBuilder(id);
+        KerasGraph.DeclareImageInput(builder);
+        var keras = new KerasGraph(builder, weights);
+        string output = arch switch
+        {
+            KerasArch.Vgg19 => Vgg19.Build(keras, ModelInfo.ImageInput),
+            KerasArch.EfficientNetB0 => EfficientNetB0.Build(keras, ModelInfo.ImageInput),
+            _ => MobileNet.Build(keras, ModelInfo.ImageInput, options.Alpha),
+        };
+        long channels = arch switch
+        {
+            KerasArch.Vgg19 => 512,
+            KerasArch.EfficientNetB0 => 1280,
+            _ => (long)(1024 * options.Alpha),
+        };
+        builder.Output(output, DataType.Float, "N", channels, "out_h", "out_w");
+        var model = builder.ToModel();
+        new ModelInfo
+        {
+            Arch = id,
+            Weights = weights.Origin,
+            RandomWeights = weights.IsRandom,
+            Preprocess = KerasArchitecture.Preprocess(arch),
+            InputSize = options.InputSize,
+            Layers = keras.Layers,
+        }.WriteTo(model);
+        return model;
+    }
 }

@@ -1,0 +1,62 @@
+using System.Globalization;
+
+namespace OnnxTransfer.Extractor.Models.Keras;
+
+/// <summary>The per-architecture facts the importer needs besides the layer graph itself.</summary>
+internal static class KerasArchitecture
+{
+    /// <summary>Keras 3 names the model input "input_layer"; its tensor here is the model input in NCHW
+    /// (after the preprocessing baked into the graph for VGG19 and MobileNet).</summary>
+    public const string InputLayer = "input_layer";
+
+    public static string Id(KerasArch arch) => arch switch
+    {
+        KerasArch.Vgg19 => "vgg19",
+        KerasArch.EfficientNetB0 => "efficientnetb0",
+        KerasArch.MobileNet => "mobilenet",
+        _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
+    };
+
+    public static string Preprocess(KerasArch arch) => arch switch
+    {
+        KerasArch.Vgg19 => "caffe",
+        KerasArch.EfficientNetB0 => "efficientnet",
+        KerasArch.MobileNet => "tf",
+        _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
+    };
+
+    /// <summary>"vgg19", "mobilenet alpha 0.25": how errors name what was asked for.</summary>
+    public static string Label(KerasArch arch, KerasImportOptions o) =>
+        arch == KerasArch.MobileNet ? $"mobilenet alpha {Format(o.Alpha)}" : Id(arch);
+
+    public static string DownloadHint(KerasArch arch, KerasImportOptions o) => arch switch
+    {
+        KerasArch.Vgg19 => "download https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        KerasArch.EfficientNetB0 => "download https://storage.googleapis.com/keras-applications/efficientnetb0_notop.h5",
+        KerasArch.MobileNet => "download https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/mobilenet_"
+            + AlphaText(o.Alpha) + "_224_tf_no_top.h5",
+        _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
+    };
+
+    /// <summary>Checks the options before any work; user mistakes become OnnxTransferException.</summary>
+    public static void Validate(KerasArch arch, KerasImportOptions o)
+    {
+        if (!Enum.IsDefined(arch))
+            throw new OnnxTransferException($"Keras architecture {(int)arch} is unknown; use vgg19, efficientnetb0 or mobilenet.");
+        if (arch == KerasArch.MobileNet && !MobileNet.Alphas.Contains(o.Alpha))
+            throw new OnnxTransferException($"MobileNet alpha {Format(o.Alpha)} is not supported; use 0.25, 0.5, 0.75 or 1.0 (the alphas Keras publishes weights for).");
+        if (o.InputSize < 32)
+            throw new OnnxTransferException($"Input size {o.InputSize} is too small; Keras applications need at least 32 pixels (default 224).");
+    }
+
+    // Keras' file naming: 1_0, 7_5, 5_0, 2_5.
+    private static string AlphaText(double alpha) => alpha switch
+    {
+        1.0 => "1_0",
+        0.75 => "7_5",
+        0.5 => "5_0",
+        _ => "2_5",
+    };
+
+    private static string Format(double v) => v.ToString(CultureInfo.InvariantCulture);
+}

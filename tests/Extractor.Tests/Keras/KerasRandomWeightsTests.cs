@@ -1,0 +1,21 @@
+using Xunit;
+using Google.Protobuf;
+using OnnxTransfer.Extractor.Models;
+
+namespace OnnxTransfer.Extractor.Tests.Keras;
+
+public sealed class KerasRandomWeightsTests
+{
+    [Theory]
+    [InlineData(KerasArch.MobileNet)]
+    [InlineData(KerasArch.EfficientNetB0)]
+    public void SameSeedGivesIdenticalBytesAndAnotherSeedDiffers(KerasArch arch)
+    {
+        var options = new KerasImportOptions { Alpha = 0.5 };
+        byte[] a = KerasImporter.RandomWeights(arch, options, seed: 42).ToByteArray();
+        byte[] b = KerasImporter.RandomWeights(arch, options, seed: 42).ToByteArray();
+        byte[] c = KerasImporter.RandomWeights(arch, options, seed: 43).ToByteArray();
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+}
