@@ -1,0 +1,63 @@
+using OnnxTransfer.Extractor.Imaging;
+using OnnxTransfer.Extractor.Runtime;
+
+namespace OnnxTransfer.Extractor.Extraction;
+
+/// <summary>Settings of a feature extraction run. Every default is stated; all are recorded in the output.</summary>
+public sealed class ExtractionOptions
+{
+    /// <summary>Name recorded for the model in the Parquet metadata (e.g. "mobilenet" or a file name). Default "model".</summary>
+    public string ModelName { get; init; } = "model";
+
+    /// <summary>Square input side; null (default) uses the model's input_size (224 for the built-in models).</summary>
+    public int? InputSize { get; init; }
+
+    /// <summary>Default <see cref="ResizeMode.Stretch"/>.</summary>
+    public ResizeMode Resize { get; init; } = ResizeMode.Stretch;
+
+    /// <summary>Default <see cref="Interpolation.Bilinear"/>.</summary>
+    public Interpolation Interpolation { get; init; } = Interpolation.Bilinear;
+
+    /// <summary>Images per ONNX Runtime call. Default 32.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>ONNX Runtime intra-op threads; 0 (default) lets ONNX Runtime choose.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Parallel image decoders; 0 (default) means one per logical core.</summary>
+    public int DecodeWorkers { get; init; }
+
+    /// <summary>Default CPU.</summary>
+    public DeviceSpec Device { get; init; } = DeviceSpec.Cpu;
+
+    /// <summary>
+    /// Input images per shard file (part-NNNNN.parquet). Default 1024; lowered automatically so one
+    /// shard's features stay under <see cref="MaxShardBytes"/>. Shard k always covers the same input
+    /// images, which is what makes runs resumable and deterministic.
+    /// </summary>
+    public int ImagesPerShard { get; init; } = 1024;
+
+    /// <summary>Upper bound on one shard's feature bytes (it is held in memory while written). Default 256 MiB.</summary>
+    public long MaxShardBytes { get; init; } = 256L << 20;
+
+    /// <summary>Warn when the whole feature set will exceed this many bytes. Default 4 GiB.</summary>
+    public long WarnTotalBytes { get; init; } = 4L << 30;
+
+    /// <summary>Refuse images declaring more pixels than this. Default <see cref="ImageOptions.DefaultMaxPixels"/>.</summary>
+    public long MaxPixels { get; init; } = ImageOptions.DefaultMaxPixels;
+
+    /// <summary>
+    /// When false (default), an output folder holding a run with different settings is an error;
+    /// when true, that folder's previous results are deleted first.
+    /// </summary>
+    public bool Overwrite { get; init; }
+
+    internal void Validate()
+    {
+        if (BatchSize < 1) throw new OnnxTransferException($"--batch-size {BatchSize} must be at least 1.");
+        if (Threads < 0) throw new OnnxTransferException($"--threads {Threads} must be 0 (automatic) or more.");
+        if (DecodeWorkers < 0) throw new OnnxTransferException($"Decode workers {DecodeWorkers} must be 0 (automatic) or more.");
+        if (ImagesPerShard < 1) throw new OnnxTransferException($"Images per shard {ImagesPerShard} must be at least 1.");
+        if (InputSize is < 1 or > 8192) throw new OnnxTransferException($"--input-size {InputSize} must be between 1 and 8192.");
+    }
+}

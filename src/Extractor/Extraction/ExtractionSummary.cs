@@ -1,0 +1,28 @@
+using System.Text.Json.Serialization;
+
+namespace OnnxTransfer.Extractor.Extraction;
+
+/// <summary>The outcome of a run, also written to summary.json. ImagesIn = RowsWritten + Errors always.</summary>
+public sealed class ExtractionSummary
+{
+    public int ImagesIn { get; init; }
+    public int RowsWritten { get; init; }
+    public int Errors { get; init; }
+
+    /// <summary>Images finished by earlier, interrupted runs into the same folder.</summary>
+    public int ResumedImages { get; init; }
+
+    /// <summary>Images decoded and run in this run.</summary>
+    public int ProcessedImages { get; init; }
+    public int Shards { get; init; }
+    public double Seconds { get; init; }
+
+    /// <summary>This run's throughput: ProcessedImages / Seconds.</summary>
+    public double ImagesPerSecond { get; init; }
+    public string Device { get; init; } = "";
+    public string DeviceReason { get; init; } = "";
+    public List<string> Warnings { get; init; } = [];
+
+    [JsonIgnore]
+    public string OutputDirectory { get; init; } = "";
+}

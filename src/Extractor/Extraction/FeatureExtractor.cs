@@ -1,0 +1,314 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using OnnxTransfer.Extractor.Imaging;
+using OnnxTransfer.Extractor.Runtime;
+using OnnxTransfer.Features;
+using OnnxTransfer.IO;
+using OnnxTransfer.Models;
+using OnnxTransfer.Onnx;
+using OnnxTransfer.Onnx.Proto;
+
+namespace OnnxTransfer.Extractor.Extraction;
+
+/// <summary>
+/// Extracts features of a truncated model (one whose ModelInfo lists Features) from an image folder
+/// into a sharded Parquet dataset. Pipeline: parallel decoders fill a batch -> bounded channel ->
+/// batched ONNX Runtime runs over preallocated tensors -> bounded channel -> shard writer. Rows come
+/// out in input order whatever the timing, and a rerun after an interruption finishes the job.
+/// </summary>
+public sealed class FeatureExtractor : IDisposable
+{
+    private readonly ExtractionOptions _options;
+    private readonly ModelInfo _info;
+    private readonly ModelSession _session;
+    private readonly BatchRunner _runner;
+    private readonly string _modelSha256;
+
+    public FeatureExtractor(ModelProto model, ExtractionOptions options)
+    {
+        options.Validate();
+        _options = options;
+        _info = ModelInfo.Read(model);
+        if (_info.Features.Count == 0)
+            throw new OnnxTransferException($"Model '{options.ModelName}' has no feature outputs; truncate it first (extract --layer NAME, or onnx-transfer models truncate).");
+        byte[] bytes = OnnxModelFile.ToBytes(model);
+        _modelSha256 = Hashing.Sha256(bytes);
+        Image = new ImageOptions
+        {
+            Size = options.InputSize ?? _info.InputSize,
+            Resize = options.Resize,
+            Interpolation = options.Interpolation,
+            MaxPixels = options.MaxPixels,
+        };
+        Image.Validate();
+        _session = SessionFactory.Create(bytes, new SessionSettings { Device = options.Device, Threads = options.Threads });
+        try
+        {
+            if (!_session.Session.InputMetadata.ContainsKey(ModelInfo.ImageInput))
+                throw new OnnxTransferException(
+                    $"Model '{options.ModelName}' has no '{ModelInfo.ImageInput}' input (it has {string.Join(", ", _session.Session.InputMetadata.Keys)}); import or wrap it with onnx-transfer models first.");
+            foreach (var f in _info.Features.Where(f => !_session.Session.OutputMetadata.ContainsKey(f.Output)))
+                throw new OnnxTransferException($"Model '{options.ModelName}' lists feature output '{f.Output}' for layer '{f.Layer}', but the graph has no such output; re-truncate the model.");
+            long[] imageShape = [Image.Size, Image.Size, 3];
+            FeatureShapes = ProbeShapes(imageShape);
+            _runner = new BatchRunner(_session, ModelInfo.ImageInput, imageShape, _info.Features.Select(f => f.Output).ToList(), FeatureShapes, options.BatchSize);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Raised with a one-line message for things the user should know (large output, empty class folder).</summary>
+    public event Action<string>? Warning;
+
+    /// <summary>The decoding settings used for every image.</summary>
+    public ImageOptions Image { get; }
+
+    /// <summary>The model's feature outputs, in column order.</summary>
+    public IReadOnlyList<FeatureOutput> Features => _info.Features;
+
+    /// <summary>Per-image shape of each feature output at this input size (NHWC without N, or [C] when pooled).</summary>
+    public IReadOnlyList<long[]> FeatureShapes { get; }
+
+    /// <summary>The device the model runs on, and why.</summary>
+    public DeviceSpec Device => _session.Device;
+
+    public string DeviceReason => _session.Reason;
+
+    public Task<ExtractionSummary> ExtractAsync(string input, string outputDir, IProgress<ExtractionProgress>? progress = null,
+                                                CancellationToken ct = default) =>
+        ExtractAsync(InputScanner.Scan(input), outputDir, progress, ct);
+
+    public async Task<ExtractionSummary> ExtractAsync(InputSet inputs, string outputDir, IProgress<ExtractionProgress>? progress = null,
+                                                      CancellationToken ct = default)
+    {
+        var warnings = new List<string>(inputs.Warnings);
+        int[] lengths = FeatureShapes.Select(s => checked((int)BatchRunner.Product(s))).ToArray();
+        long rowBytes = lengths.Sum(n => 4L * n);
+        int perShard = (int)Math.Clamp(_options.MaxShardBytes / Math.Max(1, rowBytes), 1, _options.ImagesPerShard);
+        long totalBytes = rowBytes * inputs.Items.Count;
+        if (totalBytes > _options.WarnTotalBytes)
+            warnings.Add($"features will take about {totalBytes / (1 << 20):N0} MiB ({rowBytes / 1024.0:N1} KiB per image); consider --pool avg");
+        foreach (var w in warnings) Warning?.Invoke(w);
+
+        var manifest = ExtractionManifest.Open(outputDir, Fingerprint(inputs, perShard), _options.Overwrite);
+        AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(inputs.Classes));
+
+        int shardCount = (inputs.Items.Count + perShard - 1) / perShard;
+        var records = new ExtractionManifest.ShardRecord?[shardCount];
+        for (int k = 0; k < shardCount; k++) records[k] = manifest.Finished(k);
+        var pending = Enumerable.Range(0, shardCount).Where(k => records[k] is null).ToList();
+        int skipped = Enumerable.Range(0, shardCount).Where(k => records[k] is not null).Sum(k => ShardSize(k, perShard, inputs.Items.Count));
+
+        var tracker = new ProgressTracker(inputs.Items.Count, skipped, records.Where(r => r is not null).Sum(r => r!.Errors.Count), progress);
+        var writer = new FeatureWriter(_info.Features.Select(f => f.Layer).ToList(), Metadata());
+        var clock = Stopwatch.StartNew();
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            var batches = Channel.CreateBounded<DecodedBatch>(1);
+            var shards = Channel.CreateBounded<(ShardRows Rows, List<string[]> Errors)>(1);
+            var free = Channel.CreateUnbounded<float[]>();
+            for (int i = 0; i < 2; i++) free.Writer.TryWrite(new float[_options.BatchSize * Image.TensorLength]);
+
+            var tasks = new[]
+            {
+                Guard(linked, () => DecodeAsync(inputs.Items, pending, perShard, free.Reader, batches.Writer, linked.Token)),
+                Guard(linked, () => InferAsync(inputs.Items, batches.Reader, free.Writer, shards.Writer, lengths, perShard, tracker, linked.Token)),
+                Guard(linked, () => WriteAsync(shards.Reader, writer, manifest, outputDir, records, tracker, linked.Token)),
+            };
+            try { await Task.WhenAll(tasks); }
+            catch
+            {
+                // Report the root cause, not the cancellations it triggered in the other stages.
+                var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
+                if (failure != null && !ct.IsCancellationRequested) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                ct.ThrowIfCancellationRequested();
+                throw;
+            }
+        }
+        clock.Stop();
+
+        var allErrors = records.SelectMany(r => r!.Errors).ToList();
+        AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ErrorsFile),
+            "path\treason\n" + string.Concat(allErrors.Select(e => $"{e[0]}\t{e[1]}\n")));
+        int processed = inputs.Items.Count - skipped;
+        var summary = new ExtractionSummary
+        {
+            ImagesIn = inputs.Items.Count,
+            RowsWritten = records.Sum(r => r!.Rows),
+            Errors = allErrors.Count,
+            ResumedImages = skipped,
+            ProcessedImages = processed,
+            Shards = records.Count(r => r!.Rows > 0),
+            Seconds = clock.Elapsed.TotalSeconds,
+            ImagesPerSecond = processed / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+            Device = Device.ToString(),
+            DeviceReason = DeviceReason,
+            Warnings = warnings,
+            OutputDirectory = outputDir,
+        };
+        AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.SummaryFile),
+            JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        return summary;
+    }
+
+    private sealed record DecodedBatch(int Shard, int First, int Count, float[] Pixels, string?[] Errors, bool LastInShard);
+
+    private static int ShardSize(int shard, int perShard, int total) => Math.Min(perShard, total - shard * perShard);
+
+    private async Task DecodeAsync(IReadOnlyList<InputItem> items, List<int> pending, int perShard, ChannelReader<float[]> free,
+                                   ChannelWriter<DecodedBatch> output, CancellationToken ct)
+    {
+        int workers = _options.DecodeWorkers > 0 ? _options.DecodeWorkers : Environment.ProcessorCount;
+        int len = Image.TensorLength;
+        foreach (int shard in pending)
+        {
+            int shardFirst = shard * perShard, shardEnd = shardFirst + ShardSize(shard, perShard, items.Count);
+            for (int first = shardFirst; first < shardEnd; first += _options.BatchSize)
+            {
+                int count = Math.Min(_options.BatchSize, shardEnd - first);
+                float[] pixels = await free.ReadAsync(ct);
+                var errors = new string?[count];
+                int start = first;
+                // Decoding is CPU-bound native work; run it off the async context, in parallel.
+                await Task.Run(() => Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct }, j =>
+                {
+                    try { ImageLoader.LoadInto(items[start + j].FullPath, Image, pixels.AsSpan(j * len, len)); }
+                    catch (ImageLoadException e) { errors[j] = e.Message; }
+                }), ct);
+                await output.WriteAsync(new DecodedBatch(shard, first, count, pixels, errors, first + count == shardEnd), ct);
+            }
+        }
+        output.Complete();
+    }
+
+    private async Task InferAsync(IReadOnlyList<InputItem> all, ChannelReader<DecodedBatch> input, ChannelWriter<float[]> free,
+                                  ChannelWriter<(ShardRows, List<string[]>)> output, int[] lengths, int perShard,
+                                  ProgressTracker tracker, CancellationToken ct)
+    {
+        int len = Image.TensorLength;
+        ShardRows? rows = null;
+        List<string[]> errors = [];
+        var items = new List<InputItem>(_options.BatchSize);
+        await foreach (var batch in input.ReadAllAsync(ct))
+        {
+            rows ??= new ShardRows(batch.Shard, lengths, perShard);
+            // Gather the images that decoded to the front of the runner's input, in order.
+            items.Clear();
+            for (int j = 0; j < batch.Count; j++)
+            {
+                var item = all[batch.First + j];
+                if (batch.Errors[j] is { } reason) { errors.Add([item.RelativePath, Clean(reason)]); continue; }
+                batch.Pixels.AsSpan(j * len, len).CopyTo(_runner.Input.AsSpan(items.Count * len, len));
+                items.Add(item);
+            }
+            free.TryWrite(batch.Pixels);
+            if (items.Count > 0)
+            {
+                await Task.Run(() => _runner.Run(items.Count), ct);
+                for (int l = 0; l < lengths.Length; l++)
+                    _runner.Outputs[l].AsSpan(0, items.Count * lengths[l]).CopyTo(rows.Features[l].AsSpan(rows.Count * lengths[l]));
+                rows.Items.AddRange(items);
+            }
+            tracker.Add(batch.Count, batch.Count - items.Count);
+            if (batch.LastInShard)
+            {
+                await output.WriteAsync((rows, errors), ct);
+                rows = null;
+                errors = [];
+            }
+        }
+        output.Complete();
+    }
+
+    private static async Task WriteAsync(ChannelReader<(ShardRows Rows, List<string[]> Errors)> input, FeatureWriter writer,
+                                         ExtractionManifest manifest, string outputDir, ExtractionManifest.ShardRecord?[] records,
+                                         ProgressTracker tracker, CancellationToken ct)
+    {
+        await foreach (var (rows, errors) in input.ReadAllAsync(ct))
+        {
+            // An all-failed shard has no file; its record alone says it is finished.
+            if (rows.Count > 0) await Task.Run(() => writer.Write(rows, Path.Combine(outputDir, FeatureFormat.ShardName(rows.ShardIndex)), ct), ct);
+            var record = new ExtractionManifest.ShardRecord(rows.ShardIndex, rows.Count, errors);
+            manifest.MarkFinished(record);
+            records[rows.ShardIndex] = record;
+            tracker.Report();
+        }
+    }
+
+    private static async Task Guard(CancellationTokenSource linked, Func<Task> stage)
+    {
+        try { await stage(); }
+        catch
+        {
+            await linked.CancelAsync();
+            throw;
+        }
+    }
+
+    private static string Clean(string reason) => reason.Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ');
+
+    private long[][] ProbeShapes(long[] imageShape)
+    {
+        // Feature sizes depend on the input size, so ask the graph: one run on a black image.
+        var zeros = new float[BatchRunner.Product(imageShape)];
+        using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(zeros, [1, .. imageShape]);
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var results = _session.Session.Run(runOptions, [ModelInfo.ImageInput], [value], _info.Features.Select(f => f.Output).ToArray());
+        return results.Select(r => r.GetTensorTypeAndShape().Shape.Skip(1).ToArray()).ToArray();
+    }
+
+    private JsonObject Fingerprint(InputSet inputs, int perShard)
+    {
+        var list = new System.Text.StringBuilder();
+        foreach (var i in inputs.Items) list.Append(i.RelativePath).Append('\t').Append(i.Label).Append('\t').Append(i.Split).Append('\n');
+        return new JsonObject
+        {
+            ["model_sha256"] = _modelSha256,
+            ["layers"] = new JsonArray([.. _info.Features.Select(f => (JsonNode)f.Layer)]),
+            ["input_root"] = inputs.Root,
+            ["inputs_sha256"] = Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(list.ToString())),
+            ["images"] = inputs.Items.Count,
+            ["images_per_shard"] = perShard,
+            ["input_size"] = Image.Size,
+            ["resize"] = Name(Image.Resize),
+            ["interpolation"] = Name(Image.Interpolation),
+            ["max_pixels"] = Image.MaxPixels,
+        };
+    }
+
+    private Dictionary<string, string> Metadata()
+    {
+        var layers = _info.Features.Select(f => f.Layer).ToList();
+        return new Dictionary<string, string>
+        {
+            [FeatureFormat.ModelNameKey] = _options.ModelName,
+            [FeatureFormat.ModelHashKey] = _modelSha256,
+            [FeatureFormat.LayersKey] = JsonSerializer.Serialize(layers),
+            [FeatureFormat.FeatureShapesKey] = JsonSerializer.Serialize(layers.Zip(FeatureShapes).ToDictionary(p => p.First, p => p.Second)),
+            [FeatureFormat.PoolKey] = JsonSerializer.Serialize(_info.Features.ToDictionary(f => f.Layer, f => f.Pool)),
+            [FeatureFormat.PreprocessKey] = _info.Preprocess,
+            [FeatureFormat.InputSizeKey] = Image.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [FeatureFormat.ResizeKey] = Name(Image.Resize),
+            [FeatureFormat.InterpolationKey] = Name(Image.Interpolation),
+            [FeatureFormat.OrtVersionKey] = SessionFactory.OrtVersion,
+            [FeatureFormat.ToolVersionKey] = typeof(FeatureExtractor).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            [FeatureFormat.RandomWeightsKey] = _info.RandomWeights ? "true" : "false",
+            [FeatureFormat.WeightsKey] = _info.WeightsLabel,
+        };
+    }
+
+    /// <summary>The CLI spelling of an option value: Stretch -> stretch, CenterCrop -> center-crop.</summary>
+    public static string Name<T>(T value) where T : struct, Enum =>
+        string.Concat(value.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    public void Dispose()
+    {
+        _runner.Dispose();
+        _session.Dispose();
+    }
+}

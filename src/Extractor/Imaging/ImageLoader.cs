@@ -1,0 +1,94 @@
+using System.Buffers;
+using SkiaSharp;
+
+namespace OnnxTransfer.Extractor.Imaging;
+
+/// <summary>
+/// Decodes JPEG, PNG, BMP, GIF (first frame) and WebP with SkiaSharp into the model's input layout:
+/// Size x Size x 3 floats, RGB, 0-255. EXIF orientation is applied; gray and CMYK come out as RGB;
+/// transparent pixels are composited on white (what a browser or viewer shows, and what keeps a
+/// transparent logo from turning black). ICC profiles are ignored, as PIL and Keras do.
+/// </summary>
+public static class ImageLoader
+{
+    /// <summary>Loads the image at <paramref name="path"/> into <paramref name="hwcRgb"/> (Size * Size * 3 floats).</summary>
+    /// <exception cref="ImageLoadException">The file cannot be read or is not a usable image; the message is the reason.</exception>
+    public static void LoadInto(string path, ImageOptions options, Span<float> hwcRgb)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageLoadException($"cannot read file: {e.Message}", e);
+        }
+        LoadInto(bytes, options, hwcRgb);
+    }
+
+    /// <summary>Decodes an encoded image held in memory into <paramref name="hwcRgb"/> (Size * Size * 3 floats).</summary>
+    /// <exception cref="ImageLoadException">The bytes are not a usable image; the message is the reason.</exception>
+    public static void LoadInto(ReadOnlySpan<byte> encoded, ImageOptions options, Span<float> hwcRgb)
+    {
+        options.Validate();
+        if (hwcRgb.Length != options.TensorLength)
+            throw new ArgumentException($"Output must hold {options.TensorLength} floats (Size*Size*3), not {hwcRgb.Length}.", nameof(hwcRgb));
+        if (encoded.IsEmpty) throw new ImageLoadException("empty file (0 bytes)");
+
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data)
+            ?? throw new ImageLoadException("not a supported image (JPEG, PNG, BMP, GIF or WebP expected)");
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0) throw new ImageLoadException($"invalid dimensions {info.Width}x{info.Height}");
+        if ((long)info.Width * info.Height > options.MaxPixels)
+            throw new ImageLoadException($"image declares {info.Width}x{info.Height} pixels, more than the limit of {options.MaxPixels}");
+
+        var size = DecodeSize(codec, options);
+        var decodeInfo = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        byte[] rgba = ArrayPool<byte>.Shared.Rent(decodeInfo.BytesSize);
+        try
+        {
+            SKCodecResult result;
+            unsafe
+            {
+                fixed (byte* p = rgba) result = codec.GetPixels(decodeInfo, (IntPtr)p, decodeInfo.RowBytes, new SKCodecOptions(0));
+            }
+            if (result == SKCodecResult.IncompleteInput) throw new ImageLoadException("truncated image data");
+            if (result != SKCodecResult.Success) throw new ImageLoadException($"cannot decode image ({result})");
+
+            var oriented = new OrientedImage(rgba, size.Width, size.Height, codec.EncodedOrigin, info.AlphaType != SKAlphaType.Opaque);
+            var crop = options.Resize == ResizeMode.CenterCrop
+                ? Resampler.CenterCrop(oriented.Width, oriented.Height, options.Size, options.Size)
+                : (X: 0, Y: 0, oriented.Width, oriented.Height);
+            float[] cropped = ArrayPool<float>.Shared.Rent(crop.Width * crop.Height * 3);
+            try
+            {
+                oriented.CopyRgb(crop.X, crop.Y, crop.Width, crop.Height, cropped);
+                Resampler.Resize(cropped, crop.Width, crop.Height, hwcRgb, options.Size, options.Size, options.Interpolation);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(cropped);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgba);
+        }
+    }
+
+    /// <summary>
+    /// The size to decode at: a JPEG's DCT-domain downscale (1/8 steps) when the image is at least four
+    /// times the output, keeping twice the output size so the resampler still sees real detail.
+    /// </summary>
+    private static SKSizeI DecodeSize(SKCodec codec, ImageOptions options)
+    {
+        var full = new SKSizeI(codec.Info.Width, codec.Info.Height);
+        if (!options.ScaledDecode || codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return full;
+        // Orientation can swap axes, and a centre crop keeps only the shorter side; the shorter side is
+        // the one that must stay large in both modes.
+        int shortSide = Math.Min(full.Width, full.Height);
+        float scale = 2f * options.Size / shortSide;
+        if (scale > 0.5f) return full;
+        var scaled = codec.GetScaledDimensions(scale);
+        return Math.Min(scaled.Width, scaled.Height) >= 2 * options.Size ? scaled : full;
+    }
+}

@@ -1,0 +1,58 @@
+namespace OnnxTransfer.Extractor.Imaging;
+
+/// <summary>How a photo is brought to the model's square input.</summary>
+public enum ResizeMode
+{
+    /// <summary>Resize the whole image to Size x Size, ignoring its aspect ratio (Keras load_img default).</summary>
+    Stretch,
+
+    /// <summary>Crop the largest centred square, then resize it (Keras crop_to_aspect_ratio=True / smart_resize).</summary>
+    CenterCrop,
+}
+
+/// <summary>
+/// Resampling filters. All use half-pixel centres and no antialiasing, matching TensorFlow 2's
+/// tf.image.resize (what Keras image_dataset_from_directory uses); Area averages whole source boxes
+/// and so is the one to pick for large reductions.
+/// </summary>
+public enum Interpolation { Bilinear, Nearest, Area, Bicubic }
+
+/// <summary>Decoding and resizing settings for one image. Defaults match a 224x224 Keras model.</summary>
+public sealed class ImageOptions
+{
+    /// <summary>The default pixel limit: 100 megapixels (a 12000x8000 photo passes; a 50000x50000 bomb does not).</summary>
+    public const long DefaultMaxPixels = 100_000_000;
+
+    /// <summary>Side of the square output, in pixels. Default 224.</summary>
+    public int Size { get; init; } = 224;
+
+    /// <summary>Default <see cref="ResizeMode.Stretch"/>.</summary>
+    public ResizeMode Resize { get; init; } = ResizeMode.Stretch;
+
+    /// <summary>Default <see cref="Interpolation.Bilinear"/>.</summary>
+    public Interpolation Interpolation { get; init; } = Interpolation.Bilinear;
+
+    /// <summary>
+    /// Images whose header declares more pixels than this are refused before any pixel is decoded,
+    /// so a decompression bomb cannot exhaust memory. Default <see cref="DefaultMaxPixels"/>.
+    /// </summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>
+    /// When true (default), JPEGs much larger than needed are decoded at 1/2, 1/4 or 1/8 scale by
+    /// libjpeg's DCT scaling, keeping at least twice the output size in each direction, which makes
+    /// decoding several times faster. Turn off for bit-exact comparison with a full-size decode.
+    /// </summary>
+    public bool ScaledDecode { get; init; } = true;
+
+    /// <summary>Floats needed for one image: Size * Size * 3.</summary>
+    public int TensorLength => checked(Size * Size * 3);
+
+    internal void Validate()
+    {
+        if (Size is < 1 or > 8192)
+            throw new OnnxTransferException($"Input size {Size} is out of range; use --input-size between 1 and 8192 (e.g. 224).");
+        if (MaxPixels < 1)
+            throw new OnnxTransferException($"The pixel limit {MaxPixels} must be positive.");
+    }
+}

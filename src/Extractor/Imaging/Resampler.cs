@@ -1,0 +1,181 @@
+namespace OnnxTransfer.Extractor.Imaging;
+
+/// <summary>
+/// Separable resampling of interleaved 3-channel float images (HWC), with the sampling rules of
+/// TensorFlow 2's tf.image.resize (antialias=False, half-pixel centres): a source coordinate for
+/// output index o is (o + 0.5) * in / out - 0.5.
+/// </summary>
+public static class Resampler
+{
+    private const int Channels = 3;
+
+    /// <summary>
+    /// The largest centred window of the target aspect ratio inside a width x height image, as Keras's
+    /// crop_to_aspect_ratio computes it (integer size, offsets rounded down).
+    /// </summary>
+    public static (int X, int Y, int Width, int Height) CenterCrop(int width, int height, int targetWidth, int targetHeight)
+    {
+        long cropW = Math.Min(width, (long)height * targetWidth / targetHeight);
+        long cropH = Math.Min(height, (long)width * targetHeight / targetWidth);
+        cropW = Math.Max(1, cropW);
+        cropH = Math.Max(1, cropH);
+        return ((int)((width - cropW) / 2), (int)((height - cropH) / 2), (int)cropW, (int)cropH);
+    }
+
+    /// <summary>Resizes <paramref name="src"/> (srcHeight x srcWidth x 3) into <paramref name="dst"/> (dstHeight x dstWidth x 3).</summary>
+    public static void Resize(ReadOnlySpan<float> src, int srcWidth, int srcHeight,
+                              Span<float> dst, int dstWidth, int dstHeight, Interpolation interpolation)
+    {
+        if (src.Length < srcWidth * srcHeight * Channels) throw new ArgumentException("Source is smaller than its dimensions.", nameof(src));
+        if (dst.Length < dstWidth * dstHeight * Channels) throw new ArgumentException("Destination is smaller than its dimensions.", nameof(dst));
+        var xs = Taps.For(interpolation, srcWidth, dstWidth);
+        var ys = Taps.For(interpolation, srcHeight, dstHeight);
+
+        // Horizontal pass first: only the source rows the vertical taps touch are needed, but for the
+        // reductions this tool does nearly every row is, so all rows are filtered.
+        float[] tmp = System.Buffers.ArrayPool<float>.Shared.Rent(srcHeight * dstWidth * Channels);
+        try
+        {
+            for (int y = 0; y < srcHeight; y++)
+            {
+                var srcRow = src.Slice(y * srcWidth * Channels, srcWidth * Channels);
+                var tmpRow = tmp.AsSpan(y * dstWidth * Channels, dstWidth * Channels);
+                for (int x = 0; x < dstWidth; x++)
+                {
+                    int start = xs.Start[x], count = xs.Count[x];
+                    var w = xs.Weights.AsSpan(x * xs.Stride, count);
+                    float r = 0, g = 0, b = 0;
+                    for (int k = 0; k < count; k++)
+                    {
+                        int s = (start + k) * Channels;
+                        float wk = w[k];
+                        r += wk * srcRow[s];
+                        g += wk * srcRow[s + 1];
+                        b += wk * srcRow[s + 2];
+                    }
+                    tmpRow[x * Channels] = r;
+                    tmpRow[x * Channels + 1] = g;
+                    tmpRow[x * Channels + 2] = b;
+                }
+            }
+
+            int rowLen = dstWidth * Channels;
+            for (int y = 0; y < dstHeight; y++)
+            {
+                var dstRow = dst.Slice(y * rowLen, rowLen);
+                dstRow.Clear();
+                int start = ys.Start[y], count = ys.Count[y];
+                for (int k = 0; k < count; k++)
+                {
+                    float wk = ys.Weights[y * ys.Stride + k];
+                    var tmpRow = tmp.AsSpan((start + k) * rowLen, rowLen);
+                    MultiplyAdd(tmpRow, wk, dstRow);
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(tmp);
+        }
+    }
+
+    /// <summary>acc += w * row, with explicit SIMD since this contiguous loop is where the vertical pass spends its time.</summary>
+    private static void MultiplyAdd(ReadOnlySpan<float> row, float w, Span<float> acc)
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var vw = new System.Numerics.Vector<float>(w);
+            var rows = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(row);
+            var accs = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(acc);
+            for (int v = 0; v < rows.Length; v++) accs[v] += vw * rows[v];
+            i = rows.Length * System.Numerics.Vector<float>.Count;
+        }
+        for (; i < row.Length; i++) acc[i] += w * row[i];
+    }
+
+    /// <summary>Per-output-index source taps along one axis: Start[o], Count[o] and Count[o] weights at o * Stride.</summary>
+    internal sealed class Taps
+    {
+        public required int[] Start { get; init; }
+        public required int[] Count { get; init; }
+        public required float[] Weights { get; init; }
+        public required int Stride { get; init; }
+
+        public static Taps For(Interpolation interpolation, int inSize, int outSize)
+        {
+            double scale = (double)inSize / outSize;
+            int stride = interpolation switch
+            {
+                Interpolation.Nearest => 1,
+                Interpolation.Bilinear => 2,
+                Interpolation.Bicubic => 4,
+                Interpolation.Area => (int)Math.Ceiling(scale) + 1,
+                _ => throw new ArgumentOutOfRangeException(nameof(interpolation)),
+            };
+            var taps = new Taps { Start = new int[outSize], Count = new int[outSize], Weights = new float[outSize * stride], Stride = stride };
+            for (int o = 0; o < outSize; o++)
+            {
+                var w = taps.Weights.AsSpan(o * stride, stride);
+                (taps.Start[o], taps.Count[o]) = interpolation switch
+                {
+                    Interpolation.Nearest => Nearest(o, scale, inSize, w),
+                    Interpolation.Bilinear => Bilinear(o, scale, inSize, w),
+                    Interpolation.Bicubic => Bicubic(o, scale, inSize, w),
+                    _ => Area(o, scale, inSize, w),
+                };
+            }
+            return taps;
+        }
+
+        private static (int, int) Nearest(int o, double scale, int n, Span<float> w)
+        {
+            w[0] = 1;
+            return (Math.Min((int)Math.Floor((o + 0.5) * scale), n - 1), 1);
+        }
+
+        private static (int, int) Bilinear(int o, double scale, int n, Span<float> w)
+        {
+            // Clamping the coordinate to [0, n-1] is what TF's bounded lower/upper indices amount to.
+            double x = Math.Clamp((o + 0.5) * scale - 0.5, 0, n - 1);
+            int x0 = (int)Math.Floor(x);
+            if (x0 >= n - 1) { w[0] = 1; return (n - 1, 1); }
+            float f = (float)(x - x0);
+            w[0] = 1 - f;
+            w[1] = f;
+            return (x0, 2);
+        }
+
+        private static (int, int) Bicubic(int o, double scale, int n, Span<float> w)
+        {
+            // Keys cubic, a = -0.5; taps outside the image get weight 0 and the rest are renormalised,
+            // as TF's half-pixel ResizeBicubic does.
+            double x = (o + 0.5) * scale - 0.5;
+            int x0 = (int)Math.Floor(x);
+            int first = Math.Max(x0 - 1, 0), last = Math.Min(x0 + 2, n - 1);
+            double sum = 0;
+            for (int i = first; i <= last; i++) sum += Keys(i - x);
+            for (int i = first; i <= last; i++) w[i - first] = (float)(Keys(i - x) / sum);
+            return (first, last - first + 1);
+        }
+
+        private static double Keys(double d)
+        {
+            const double a = -0.5;
+            d = Math.Abs(d);
+            if (d <= 1) return ((a + 2) * d - (a + 3)) * d * d + 1;
+            if (d < 2) return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
+            return 0;
+        }
+
+        private static (int, int) Area(int o, double scale, int n, Span<float> w)
+        {
+            // The output pixel covers [o*scale, (o+1)*scale) of the source; each source pixel weighs by its overlap.
+            double lo = o * scale, hi = (o + 1) * scale;
+            int first = (int)Math.Floor(lo), last = Math.Min((int)Math.Ceiling(hi) - 1, n - 1);
+            for (int i = first; i <= last; i++)
+                w[i - first] = (float)((Math.Min(hi, i + 1) - Math.Max(lo, i)) / scale);
+            return (first, last - first + 1);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace OnnxTransfer.Extractor.Runtime;
+
+/// <summary>
+/// Runs one float input through a session in fixed-size batches with no per-batch allocation of
+/// tensors: the input and every output live in pinned arrays allocated once, wrapped by OrtValues
+/// created once for the full batch size (a short last batch gets views over the same arrays).
+/// </summary>
+public sealed class BatchRunner : IDisposable
+{
+    private readonly ModelSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly long[] _imageShape;
+    private readonly long[][] _outputShapes;
+    private readonly OrtValue _fullInput;
+    private readonly OrtValue[] _fullOutputs;
+    private readonly RunOptions _runOptions = new();
+
+    /// <param name="session">The session.</param>
+    /// <param name="inputName">The float input, shaped [N, ..imageShape].</param>
+    /// <param name="imageShape">One item's input shape, e.g. [224, 224, 3].</param>
+    /// <param name="outputNames">The float outputs to fetch.</param>
+    /// <param name="outputShapes">One item's shape for each output.</param>
+    /// <param name="batchSize">Items per run.</param>
+    public BatchRunner(ModelSession session, string inputName, long[] imageShape, IReadOnlyList<string> outputNames,
+                       IReadOnlyList<long[]> outputShapes, int batchSize)
+    {
+        _session = session;
+        _inputNames = [inputName];
+        _outputNames = [.. outputNames];
+        _imageShape = imageShape;
+        _outputShapes = [.. outputShapes];
+        BatchSize = batchSize;
+        // Pinned so the OrtValues can point at them for the runner's lifetime, and so a CUDA copy can DMA from them.
+        Input = GC.AllocateArray<float>(checked((int)(batchSize * Product(imageShape))), pinned: true);
+        Outputs = _outputShapes.Select(s => GC.AllocateArray<float>(checked((int)(batchSize * Product(s))), pinned: true)).ToArray();
+        _fullInput = View(Input, batchSize, imageShape);
+        _fullOutputs = Outputs.Select((o, i) => View(o, batchSize, _outputShapes[i])).ToArray();
+    }
+
+    public int BatchSize { get; }
+
+    /// <summary>Write up to BatchSize items here, back to back, before <see cref="Run"/>.</summary>
+    public float[] Input { get; }
+
+    /// <summary>After <see cref="Run"/>, each output's first count items, back to back.</summary>
+    public float[][] Outputs { get; }
+
+    /// <summary>Runs the first <paramref name="count"/> items of <see cref="Input"/>.</summary>
+    public void Run(int count)
+    {
+        if (count < 1 || count > BatchSize) throw new ArgumentOutOfRangeException(nameof(count));
+        if (count == BatchSize)
+        {
+            RunValues(_fullInput, _fullOutputs);
+            return;
+        }
+        using var input = View(Input, count, _imageShape);
+        var outputs = Outputs.Select((o, i) => View(o, count, _outputShapes[i])).ToArray();
+        try { RunValues(input, outputs); }
+        finally { foreach (var o in outputs) o.Dispose(); }
+    }
+
+    private void RunValues(OrtValue input, OrtValue[] outputs)
+    {
+#if ORT_GPU
+        if (_session.Device.Kind == DeviceKind.Cuda)
+        {
+            // IO binding: ORT copies the pinned input to the GPU and the outputs back into our arrays,
+            // without the per-run name lookups and output allocations of a plain Run.
+            using var binding = _session.Session.CreateIoBinding();
+            binding.BindInput(_inputNames[0], input);
+            for (int i = 0; i < outputs.Length; i++) binding.BindOutput(_outputNames[i], outputs[i]);
+            _session.Session.RunWithBinding(_runOptions, binding);
+            binding.SynchronizeBoundOutputs();
+            return;
+        }
+#endif
+        _session.Session.Run(_runOptions, _inputNames, [input], _outputNames, outputs);
+    }
+
+    private static OrtValue View(float[] buffer, int count, long[] itemShape) =>
+        OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+            buffer.AsMemory(0, checked((int)(count * Product(itemShape)))), [count, .. itemShape]);
+
+    internal static long Product(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
+
+    public void Dispose()
+    {
+        _fullInput.Dispose();
+        foreach (var o in _fullOutputs) o.Dispose();
+        _runOptions.Dispose();
+    }
+}

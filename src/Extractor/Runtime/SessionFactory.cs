@@ -1,0 +1,76 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace OnnxTransfer.Extractor.Runtime;
+
+/// <summary>Creates ONNX Runtime sessions on the requested device.</summary>
+public static class SessionFactory
+{
+    /// <summary>The one-line explanation given when CUDA is asked of the CPU build.</summary>
+    public const string CpuBuildMessage =
+        "this build uses the CPU ONNX Runtime package; rebuild with -p:OrtGpu=true on a feed that has " +
+        "Microsoft.ML.OnnxRuntime.Gpu.Linux, with CUDA 12/13 + cuDNN 9 installed";
+
+    /// <summary>True when this build was compiled against the CUDA ONNX Runtime package.</summary>
+    public static bool IsGpuBuild =>
+#if ORT_GPU
+        true;
+#else
+        false;
+#endif
+
+    /// <summary>ONNX Runtime's version string, e.g. 1.31.1.</summary>
+    public static string OrtVersion => OrtEnv.Instance().GetVersionString();
+
+    /// <summary>
+    /// Creates a session for a serialized model. <see cref="DeviceKind.Cuda"/> fails with an
+    /// <see cref="OnnxTransferException"/> when CUDA is unavailable; <see cref="DeviceKind.Auto"/> then falls back to CPU.
+    /// </summary>
+    public static ModelSession Create(byte[] model, SessionSettings settings)
+    {
+        var device = settings.Device;
+        if (device.Kind == DeviceKind.Cpu) return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, "requested");
+#if ORT_GPU
+        var cuda = new DeviceSpec(DeviceKind.Cuda, device.DeviceId);
+        try
+        {
+            using var options = CpuOptions(settings);
+            options.AppendExecutionProvider_CUDA(device.DeviceId);
+            return new ModelSession(new InferenceSession(model, options), cuda, device.Kind == DeviceKind.Auto ? "CUDA available" : "requested");
+        }
+        catch (OnnxRuntimeException e) when (device.Kind == DeviceKind.Auto)
+        {
+            return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, $"CUDA unavailable ({FirstLine(e.Message)})");
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new OnnxTransferException(
+                $"Cannot use --device {cuda}: {FirstLine(e.Message)}; check that CUDA 12/13 and cuDNN 9 are installed and the device id exists, or use --device cpu.", e);
+        }
+#else
+        if (device.Kind == DeviceKind.Cuda)
+            throw new OnnxTransferException($"--device {device}: {CpuBuildMessage}.");
+        return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, "this build uses the CPU ONNX Runtime package");
+#endif
+    }
+
+    private static InferenceSession CreateCpu(byte[] model, SessionSettings settings)
+    {
+        using var options = CpuOptions(settings);
+        return new InferenceSession(model, options);
+    }
+
+    private static SessionOptions CpuOptions(SessionSettings settings)
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        if (settings.Threads > 0) options.IntraOpNumThreads = settings.Threads;
+        return options;
+    }
+
+#if ORT_GPU
+    private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
+#endif
+}

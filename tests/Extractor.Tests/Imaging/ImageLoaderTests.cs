@@ -1,0 +1,190 @@
+using OnnxTransfer.Extractor.Imaging;
+using OnnxTransfer.Tests;
+using SkiaSharp;
+using Xunit;
+
+namespace OnnxTransfer.Extractor.Tests.Imaging;
+
+public class ImageLoaderTests
+{
+    private static float[] Load(byte[] encoded, int size, ResizeMode resize = ResizeMode.Stretch,
+                                Interpolation interpolation = Interpolation.Nearest, bool scaledDecode = true)
+    {
+        var options = new ImageOptions { Size = size, Resize = resize, Interpolation = interpolation, ScaledDecode = scaledDecode };
+        var dst = new float[options.TensorLength];
+        ImageLoader.LoadInto(encoded, options, dst);
+        return dst;
+    }
+
+    /// <summary>Asserts out equals the RGB of rgba (same size, no resize), within tol.</summary>
+    private static void AssertPixels(byte[] rgba, float[] actual, float tol = 0)
+    {
+        for (int p = 0; p < actual.Length / 3; p++)
+            for (int c = 0; c < 3; c++)
+                Assert.True(Math.Abs(rgba[p * 4 + c] - actual[p * 3 + c]) <= tol, $"pixel {p} channel {c}: {rgba[p * 4 + c]} vs {actual[p * 3 + c]}");
+    }
+
+    [Theory]
+    [InlineData(SKEncodedImageFormat.Png)]
+    [InlineData(SKEncodedImageFormat.Webp)]
+    public void Lossless_formats_round_trip_exactly(SKEncodedImageFormat format)
+    {
+        var rgba = TestImages.RandomRgba(8, 8, seed: (int)format);
+        AssertPixels(rgba, Load(TestImages.Encode(rgba, 8, 8, format), 8));
+    }
+
+    [Fact]
+    public void Bmp_round_trips_exactly()
+    {
+        var rgba = TestImages.RandomRgba(5, 5, seed: 3); // odd width exercises the row padding
+        AssertPixels(rgba, Load(TestImages.Bmp(rgba, 5, 5), 5));
+    }
+
+    [Fact]
+    public void Jpeg_decodes_close_to_source()
+    {
+        // A gradient survives JPEG at quality 100 within a few levels (chroma subsampling costs most);
+        // a channel swap or misplaced row would be off by far more.
+        var rgba = new byte[16 * 16 * 4];
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 16; x++)
+            {
+                int i = (y * 16 + x) * 4;
+                rgba[i] = (byte)(x * 16); rgba[i + 1] = (byte)(y * 16); rgba[i + 2] = 128; rgba[i + 3] = 255;
+            }
+        AssertPixels(rgba, Load(TestImages.Encode(rgba, 16, 16, SKEncodedImageFormat.Jpeg, 100), 16), tol: 16);
+    }
+
+    [Fact]
+    public void Gif_gives_its_first_frame()
+    {
+        var px = Load(TestImages.TwoFrameGif(), 1);
+        Assert.Equal([255f, 0f, 0f], px);
+    }
+
+    [Fact]
+    public void Gray_png_becomes_equal_rgb_channels()
+    {
+        var rgba = TestImages.RandomRgba(6, 6, seed: 5);
+        var px = Load(TestImages.Encode(rgba, 6, 6, SKEncodedImageFormat.Png, colorType: SKColorType.Gray8, alphaType: SKAlphaType.Opaque), 6);
+        for (int p = 0; p < 36; p++)
+            for (int c = 0; c < 3; c++) Assert.Equal(rgba[p * 4], px[p * 3 + c]);
+    }
+
+    [Fact]
+    public void Alpha_png_is_composited_on_white()
+    {
+        var rgba = TestImages.RandomRgba(6, 6, seed: 6);
+        var rng = new Random(7);
+        for (int i = 3; i < rgba.Length; i += 4) rgba[i] = (byte)rng.Next(256);
+        rgba[3] = 0; rgba[7] = 255; // one fully transparent and one opaque pixel for sure
+        var px = Load(TestImages.Encode(rgba, 6, 6, SKEncodedImageFormat.Png), 6);
+        for (int p = 0; p < 36; p++)
+        {
+            float a = rgba[p * 4 + 3] / 255f;
+            for (int c = 0; c < 3; c++)
+                Assert.Equal(rgba[p * 4 + c] * a + 255 * (1 - a), px[p * 3 + c], 3);
+        }
+        Assert.Equal([255f, 255f, 255f], px[..3]);
+    }
+
+    /// <summary>16x8 JPEG: left half red, right half blue, with an EXIF orientation tag.</summary>
+    private static byte[] HalvesJpeg(ushort orientation)
+    {
+        var rgba = new byte[16 * 8 * 4];
+        for (int y = 0; y < 8; y++)
+            for (int x = 0; x < 16; x++)
+            {
+                int i = (y * 16 + x) * 4;
+                rgba[i] = (byte)(x < 8 ? 255 : 0); rgba[i + 2] = (byte)(x < 8 ? 0 : 255); rgba[i + 3] = 255;
+            }
+        return TestImages.WithExifOrientation(TestImages.Encode(rgba, 16, 8, SKEncodedImageFormat.Jpeg, 100), orientation);
+    }
+
+    private static bool IsRed(float[] px, int size, int x, int y) => px[(y * size + x) * 3] > 200 && px[(y * size + x) * 3 + 2] < 60;
+    private static bool IsBlue(float[] px, int size, int x, int y) => px[(y * size + x) * 3] < 60 && px[(y * size + x) * 3 + 2] > 200;
+
+    [Fact]
+    public void Exif_orientation_is_applied()
+    {
+        using (var codec = SKCodec.Create(SKData.CreateCopy(HalvesJpeg(6))))
+            Assert.Equal(SKEncodedOrigin.RightTop, codec.EncodedOrigin);
+
+        // 1 (upright): red left, blue right.
+        var up = Load(HalvesJpeg(1), 8);
+        Assert.True(IsRed(up, 8, 1, 4) && IsBlue(up, 8, 6, 4));
+        // 6 (rotate 90 clockwise to display): the left half becomes the top.
+        var cw = Load(HalvesJpeg(6), 8);
+        Assert.True(IsRed(cw, 8, 4, 1) && IsBlue(cw, 8, 4, 6));
+        // 8 (rotate 90 counter-clockwise): the left half becomes the bottom.
+        var ccw = Load(HalvesJpeg(8), 8);
+        Assert.True(IsBlue(ccw, 8, 4, 1) && IsRed(ccw, 8, 4, 6));
+        // 3 (rotate 180): red on the right.
+        var flip = Load(HalvesJpeg(3), 8);
+        Assert.True(IsBlue(flip, 8, 1, 4) && IsRed(flip, 8, 6, 4));
+    }
+
+    [Fact]
+    public void Center_crop_of_6x4_keeps_the_middle_4x4()
+    {
+        var rgba = TestImages.RandomRgba(6, 4, seed: 9);
+        var px = Load(TestImages.Encode(rgba, 6, 4, SKEncodedImageFormat.Png), 4, ResizeMode.CenterCrop);
+        for (int y = 0; y < 4; y++)
+            for (int x = 0; x < 4; x++)
+                for (int c = 0; c < 3; c++)
+                    Assert.Equal(rgba[(y * 6 + x + 1) * 4 + c], px[(y * 4 + x) * 3 + c]);
+    }
+
+    [Fact]
+    public void Scaled_jpeg_decode_stays_close_to_full_decode()
+    {
+        // A smooth 1024x1024 image shrunk to 64: DCT-scaled decode (1/8) and full decode then area
+        // resize should agree to within JPEG noise.
+        int n = 1024;
+        var rgba = new byte[n * n * 4];
+        for (int y = 0; y < n; y++)
+            for (int x = 0; x < n; x++)
+            {
+                int i = (y * n + x) * 4;
+                rgba[i] = (byte)(x / 4); rgba[i + 1] = (byte)(y / 4); rgba[i + 2] = (byte)((x + y) / 8); rgba[i + 3] = 255;
+            }
+        var jpeg = TestImages.Encode(rgba, n, n, SKEncodedImageFormat.Jpeg, 95);
+        var scaled = Load(jpeg, 64, interpolation: Interpolation.Area, scaledDecode: true);
+        var full = Load(jpeg, 64, interpolation: Interpolation.Area, scaledDecode: false);
+        double meanAbs = scaled.Zip(full, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(meanAbs < 2.0, $"mean abs difference {meanAbs}");
+        Assert.NotEqual(scaled, full); // the scaled path was really taken
+    }
+
+    public static TheoryData<byte[], string> CorruptCases()
+    {
+        var jpeg = TestImages.Encode(TestImages.RandomRgba(64, 64, 1), 64, 64, SKEncodedImageFormat.Jpeg, 90);
+        return new()
+        {
+            { [], "empty file" },
+            { "this is not an image\n"u8.ToArray(), "not a supported image" },
+            { jpeg[..(jpeg.Length / 2)], "truncated" },
+            { TestImages.PngHeaderOnly(50000, 50000), "50000x50000" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(CorruptCases))]
+    public void Corrupt_inputs_throw_ImageLoadException_with_a_reason(byte[] bytes, string reason)
+    {
+        var e = Assert.Throws<ImageLoadException>(() => Load(bytes, 8));
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void Unreadable_file_throws_ImageLoadException()
+    {
+        // Tests run as root, for whom chmod 000 changes nothing; a dangling symlink is unreadable for everyone.
+        using var dir = new TempDir();
+        string link = dir.File("gone.jpg");
+        File.CreateSymbolicLink(link, dir.File("missing-target.jpg"));
+        var options = new ImageOptions { Size = 4 };
+        var e = Assert.Throws<ImageLoadException>(() => ImageLoader.LoadInto(link, options, new float[options.TensorLength]));
+        Assert.StartsWith("cannot read file", e.Message);
+    }
+}
