@@ -27,6 +27,8 @@ public sealed class ModelInfo
     public const string LayersKey = Prefix + "layers";
     public const string FeaturesKey = Prefix + "features";
     public const string ClassesKey = Prefix + "classes";
+    public const string ResizeKey = Prefix + "resize";
+    public const string InterpolationKey = Prefix + "interpolation";
 
     /// <summary>The graph input every model this tool produces takes: float32 [N,H,W,3], RGB 0-255.</summary>
     public const string ImageInput = "image";
@@ -57,6 +59,12 @@ public sealed class ModelInfo
     /// <summary>Set on truncated models: the feature outputs, in graph output order.</summary>
     public List<FeatureOutput> Features { get; set; } = [];
 
+    /// <summary>Set on exported classifiers: how images were resized for training ("stretch", "center-crop").</summary>
+    public string Resize { get; set; } = "";
+
+    /// <summary>Set on exported classifiers: the resize filter used for training ("bilinear", ...).</summary>
+    public string Interpolation { get; set; } = "";
+
     /// <summary>Set on exported classifiers: class names in output order.</summary>
     public List<string> Classes { get; set; } = [];
 
@@ -71,6 +79,8 @@ public sealed class ModelInfo
             RandomWeights = Get(RandomWeightsKey) == "true",
             Preprocess = Get(PreprocessKey),
             InputSize = int.TryParse(Get(InputSizeKey), out int s) ? s : 224,
+            Resize = Get(ResizeKey),
+            Interpolation = Get(InterpolationKey),
         };
         if (props.TryGetValue(LayersKey, out var layers)) info.Layers = JsonSerializer.Deserialize<List<LayerInfo>>(layers, Json) ?? [];
         if (props.TryGetValue(FeaturesKey, out var features)) info.Features = JsonSerializer.Deserialize<List<FeatureOutput>>(features, Json) ?? [];
@@ -98,6 +108,8 @@ public sealed class ModelInfo
         yield return (RandomWeightsKey, RandomWeights ? "true" : "false");
         yield return (PreprocessKey, Preprocess);
         yield return (InputSizeKey, InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (Resize.Length > 0) yield return (ResizeKey, Resize);
+        if (Interpolation.Length > 0) yield return (InterpolationKey, Interpolation);
         if (Layers.Count > 0) yield return (LayersKey, JsonSerializer.Serialize(Layers, Json));
         if (Features.Count > 0) yield return (FeaturesKey, JsonSerializer.Serialize(Features, Json));
         if (Classes.Count > 0) yield return (ClassesKey, JsonSerializer.Serialize(Classes, Json));

@@ -54,7 +54,8 @@ public sealed class FeatureExtractor : IDisposable
             foreach (var f in _info.Features.Where(f => !_session.Session.OutputMetadata.ContainsKey(f.Output)))
                 throw new OnnxTransferException($"Model '{options.ModelName}' lists feature output '{f.Output}' for layer '{f.Layer}', but the graph has no such output; re-truncate the model.");
             long[] imageShape = [Image.Size, Image.Size, 3];
-            FeatureShapes = ProbeShapes(imageShape);
+            // Feature sizes depend on the input size, so ask the graph.
+            FeatureShapes = BatchRunner.ProbeOutputShapes(_session, ModelInfo.ImageInput, imageShape, _info.Features.Select(f => f.Output).ToList());
             _runner = new BatchRunner(_session, ModelInfo.ImageInput, imageShape, _info.Features.Select(f => f.Output).ToList(), FeatureShapes, options.BatchSize);
         }
         catch
@@ -256,16 +257,6 @@ public sealed class FeatureExtractor : IDisposable
     }
 
     private static string Clean(string reason) => reason.Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ');
-
-    private long[][] ProbeShapes(long[] imageShape)
-    {
-        // Feature sizes depend on the input size, so ask the graph: one run on a black image.
-        var zeros = new float[BatchRunner.Product(imageShape)];
-        using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(zeros, [1, .. imageShape]);
-        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
-        using var results = _session.Session.Run(runOptions, [ModelInfo.ImageInput], [value], _info.Features.Select(f => f.Output).ToArray());
-        return results.Select(r => r.GetTensorTypeAndShape().Shape.Skip(1).ToArray()).ToArray();
-    }
 
     private JsonObject Fingerprint(InputSet inputs, int perShard)
     {

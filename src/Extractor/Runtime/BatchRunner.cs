@@ -85,6 +85,19 @@ public sealed class BatchRunner : IDisposable
         OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
             buffer.AsMemory(0, checked((int)(count * Product(itemShape)))), [count, .. itemShape]);
 
+    /// <summary>
+    /// Per-item output shapes for a given per-item input shape, found by one run on a zero item:
+    /// feature sizes depend on the input size, so the graph is asked rather than its declared dims.
+    /// </summary>
+    public static long[][] ProbeOutputShapes(ModelSession session, string inputName, long[] itemShape, IReadOnlyList<string> outputNames)
+    {
+        var zeros = new float[Product(itemShape)];
+        using var value = OrtValue.CreateTensorValueFromMemory(zeros, [1, .. itemShape]);
+        using var runOptions = new RunOptions();
+        using var results = session.Session.Run(runOptions, [inputName], [value], [.. outputNames]);
+        return results.Select(r => r.GetTensorTypeAndShape().Shape.Skip(1).ToArray()).ToArray();
+    }
+
     internal static long Product(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
 
     public void Dispose()

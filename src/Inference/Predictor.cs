@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using OnnxTransfer.Extractor.Imaging;
+using OnnxTransfer.Extractor.Runtime;
+using OnnxTransfer.Models;
+using OnnxTransfer.Onnx;
+using OnnxTransfer.Onnx.Proto;
+
+namespace OnnxTransfer.Inference;
+
+/// <summary>
+/// Classifies images with a backbone and a trained head. Build it from a training run directory
+/// (backbone, then head: two ONNX Runtime sessions) or from a file made by
+/// <see cref="ChainExporter"/> (one session). Thread-safe: concurrent calls each get their own buffers.
+/// </summary>
+public sealed class Predictor : IDisposable
+{
+    private readonly ModelSession _imageSession;
+    private readonly ModelSession? _headSession;
+    private readonly string _imageOutput;
+    private readonly long[] _imageOutputShape;
+    private readonly long[]? _headOutputShape;
+    private readonly PredictorOptions _options;
+    private readonly ConcurrentBag<ClassifierRunner> _pool = [];
+
+    private Predictor(ModelSession imageSession, string imageOutput, ModelSession? headSession,
+                      IReadOnlyList<string> classes, ImageOptions image, ModelInfo backbone, PredictorOptions options)
+    {
+        _imageSession = imageSession;
+        _headSession = headSession;
+        _imageOutput = imageOutput;
+        _options = options;
+        Classes = classes;
+        Image = image;
+        Backbone = backbone;
+        long[] itemShape = [image.Size, image.Size, 3];
+        _imageOutputShape = BatchRunner.ProbeOutputShapes(imageSession, ModelInfo.ImageInput, itemShape, [imageOutput])[0];
+        if (headSession is not null)
+            _headOutputShape = BatchRunner.ProbeOutputShapes(headSession, ChainExporter.HeadInput, [Width(_imageOutputShape)], [ChainExporter.HeadOutput])[0];
+        long outputs = Width(_headOutputShape ?? _imageOutputShape);
+        if (outputs != classes.Count)
+            throw new OnnxTransferException($"The classifier outputs {outputs} probabilities but names {classes.Count} classes; re-export or re-train it.");
+    }
+
+    /// <summary>Class names in probability order.</summary>
+    public IReadOnlyList<string> Classes { get; }
+
+    /// <summary>How images are decoded and resized: the same settings the training features used.</summary>
+    public ImageOptions Image { get; }
+
+    /// <summary>What the backbone is: architecture, weights (random weights are flagged), preprocessing.</summary>
+    public ModelInfo Backbone { get; }
+
+    /// <summary>The device the models run on (never auto) and why.</summary>
+    public DeviceSpec Device => _imageSession.Device;
+
+    public string DeviceReason => _imageSession.Reason;
+
+    /// <summary>Loads a single-file classifier written by <c>onnx-transfer export</c>.</summary>
+    public static Predictor FromExportedModel(string path, PredictorOptions? options = null)
+    {
+        options ??= new PredictorOptions();
+        options.Validate();
+        var model = OnnxModelFile.Load(path);
+        var info = ModelInfo.Read(model);
+        if (info.Classes.Count == 0 || model.Graph.Output.All(o => o.Name != ChainExporter.HeadOutput))
+            throw new OnnxTransferException(
+                $"'{path}' is not a classifier exported by onnx-transfer (no class names or '{ChainExporter.HeadOutput}' output); " +
+                "for a training run directory pass the directory instead.");
+        var session = SessionFactory.Create(OnnxModelFile.ToBytes(model), Settings(options));
+        return Guard(session, null, () => new Predictor(session, ChainExporter.HeadOutput, null, info.Classes, ImageSettings.From(info), info, options));
+    }
+
+    /// <summary>
+    /// Chains a truncated backbone and a head (features [N,D] -> probabilities [N,K]) without
+    /// merging them: the backbone's <paramref name="featureLayer"/> output feeds the head.
+    /// </summary>
+    public static Predictor FromModels(ModelProto backbone, ModelProto head, string featureLayer, IReadOnlyList<string> classes,
+                                       ImageOptions image, PredictorOptions? options = null)
+    {
+        options ??= new PredictorOptions();
+        options.Validate();
+        var info = ModelInfo.Read(backbone);
+        var feature = info.Features.FirstOrDefault(f => f.Layer == featureLayer)
+            ?? throw new OnnxTransferException($"The backbone has no feature output for layer '{featureLayer}'; use the backbone.onnx the features were extracted with.");
+        var settings = Settings(options);
+        var imageSession = SessionFactory.Create(OnnxModelFile.ToBytes(backbone), settings);
+        ModelSession? headSession = null;
+        return Guard(imageSession, () => headSession, () =>
+        {
+            // The head is a few dense layers: CPU always, so no GPU round-trip per batch for it.
+            headSession = SessionFactory.Create(OnnxModelFile.ToBytes(head), new SessionSettings { Threads = options.Threads });
+            return new Predictor(imageSession, feature.Output, headSession, classes, image, info, options);
+        });
+    }
+
+    /// <summary>Probabilities for images already decoded: count x HWC RGB 0-255; returns count x classes.</summary>
+    public float[] PredictImages(ReadOnlySpan<float> images, int count)
+    {
+        int pixels = Image.TensorLength;
+        if (images.Length != count * pixels)
+            throw new ArgumentException($"Expected {count} images of {Image.Size}x{Image.Size}x3 ({count * pixels} values), got {images.Length}.");
+        var result = new float[count * Classes.Count];
+        var runner = Rent();
+        try
+        {
+            for (int start = 0; start < count; start += runner.BatchSize)
+            {
+                int n = Math.Min(runner.BatchSize, count - start);
+                images.Slice(start * pixels, n * pixels).CopyTo(runner.Input);
+                runner.Run(n).CopyTo(result.AsSpan(start * Classes.Count));
+            }
+        }
+        finally { _pool.Add(runner); }
+        return result;
+    }
+
+    /// <summary>Classifies one image file; an unreadable file is an <see cref="OnnxTransferException"/> naming it.</summary>
+    public Prediction Predict(string path)
+    {
+        var pixels = new float[Image.TensorLength];
+        try { ImageLoader.LoadInto(path, Image, pixels); }
+        catch (ImageLoadException e) { throw new OnnxTransferException($"Cannot read image '{path}': {e.Message}", e); }
+        return new Prediction(path, PredictImages(pixels, 1), Classes);
+    }
+
+    /// <summary>
+    /// Classifies files in batches, streaming results in input order. Unreadable files come back
+    /// with their reason instead of a prediction; they never stop the run.
+    /// </summary>
+    public IEnumerable<PredictionResult> PredictFiles(IEnumerable<string> paths, CancellationToken cancellation = default)
+    {
+        foreach (var chunk in paths.Chunk(_options.BatchSize))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            foreach (var result in PredictChunk(chunk, cancellation)) yield return result;
+        }
+    }
+
+    private PredictionResult[] PredictChunk(string[] chunk, CancellationToken cancellation)
+    {
+        var runner = Rent();
+        try
+        {
+            int pixels = Image.TensorLength;
+            var errors = new string?[chunk.Length];
+            var parallel = new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Environment.ProcessorCount };
+            Parallel.For(0, chunk.Length, parallel, i =>
+            {
+                var slot = runner.Input.AsSpan(i * pixels, pixels);
+                try { ImageLoader.LoadInto(chunk[i], Image, slot); }
+                catch (ImageLoadException e)
+                {
+                    errors[i] = e.Message;
+                    slot.Clear(); // rows are independent; the failed row's output is discarded
+                }
+            });
+            var probabilities = runner.Run(chunk.Length);
+            int k = Classes.Count;
+            var results = new PredictionResult[chunk.Length];
+            for (int i = 0; i < chunk.Length; i++)
+                results[i] = errors[i] is { } error
+                    ? new PredictionResult(chunk[i], null, error)
+                    : new PredictionResult(chunk[i], new Prediction(chunk[i], probabilities.Slice(i * k, k).ToArray(), Classes), null);
+            return results;
+        }
+        finally { _pool.Add(runner); }
+    }
+
+    private ClassifierRunner Rent()
+    {
+        if (_pool.TryTake(out var runner)) return runner;
+        int batch = _options.BatchSize;
+        var image = new BatchRunner(_imageSession, ModelInfo.ImageInput, [Image.Size, Image.Size, 3], [_imageOutput], [_imageOutputShape], batch);
+        var head = _headSession is null ? null
+            : new BatchRunner(_headSession, ChainExporter.HeadInput, [Width(_imageOutputShape)], [ChainExporter.HeadOutput], [_headOutputShape!], batch);
+        return new ClassifierRunner(image, head);
+    }
+
+    private static long Width(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
+
+    private static SessionSettings Settings(PredictorOptions o) => new() { Device = o.Device, Threads = o.Threads };
+
+    // Sessions are native handles: if building the predictor fails after creating them, free them.
+    private static Predictor Guard(ModelSession first, Func<ModelSession?>? second, Func<Predictor> build)
+    {
+        try { return build(); }
+        catch
+        {
+            first.Dispose();
+            second?.Invoke()?.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        while (_pool.TryTake(out var runner)) runner.Dispose();
+        _imageSession.Dispose();
+        _headSession?.Dispose();
+    }
+}
