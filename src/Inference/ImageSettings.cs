@@ -11,13 +11,7 @@ internal static class ImageSettings
     public static ImageOptions Create(int size, string resize, string interpolation) => new()
     {
         Size = size,
-        Resize = resize.Length == 0 ? ResizeMode.Stretch : Parse<ResizeMode>(resize),
-        Interpolation = interpolation.Length == 0 ? Interpolation.Bilinear : Parse<Interpolation>(interpolation),
+        Resize = resize.Length == 0 ? ResizeMode.Stretch : OptionNames.Parse<ResizeMode>(resize),
+        Interpolation = interpolation.Length == 0 ? Interpolation.Bilinear : OptionNames.Parse<Interpolation>(interpolation),
     };
-
-    // "center-crop" -> CenterCrop: the recorded names are the CLI's kebab-case enum names.
-    private static T Parse<T>(string name) where T : struct, Enum =>
-        Enum.TryParse<T>(name.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var v)
-            ? v
-            : throw new OnnxTransferException($"Unknown {typeof(T).Name.ToLowerInvariant()} '{name}' recorded in the model; expected one of {string.Join(", ", Enum.GetNames<T>())}.");
 }

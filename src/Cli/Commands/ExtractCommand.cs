@@ -56,8 +56,8 @@ public static class ExtractCommand
                 BatchSize = parse.GetValue(batch),
                 Threads = parse.GetValue(threads),
                 InputSize = parse.GetValue(size),
-                Resize = parse.GetValue(resize) == "center-crop" ? ResizeMode.CenterCrop : ResizeMode.Stretch,
-                Interpolation = Enum.Parse<Interpolation>(parse.GetValue(interpolation)!, ignoreCase: true),
+                Resize = OptionNames.Parse<ResizeMode>(parse.GetValue(resize)!),
+                Interpolation = OptionNames.Parse<Interpolation>(parse.GetValue(interpolation)!),
                 Overwrite = parse.GetValue(overwrite),
             };
             bool isQuiet = parse.GetValue(quiet);

@@ -271,8 +271,8 @@ public sealed class FeatureExtractor : IDisposable
             ["images"] = inputs.Items.Count,
             ["images_per_shard"] = perShard,
             ["input_size"] = Image.Size,
-            ["resize"] = Name(Image.Resize),
-            ["interpolation"] = Name(Image.Interpolation),
+            ["resize"] = OptionNames.Name(Image.Resize),
+            ["interpolation"] = OptionNames.Name(Image.Interpolation),
             ["max_pixels"] = Image.MaxPixels,
         };
     }
@@ -289,18 +289,14 @@ public sealed class FeatureExtractor : IDisposable
             [FeatureFormat.PoolKey] = JsonSerializer.Serialize(_info.Features.ToDictionary(f => f.Layer, f => f.Pool)),
             [FeatureFormat.PreprocessKey] = _info.Preprocess,
             [FeatureFormat.InputSizeKey] = Image.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            [FeatureFormat.ResizeKey] = Name(Image.Resize),
-            [FeatureFormat.InterpolationKey] = Name(Image.Interpolation),
+            [FeatureFormat.ResizeKey] = OptionNames.Name(Image.Resize),
+            [FeatureFormat.InterpolationKey] = OptionNames.Name(Image.Interpolation),
             [FeatureFormat.OrtVersionKey] = SessionFactory.OrtVersion,
             [FeatureFormat.ToolVersionKey] = typeof(FeatureExtractor).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
             [FeatureFormat.RandomWeightsKey] = _info.RandomWeights ? "true" : "false",
             [FeatureFormat.WeightsKey] = _info.WeightsLabel,
         };
     }
-
-    /// <summary>The CLI spelling of an option value: Stretch -> stretch, CenterCrop -> center-crop.</summary>
-    public static string Name<T>(T value) where T : struct, Enum =>
-        string.Concat(value.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     public void Dispose()
     {
