@@ -34,7 +34,8 @@ public static class GraphTruncator
         var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         var publicInputs = graph.Input.Where(i => !initializers.Contains(i.Name)).Select(i => i.Name).ToList();
 
-        var raw = Probe(result, resolved.Select(l => l.Tensor).ToList(), publicInputs, info.InputSize);
+        // Element type and rank of each layer tensor, from one run of the model cut at those tensors.
+        var raw = OrtProbe.Run(result, resolved.Select(l => l.Tensor).ToList(), batch: 1, info.InputSize);
         bool dynamicSize = graph.Input.Where(i => publicInputs.Contains(i.Name))
             .Any(i => i.Type.TensorType.Shape?.Dim.Skip(1).Any(d => !d.HasDimValue) ?? true);
 
@@ -55,7 +56,7 @@ public static class GraphTruncator
             builder.Output(output, DataType.Float, dims);
             features.Add(new FeatureOutput(layer.Name, output, applied, shape));
         }
-        GraphPruner.Prune(graph, publicInputs);
+        GraphPruner.Prune(graph);
 
         var surviving = graph.Node.SelectMany(n => n.Output).ToHashSet(StringComparer.Ordinal);
         info.Layers = info.Layers.Where(l => surviving.Contains(l.Tensor)).ToList();
@@ -74,16 +75,6 @@ public static class GraphTruncator
     };
 
     public static string Name(this PoolMode pool) => pool.ToString().ToLowerInvariant();
-
-    // Element type and rank of each layer tensor, from one run of the model cut at those tensors.
-    private static Dictionary<string, ProbedTensor> Probe(ModelProto model, List<string> tensors, List<string> inputs, int inputSize)
-    {
-        var cut = model.Clone();
-        cut.Graph.Output.Clear();
-        foreach (var t in tensors) cut.Graph.Output.Add(new ValueInfoProto { Name = t });
-        GraphPruner.Prune(cut.Graph, inputs);
-        return OrtProbe.Run(cut, tensors, batch: 1, inputSize);
-    }
 
     // Adds Cast / Transpose / pooling nodes ending in `output`; returns the per-image shape and the pool applied.
     private static (long[] Shape, string Pool) AddFeatureOutput(GraphBuilder b, LayerInfo layer, ProbedTensor probed, PoolMode pool, string output)
@@ -115,9 +106,12 @@ public static class GraphTruncator
                 steps.Add(("Flatten", [Attr.Int("axis", 1)]));
                 described = ([s[1]], pool.Name());
                 break;
-            case 2:
+            case 2 when pool == PoolMode.None:
                 described = ([s[1]], "none");
                 break;
+            case 2:
+                throw new OnnxTransferException(
+                    $"Layer '{layer.Name}' is already a vector [N, {s[1]}]; --pool {pool.Name()} needs a 4-D layer, so use --pool none for it.");
             default:
                 throw new OnnxTransferException(
                     $"Layer '{layer.Name}' has a {s.Length}-D output; only 4-D (image) and 2-D (vector) layers can be feature outputs.");

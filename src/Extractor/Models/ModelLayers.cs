@@ -47,7 +47,7 @@ public static class ModelLayers
             .Take(3).Select(x => x.Name);
         throw new OnnxTransferException(
             $"Layer '{name}' not found in {DisplayName(model)}; closest: {string.Join(", ", closest)}. " +
-            "Run `onnx-transfer models layers <model>` for all.");
+            "Run `onnx-transfer models layers <model>` to list all.");
     }
 
     /// <summary>How messages name a model: its architecture when tagged, else its graph name.</summary>

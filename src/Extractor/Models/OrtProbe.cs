@@ -20,11 +20,14 @@ internal static class OrtProbe
         var probe = model.Clone();
         var graph = probe.Graph;
         var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
-        var wanted = tensors.Distinct(StringComparer.Ordinal).Where(t => inputs.All(i => i.Name != t)).ToList();
+        // A graph input cannot also be an output; callers only ask for node outputs.
+        var wanted = tensors.Distinct(StringComparer.Ordinal).Where(t => graph.Input.All(i => i.Name != t)).ToList();
         graph.Output.Clear();
         // A name-only ValueInfo lets ONNX Runtime infer the type itself.
         foreach (var t in wanted) graph.Output.Add(new ValueInfoProto { Name = t });
+        // Only what the wanted tensors need is run (and only the inputs they read are fed).
+        GraphPruner.Prune(graph);
+        var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
 
         using var options = new SessionOptions
         {
