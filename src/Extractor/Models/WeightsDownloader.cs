@@ -1,71 +1,83 @@
 using System.Net;
 using System.Net.Http.Headers;
-using OnnxTransfer.IO;
 
 namespace OnnxTransfer.Extractor.Models;
 
+/// <summary>Bytes received so far and the total when the server said it.</summary>
+public readonly record struct DownloadProgress(long Received, long? Total);
+
+/// <summary>Why a download failed (network, HTTP status); the zoo turns it into a user message.</summary>
+internal sealed class WeightsDownloadException(string message, Exception? inner = null) : Exception(message, inner);
+
 /// <summary>
-/// Downloads a file to &lt;file&gt;.part, resuming with HTTP Range after a dropped connection or an
-/// earlier interrupted run, and only renames it into place once its md5 matches.
+/// Downloads one file to &lt;file&gt;.part and renames it when complete. A cut-off download is resumed with
+/// an HTTP Range request, both within one call and across runs (the .part file stays on disk).
 /// </summary>
-internal sealed class WeightsDownloader(ZooOptions options)
+internal static class WeightsDownloader
 {
-    public void Download(string url, string destination, string expectedMd5, string manualHint, CancellationToken ct = default)
+    public static async Task DownloadAsync(string url, string file, ModelZooOptions options,
+        IProgress<DownloadProgress>? progress, CancellationToken ct)
     {
-        string part = destination + ".part";
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
-        using var handler = new SocketsHttpHandler { ConnectTimeout = options.ConnectTimeout };
+        string part = file + ".part";
+        using var handler = new SocketsHttpHandler { ConnectTimeout = options.ConnectTimeout, AutomaticDecompression = DecompressionMethods.None };
         using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        Exception? last = null;
-        bool responded = false;
-        for (int attempt = 0; attempt < options.Attempts; attempt++)
+        for (int attempt = 0; ; attempt++)
         {
+            long before = File.Exists(part) ? new FileInfo(part).Length : 0;
             try
             {
-                Transfer(http, url, part, () => responded = true, ct);
-                last = null;
-                break;
+                if (await TryDownloadAsync(http, url, part, options.ConnectTimeout, progress, ct)) break;
             }
-            catch (HttpRequestException e) when (!responded)
+            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
             {
-                // No server ever answered: retrying will not help, so fail fast with the manual route.
-                throw Unreachable(url, e.Message, manualHint, e);
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException && !ct.IsCancellationRequested)
-            {
-                last = e; // the connection dropped midway: the next attempt resumes from the .part file
+                long now = File.Exists(part) ? new FileInfo(part).Length : 0;
+                // Retry only when the connection delivered bytes before failing: a server that cannot be
+                // reached at all is reported at once, so an offline machine fails in seconds.
+                if (now <= before || attempt >= options.ResumeAttempts)
+                    throw new WeightsDownloadException(e is TaskCanceledException ? "timed out" : Innermost(e).Message, e);
             }
         }
-        if (last != null) throw Unreachable(url, last.Message, manualHint, last);
-
-        string actual = Hashing.Md5File(part);
-        if (!string.Equals(actual, expectedMd5, StringComparison.OrdinalIgnoreCase))
-        {
-            File.Delete(part);
-            throw new OnnxTransferException(
-                $"Download of {url} is corrupt: md5 {actual}, expected {expectedMd5}; the partial file was deleted, run the fetch again.");
-        }
-        File.Move(part, destination, overwrite: true);
+        File.Move(part, file, overwrite: true);
     }
 
-    // Appends the rest of the body to the .part file (or rewrites it when the server ignores Range).
-    private static void Transfer(HttpClient http, string url, string part, Action responded, CancellationToken ct)
+    // Returns true when the .part file is complete.
+    private static async Task<bool> TryDownloadAsync(HttpClient http, string url, string part, TimeSpan headerTimeout,
+        IProgress<DownloadProgress>? progress, CancellationToken ct)
     {
         long have = File.Exists(part) ? new FileInfo(part).Length : 0;
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
-        using var response = http.Send(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        responded();
-        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && have > 0) return; // already complete
+
+        using var headers = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        headers.CancelAfter(headerTimeout);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headers.Token);
+        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && have > 0)
+        {
+            // The .part file is already whole (or longer than the file): start over.
+            File.Delete(part);
+            return false;
+        }
         if (!response.IsSuccessStatusCode)
-            throw new OnnxTransferException($"Download of {url} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
-        // A 200 to a Range request means the server ignored it: start over.
-        bool append = have > 0 && response.StatusCode == HttpStatusCode.PartialContent;
-        using var body = response.Content.ReadAsStream(ct);
-        using var file = new FileStream(part, append ? FileMode.Append : FileMode.Create, FileAccess.Write);
-        body.CopyTo(file, 1 << 16);
+            throw new WeightsDownloadException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+
+        bool resumed = response.StatusCode == HttpStatusCode.PartialContent;
+        if (!resumed) have = 0; // the server ignored the Range header and sends the whole file
+        long? total = response.Content.Headers.ContentLength is long n ? n + have : null;
+
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        await using var output = new FileStream(part, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+        {
+            await output.WriteAsync(buffer.AsMemory(0, read), ct);
+            have += read;
+            progress?.Report(new DownloadProgress(have, total));
+        }
+        if (total is long expected && have < expected)
+            throw new IOException($"connection closed after {have} of {expected} bytes");
+        return true;
     }
 
-    private static OnnxTransferException Unreachable(string url, string reason, string manualHint, Exception inner) =>
-        new($"Cannot download {url} ({reason.TrimEnd('.')}); download it by hand, then run {manualHint}", inner);
+    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 }
