@@ -119,7 +119,7 @@ public static class ForeignModelImporter
             foreach (var vi in graph.ValueInfo.Where(v => v.Name == output.Name)) vi.Name = half;
             graph.Node.Add(new NodeProto
             {
-                OpType = "Cast", Name = output.Name, Input = { half }, Output = { output.Name },
+                OpType = "Cast", Name = output.Name + "/to_float32", Input = { half }, Output = { output.Name },
                 Attribute = { Attr.Int("to", (long)DataType.Float) },
             });
             output.Type.TensorType.ElemType = (int)DataType.Float;

@@ -13,7 +13,7 @@ public sealed record ZooStatus(ZooModel Model, string Url, bool Cached, string C
 public sealed class ModelZooOptions
 {
     /// <summary>Cache folder. Default: $ONNX_TRANSFER_CACHE, else $XDG_CACHE_HOME/onnx-transfer, else ~/.cache/onnx-transfer.</summary>
-    public string CacheDir { get; init; } = DefaultCacheDir();
+    public string CacheDir { get; init; } = DefaultCacheDir(Environment.GetEnvironmentVariable);
 
     /// <summary>When set, weights are downloaded from &lt;BaseUrl&gt;/&lt;file name&gt; instead of the official URLs
     /// (a mirror, or a local server in tests). Default: $ONNX_TRANSFER_WEIGHTS_URL, else the official URLs.</summary>
@@ -26,10 +26,11 @@ public sealed class ModelZooOptions
     /// <summary>How many times a download cut off midway is resumed (HTTP Range) before giving up. Default: 3.</summary>
     public int ResumeAttempts { get; init; } = 3;
 
-    public static string DefaultCacheDir()
+    /// <summary>The default cache folder for the given environment (a lookup such as Environment.GetEnvironmentVariable).</summary>
+    public static string DefaultCacheDir(Func<string, string?> environment)
     {
-        if (Environment.GetEnvironmentVariable("ONNX_TRANSFER_CACHE") is { Length: > 0 } explicitDir) return explicitDir;
-        if (Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg) return Path.Combine(xdg, "onnx-transfer");
+        if (environment("ONNX_TRANSFER_CACHE") is { Length: > 0 } explicitDir) return explicitDir;
+        if (environment("XDG_CACHE_HOME") is { Length: > 0 } xdg) return Path.Combine(xdg, "onnx-transfer");
         return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "onnx-transfer");
     }
 }
