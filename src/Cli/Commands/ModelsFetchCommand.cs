@@ -14,7 +14,7 @@ public static class ModelsFetchCommand
         {
             var model = ModelZoo.Get(parse.GetValue(arch)!);
             var options = new ModelZooOptions();
-            Console.Error.WriteLine($"downloading {model.FileName} ({model.Bytes / 1e6:F1} MB)...");
+            Console.Out.WriteLine($"Downloading {model.FileName} ({model.Bytes / 1e6:F1} MB)...");
             string path = await ModelZoo.FetchAsync(model.Arch, options, new TenthReporter(), ct);
             Console.Out.WriteLine($"Fetched {model.Arch}: md5 {model.Md5} verified, converted to {path}");
             return 0;

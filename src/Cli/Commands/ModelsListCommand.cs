@@ -13,11 +13,14 @@ public static class ModelsListCommand
         command.SetAction(_ =>
         {
             var options = new ModelZooOptions();
-            var table = new Table().AddColumns("Model", "Cached", "Download", "URL");
+            var models = ModelZoo.List(options);
+            var table = new Table().AddColumns("Model", "Cached", "Download");
             table.Columns[2].RightAligned();
-            foreach (var s in ModelZoo.List(options))
-                table.AddRow(new Text(s.Model.Arch), new Text(s.Cached ? "yes" : "no"), new Text(Megabytes(s.Model.Bytes)), new Text(s.Url));
+            foreach (var s in models)
+                table.AddRow(new Text(s.Model.Arch), new Text(s.Cached ? "yes" : "no"), new Text(Megabytes(s.Model.Bytes)));
             ModelsCommand.Out().Write(table);
+            // URLs go on their own lines so a narrow terminal does not wrap them into something uncopyable.
+            foreach (var s in models) Console.Out.WriteLine($"{s.Model.Arch}: {s.Url}");
             Console.Out.WriteLine($"Cache: {options.CacheDir} (set ONNX_TRANSFER_CACHE to move it); fetch with `onnx-transfer models fetch <model>`.");
             return 0;
         });
