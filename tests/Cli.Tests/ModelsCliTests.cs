@@ -148,6 +148,20 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
         Assert.Equal("onnx:sha256=21f25e3d9254af93e6218a359469fac714a017b3f9035c0f5c4acbf9a3ff7233", info.Weights);
     }
 
+    [SharedFact]
+    public void ImportKeras_ConvertsTheRealMobileNetFileAtAlphaQuarterByDefault()
+    {
+        string output = mobilenet.File("real-mobilenet.onnx");
+        string h5 = SharedData.Models("mobilenet_2_5_224_tf_no_top.h5");
+        var r = Cli.Run("models", "import", "--keras", h5, "--arch", "mobilenet", "-o", output);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("218,544 params", r.Out);
+        Assert.DoesNotContain("RANDOM", r.Out);
+        var info = ModelInfo.Read(OnnxModelFile.Load(output));
+        Assert.False(info.RandomWeights);
+        Assert.Equal($"keras:md5={OnnxTransfer.IO.Hashing.Md5File(h5)}", info.Weights);
+    }
+
     [Fact]
     public void List_ShowsCacheStateFromOnnxTransferCache()
     {
