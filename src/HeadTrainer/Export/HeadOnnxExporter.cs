@@ -2,7 +2,9 @@ using OnnxTransfer.Onnx;
 using OnnxTransfer.Onnx.Proto;
 using DataType = OnnxTransfer.Onnx.Proto.TensorProto.Types.DataType;
 
-namespace OnnxTransfer.HeadTrainer.Model;
+using OnnxTransfer.HeadTrainer.Model;
+
+namespace OnnxTransfer.HeadTrainer.Export;
 
 /// <summary>
 /// Writes a <see cref="DenseHead"/> as ONNX: input "features" float32 [N, D], Gemm / Relu /
