@@ -1,0 +1,17 @@
+namespace OnnxTransfer.HeadTrainer.Export;
+
+/// <summary>File names in a training run directory.</summary>
+public static class RunFiles
+{
+    /// <summary>The head: input "features" float32 [N, D], output "probabilities" float32 [N, K].</summary>
+    public const string HeadModel = "head.onnx";
+    public const string Sidecar = "head.json";
+    /// <summary>Copy of the feature set's backbone.onnx (its SHA-256 is checked against the features' model_sha256).</summary>
+    public const string Backbone = "backbone.onnx";
+    public const string Report = "report.json";
+    public const string History = "history.csv";
+    public const string Curves = "curves.png";
+    public const string ConfusionPlot = "confusion.png";
+    public const string LastCheckpoint = "checkpoint.last.bin";
+    public const string BestCheckpoint = "checkpoint.best.bin";
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.HeadTrainer.Model;
+using OnnxTransfer.HeadTrainer.Reporting;
+using OnnxTransfer.HeadTrainer.Training;
+using OnnxTransfer.IO;
+using OnnxTransfer.Onnx;
+
+namespace OnnxTransfer.HeadTrainer.Export;
+
+/// <summary>Writes a finished run's files (see <see cref="RunFiles"/>), each atomically.</summary>
+public static class RunWriter
+{
+    public static void Write(string dir, FeatureSet data, DenseHead head, TrainerOptions options, ClassificationReport report,
+        IReadOnlyList<EpochMetrics> history, int bestEpoch, Action<string>? warning)
+    {
+        CopyBackbone(data, dir, warning);
+        var model = HeadOnnxExporter.ToOnnx(head, [new("onnx_transfer.classes", System.Text.Json.JsonSerializer.Serialize(data.Classes)),
+            new("onnx_transfer.feature_layer", data.Layer)]);
+        OnnxModelFile.Save(model, Path.Combine(dir, RunFiles.HeadModel));
+        new HeadSidecar
+        {
+            Classes = data.Classes,
+            FeatureLayer = data.Layer,
+            FeatureShape = data.FeatureShape,
+            FeatureWidth = data.Width,
+            Source = data.Source,
+            Head = head.Spec.ToString(),
+            Loss = head.Loss,
+            Training = options,
+            BestEpoch = bestEpoch,
+            EpochsRun = history.Count,
+            Metrics = new Dictionary<string, double>
+            {
+                ["accuracy"] = report.Accuracy, ["top_k_accuracy"] = report.TopKAccuracy, ["auc"] = report.Auc,
+                ["log_loss"] = report.LogLoss, ["macro_f1"] = report.MacroF1,
+            },
+        }.Save(dir);
+        report.Save(Path.Combine(dir, RunFiles.Report));
+        AtomicFile.WriteAllText(Path.Combine(dir, RunFiles.History), HistoryCsv(history));
+        if (history.Count > 0)
+        {
+            var epochs = history.Select(h => h.Epoch).ToArray();
+            Plots.SaveCurves(Path.Combine(dir, RunFiles.Curves), epochs,
+            [
+                ("loss", history.Select(h => h.Loss).ToArray(), history.Select(h => h.ValLoss).ToArray()),
+                ("accuracy", history.Select(h => h.Accuracy).ToArray(), history.Select(h => h.ValAccuracy).ToArray()),
+                ("AUC", history.Select(h => h.Auc).ToArray(), history.Select(h => h.ValAuc).ToArray()),
+            ]);
+        }
+        Plots.SaveConfusion(report, Path.Combine(dir, RunFiles.ConfusionPlot));
+    }
+
+    public static string HistoryCsv(IReadOnlyList<EpochMetrics> history)
+    {
+        var sb = new StringBuilder("epoch,lr,loss,accuracy,top_k_accuracy,auc,val_loss,val_accuracy,val_top_k_accuracy,val_auc,seconds,improved\n");
+        foreach (var h in history)
+            sb.AppendLine(string.Join(',', new[] { h.Epoch, h.LearningRate, h.Loss, h.Accuracy, h.TopKAccuracy, h.Auc, h.ValLoss, h.ValAccuracy, h.ValTopKAccuracy, h.ValAuc, h.Seconds }
+                .Select(v => Convert.ToDouble(v, CultureInfo.InvariantCulture).ToString("G9", CultureInfo.InvariantCulture))) + (h.Improved ? ",1" : ",0"));
+        return sb.ToString();
+    }
+
+    /// <summary>Copies the features' backbone.onnx after checking it is the model the features were extracted with.</summary>
+    private static void CopyBackbone(FeatureSet data, string dir, Action<string>? warning)
+    {
+        string source = Path.Combine(data.Source.Directory, Features.FeatureFormat.BackboneFile);
+        if (!File.Exists(source))
+        {
+            warning?.Invoke($"'{data.Source.Directory}' has no {Features.FeatureFormat.BackboneFile}; the run directory will hold the head only.");
+            return;
+        }
+        string hash = Hashing.Sha256File(source);
+        if (!string.Equals(hash, data.Source.ModelSha256, StringComparison.OrdinalIgnoreCase))
+            throw new OnnxTransferException($"'{source}' has sha256 {hash} but the features were extracted with {data.Source.ModelSha256}; re-extract the features.");
+        string target = Path.Combine(dir, RunFiles.Backbone);
+        AtomicFile.Write(target, s => { using var f = File.OpenRead(source); f.CopyTo(s); });
+    }
+}

@@ -1,0 +1,240 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace OnnxTransfer.HeadTrainer.LinearAlgebra;
+
+/// <summary>
+/// Single-precision GEMM with BLAS semantics on column-major storage:
+/// C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T.
+/// Goto-style: B is packed into kc x NR panels, A into MR x kc panels, and a 16x6
+/// Vector256 (FMA where available) micro-kernel accumulates in registers.
+/// Work is split over (row block, column tile) pairs only, never over k, so every element of C
+/// is summed in the same order whatever the thread count: results are bit-for-bit reproducible.
+/// </summary>
+public static unsafe class Sgemm
+{
+    private const int MR = 16; // two Vector256<float>
+    private const int NR = 6;  // 12 accumulators + 2 A vectors + 1 broadcast = 15 of 16 ymm registers
+    private const int KC = 256;
+    private const int MC = 96;
+    private const int NC = 3072;
+    private const int NTile = NR * 32;
+
+    /// <summary>Below this many multiply-adds the work runs on the calling thread.</summary>
+    private const long ParallelThreshold = 1L << 20;
+
+    /// <summary>
+    /// Column-major C (m x n, leading dimension ldc) = alpha * op(A) * op(B) + beta * C, where op(A) is
+    /// m x k and op(B) is k x n; A and B are stored column-major with leading dimensions lda and ldb.
+    /// </summary>
+    public static void Multiply(
+        bool transA, bool transB, int m, int n, int k, float alpha,
+        float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc, int maxThreads = -1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (m == 0 || n == 0) return;
+        CheckExtent(c.Length, m, n, ldc, nameof(c));
+        if (k > 0)
+        {
+            CheckExtent(a.Length, transA ? k : m, transA ? m : k, lda, nameof(a));
+            CheckExtent(b.Length, transB ? n : k, transB ? k : n, ldb, nameof(b));
+        }
+        ScaleC(m, n, beta, c, ldc);
+        if (k == 0 || alpha == 0f) return;
+
+        int threads = maxThreads > 0 ? maxThreads : Environment.ProcessorCount;
+        if ((long)m * n * k < ParallelThreshold) threads = 1;
+
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            int ncPadded = RoundUp(nc, NR);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                float[] packedB = new float[ncPadded * kc];
+                PackB(transB, b, ldb, pc, kc, jc, nc, packedB, threads);
+
+                int rowBlocks = (m + MC - 1) / MC;
+                int colTiles = (nc + NTile - 1) / NTile;
+                int tasks = rowBlocks * colTiles;
+                var state = new BlockState(transA, a, lda, packedB, c, ldc, m, nc, jc, pc, kc, alpha, colTiles);
+                if (threads == 1 || tasks == 1)
+                {
+                    float[] packedA = new float[RoundUp(MC, MR) * kc];
+                    for (int t = 0; t < tasks; t++) RunBlock(state, t, packedA);
+                }
+                else
+                {
+                    Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                        () => new float[RoundUp(MC, MR) * kc],
+                        (t, _, packedA) => { RunBlock(state, t, packedA); return packedA; },
+                        _ => { });
+                }
+            }
+        }
+    }
+
+    private sealed record BlockState(
+        bool TransA, float[] A, int Lda, float[] PackedB, float[] C, int Ldc,
+        int M, int Nc, int Jc, int Pc, int Kc, float Alpha, int ColTiles);
+
+    private static void RunBlock(BlockState s, int task, float[] packedA)
+    {
+        int ic = task / s.ColTiles * MC;
+        int tile = task % s.ColTiles;
+        int mc = Math.Min(MC, s.M - ic);
+        int j0 = tile * NTile;
+        int j1 = Math.Min(s.Nc, j0 + NTile);
+        PackA(s.TransA, s.A, s.Lda, ic, mc, s.Pc, s.Kc, packedA);
+
+        float* edge = stackalloc float[MR * NR];
+        fixed (float* pa0 = packedA)
+        fixed (float* pb0 = s.PackedB)
+        fixed (float* c0 = s.C)
+        {
+            for (int jr = j0; jr < j1; jr += NR)
+            {
+                int nr = Math.Min(NR, j1 - jr);
+                float* pb = pb0 + (long)jr * s.Kc;
+                for (int ir = 0; ir < mc; ir += MR)
+                {
+                    int mr = Math.Min(MR, mc - ir);
+                    float* pa = pa0 + (long)ir * s.Kc;
+                    float* cTile = c0 + (ic + ir) + (long)(s.Jc + jr) * s.Ldc;
+                    if (mr == MR && nr == NR)
+                    {
+                        Kernel(s.Kc, pa, pb, cTile, s.Ldc, s.Alpha);
+                    }
+                    else
+                    {
+                        new Span<float>(edge, MR * NR).Clear();
+                        Kernel(s.Kc, pa, pb, edge, MR, s.Alpha);
+                        for (int j = 0; j < nr; j++)
+                            for (int i = 0; i < mr; i++)
+                                cTile[i + (long)j * s.Ldc] += edge[i + j * MR];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>C[0..16, 0..6] += alpha * sum_p pa[p] (x) pb[p].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
+    {
+        Vector256<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
+        Vector256<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var a0 = Vector256.Load(pa);
+            var a1 = Vector256.Load(pa + 8);
+            var b = Vector256.Create(pb[0]);
+            c00 = MulAdd(a0, b, c00); c10 = MulAdd(a1, b, c10);
+            b = Vector256.Create(pb[1]);
+            c01 = MulAdd(a0, b, c01); c11 = MulAdd(a1, b, c11);
+            b = Vector256.Create(pb[2]);
+            c02 = MulAdd(a0, b, c02); c12 = MulAdd(a1, b, c12);
+            b = Vector256.Create(pb[3]);
+            c03 = MulAdd(a0, b, c03); c13 = MulAdd(a1, b, c13);
+            b = Vector256.Create(pb[4]);
+            c04 = MulAdd(a0, b, c04); c14 = MulAdd(a1, b, c14);
+            b = Vector256.Create(pb[5]);
+            c05 = MulAdd(a0, b, c05); c15 = MulAdd(a1, b, c15);
+            pa += MR;
+            pb += NR;
+        }
+        var al = Vector256.Create(alpha);
+        Store(c, al, c00, c10);
+        Store(c + ldc, al, c01, c11);
+        Store(c + 2L * ldc, al, c02, c12);
+        Store(c + 3L * ldc, al, c03, c13);
+        Store(c + 4L * ldc, al, c04, c14);
+        Store(c + 5L * ldc, al, c05, c15);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* col, Vector256<float> alpha, Vector256<float> lo, Vector256<float> hi)
+    {
+        MulAdd(lo, alpha, Vector256.Load(col)).Store(col);
+        MulAdd(hi, alpha, Vector256.Load(col + 8)).Store(col + 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+    /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] into MR-row strips, p-major, zero-padded.</summary>
+    private static void PackA(bool transA, float[] a, int lda, int ic, int mc, int pc, int kc, float[] dst)
+    {
+        int d = 0;
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            for (int p = 0; p < kc; p++)
+            {
+                if (!transA)
+                {
+                    // op(A)(i,p) = A[i + p*lda]: a contiguous run of mr floats.
+                    Array.Copy(a, (long)(ic + ir) + (long)(pc + p) * lda, dst, d, mr);
+                }
+                else
+                {
+                    long col = (long)(pc + p);
+                    for (int i = 0; i < mr; i++) dst[d + i] = a[col + (long)(ic + ir + i) * lda];
+                }
+                for (int i = mr; i < MR; i++) dst[d + i] = 0f;
+                d += MR;
+            }
+        }
+    }
+
+    /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] into NR-column strips, p-major, zero-padded.</summary>
+    private static void PackB(bool transB, float[] b, int ldb, int pc, int kc, int jc, int nc, float[] dst, int threads)
+    {
+        int strips = (nc + NR - 1) / NR;
+        void PackStrip(int s)
+        {
+            int jr = s * NR;
+            int nr = Math.Min(NR, nc - jr);
+            int d = jr * kc;
+            for (int p = 0; p < kc; p++)
+            {
+                for (int j = 0; j < nr; j++)
+                {
+                    dst[d + j] = transB
+                        ? b[(long)(jc + jr + j) + (long)(pc + p) * ldb]   // op(B)(p,j) = B[j + p*ldb]
+                        : b[(long)(pc + p) + (long)(jc + jr + j) * ldb];  // op(B)(p,j) = B[p + j*ldb]
+                }
+                for (int j = nr; j < NR; j++) dst[d + j] = 0f;
+                d += NR;
+            }
+        }
+        if (threads == 1 || strips < 8) { for (int s = 0; s < strips; s++) PackStrip(s); }
+        else Parallel.For(0, strips, new ParallelOptions { MaxDegreeOfParallelism = threads }, PackStrip);
+    }
+
+    private static void ScaleC(int m, int n, float beta, float[] c, int ldc)
+    {
+        if (beta == 1f) return;
+        for (int j = 0; j < n; j++)
+        {
+            var col = c.AsSpan(j * ldc, m);
+            if (beta == 0f) col.Clear(); // BLAS: beta = 0 overwrites, even NaN
+            else for (int i = 0; i < m; i++) col[i] *= beta;
+        }
+    }
+
+    private static void CheckExtent(int length, int rows, int cols, int ld, string name)
+    {
+        if (ld < Math.Max(1, rows))
+            throw new ArgumentException($"Leading dimension {ld} is smaller than the row count {rows}.", name);
+        if (rows > 0 && cols > 0 && (long)ld * (cols - 1) + rows > length)
+            throw new ArgumentException($"Array of {length} elements is too small for a {rows}x{cols} matrix with leading dimension {ld}.", name);
+    }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OnnxTransfer.IO;
+
+namespace OnnxTransfer.HeadTrainer.Reporting;
+
+/// <summary>Precision, recall and F1 of one class (0 when undefined, as scikit-learn's zero_division=0).</summary>
+public sealed record ClassMetrics(string Class, double Precision, double Recall, double F1, int Support);
+
+/// <summary>
+/// Classification metrics of predicted probabilities against labels: accuracy, top-k accuracy, log loss,
+/// ROC AUC (binary: of class 1; more classes: macro one-vs-rest over classes present with both outcomes),
+/// confusion matrix (rows = true class, columns = predicted), per-class precision/recall/F1, macro and weighted F1.
+/// </summary>
+public sealed record ClassificationReport
+{
+    public IReadOnlyList<string> Classes { get; init; } = [];
+    public int Samples { get; init; }
+    public double Accuracy { get; init; }
+    public int TopK { get; init; }
+    public double TopKAccuracy { get; init; }
+    public double LogLoss { get; init; }
+
+    /// <summary>NaN when no class has both positive and negative samples.</summary>
+    public double Auc { get; init; }
+    public int[][] Confusion { get; init; } = [];
+    public IReadOnlyList<ClassMetrics> PerClass { get; init; } = [];
+    public double MacroF1 { get; init; }
+    public double WeightedF1 { get; init; }
+
+    /// <summary><paramref name="probabilities"/>: n x K row-major, K = classes.Count; ties in argmax go to the lower index.</summary>
+    public static ClassificationReport Compute(IReadOnlyList<int> labels, float[] probabilities, IReadOnlyList<string> classes, int topK)
+    {
+        int n = labels.Count, k = classes.Count;
+        if (probabilities.Length != (long)n * k)
+            throw new ArgumentException($"Expected {n} x {k} probabilities, got {probabilities.Length}.", nameof(probabilities));
+        var confusion = Enumerable.Range(0, k).Select(_ => new int[k]).ToArray();
+        int correct = 0, inTopK = 0;
+        double logLoss = 0;
+        int kk = Math.Min(topK, k);
+        for (int i = 0; i < n; i++)
+        {
+            var p = probabilities.AsSpan(i * k, k);
+            int y = labels[i];
+            int best = 0;
+            for (int c = 1; c < k; c++) if (p[c] > p[best]) best = c;
+            confusion[y][best]++;
+            if (best == y) correct++;
+            // Rank of the true class: classes with a higher probability, or equal and a lower index, come first.
+            int ahead = 0;
+            for (int c = 0; c < k; c++) if (p[c] > p[y] || (p[c] == p[y] && c < y)) ahead++;
+            if (ahead < kk) inTopK++;
+            logLoss -= Math.Log(Math.Clamp(p[y], 1e-7, 1.0));
+        }
+        var perClass = new List<ClassMetrics>(k);
+        for (int c = 0; c < k; c++)
+        {
+            int tp = confusion[c][c];
+            int predicted = confusion.Sum(row => row[c]);
+            int support = confusion[c].Sum();
+            double precision = predicted == 0 ? 0 : (double)tp / predicted;
+            double recall = support == 0 ? 0 : (double)tp / support;
+            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            perClass.Add(new ClassMetrics(classes[c], precision, recall, f1, support));
+        }
+        return new ClassificationReport
+        {
+            Classes = classes,
+            Samples = n,
+            Accuracy = n == 0 ? double.NaN : (double)correct / n,
+            TopK = kk,
+            TopKAccuracy = n == 0 ? double.NaN : (double)inTopK / n,
+            LogLoss = n == 0 ? double.NaN : logLoss / n,
+            Auc = MacroAuc(labels, probabilities, k),
+            Confusion = confusion,
+            PerClass = perClass,
+            MacroF1 = k == 0 ? double.NaN : perClass.Average(m => m.F1),
+            WeightedF1 = n == 0 ? double.NaN : perClass.Sum(m => m.F1 * m.Support) / n,
+        };
+    }
+
+    /// <summary>Binary: AUC of class 1's score. K > 2: mean one-vs-rest AUC over classes with both outcomes present.</summary>
+    public static double MacroAuc(IReadOnlyList<int> labels, float[] probabilities, int k)
+    {
+        int n = labels.Count;
+        var scores = new float[n];
+        var positive = new bool[n];
+        double sum = 0;
+        int used = 0;
+        for (int c = k == 2 ? 1 : 0; c < k; c++)
+        {
+            for (int i = 0; i < n; i++) { scores[i] = probabilities[i * k + c]; positive[i] = labels[i] == c; }
+            double auc = BinaryAuc(scores, positive);
+            if (double.IsNaN(auc)) continue;
+            sum += auc;
+            used++;
+        }
+        return used == 0 ? double.NaN : sum / used;
+    }
+
+    /// <summary>Mann-Whitney U / (P N) with average ranks for ties; NaN without both classes.</summary>
+    public static double BinaryAuc(ReadOnlySpan<float> scores, ReadOnlySpan<bool> positive)
+    {
+        int n = scores.Length;
+        var order = Enumerable.Range(0, n).ToArray();
+        var s = scores.ToArray();
+        Array.Sort(order, (a, b) => s[a].CompareTo(s[b]));
+        double rankSum = 0;
+        long pos = 0;
+        for (int i = 0; i < n;)
+        {
+            int j = i;
+            while (j + 1 < n && s[order[j + 1]] == s[order[i]]) j++;
+            double rank = (i + j) / 2.0 + 1;
+            for (int t = i; t <= j; t++) if (positive[order[t]]) { rankSum += rank; pos++; }
+            i = j + 1;
+        }
+        long neg = n - pos;
+        if (pos == 0 || neg == 0) return double.NaN;
+        return (rankSum - pos * (pos + 1) / 2.0) / ((double)pos * neg);
+    }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ClassificationReport FromJson(string json) =>
+        JsonSerializer.Deserialize<ClassificationReport>(json, Json) ?? throw new InvalidDataException("Empty classification report.");
+
+    /// <summary>Writes <see cref="ToJson"/> atomically.</summary>
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
+}

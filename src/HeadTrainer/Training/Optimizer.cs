@@ -1,0 +1,85 @@
+using OnnxTransfer.HeadTrainer.Model;
+
+namespace OnnxTransfer.HeadTrainer.Training;
+
+public enum OptimizerKind { Sgd, Adam, AdamW }
+
+/// <summary>
+/// Keras 3 update rules, applied parameter by parameter after each batch.
+/// SGD: v = momentum v - lr g; w += v, or with Nesterov w += momentum v - lr g (plain w -= lr g without momentum).
+/// Adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²; w -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps).
+/// AdamW: first w -= lr wd w (decoupled weight decay), then the Adam step.
+/// </summary>
+public sealed class Optimizer
+{
+    public const float Beta1 = 0.9f;
+    public const float Beta2 = 0.999f;
+    public const float Epsilon = 1e-7f;
+
+    private readonly Dictionary<string, float[]> _m = [];
+    private readonly Dictionary<string, float[]> _v = [];
+
+    public Optimizer(OptimizerKind kind, float momentum, bool nesterov, float weightDecay) =>
+        (Kind, Momentum, Nesterov, WeightDecay) = (kind, momentum, nesterov, weightDecay);
+
+    public OptimizerKind Kind { get; }
+    public float Momentum { get; }
+    public bool Nesterov { get; }
+    public float WeightDecay { get; }
+
+    /// <summary>Updates applied so far (Adam's t after the next step is Iterations + 1).</summary>
+    public long Iterations { get; set; }
+
+    /// <summary>Slot buffers by "slot/parameter" name, for checkpoints.</summary>
+    public IEnumerable<(string Name, float[] Values)> State =>
+        _m.Select(kv => ("m/" + kv.Key, kv.Value)).Concat(_v.Select(kv => ("v/" + kv.Key, kv.Value))).OrderBy(s => s.Item1, StringComparer.Ordinal);
+
+    public void Restore(string name, float[] values)
+    {
+        var (slots, key) = name.StartsWith("m/", StringComparison.Ordinal) ? (_m, name[2..]) : (_v, name[2..]);
+        slots[key] = values;
+    }
+
+    public void Step(IEnumerable<Parameter> parameters, float lr)
+    {
+        long t = Iterations + 1;
+        double correction = Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t));
+        float alpha = (float)(lr * correction);
+        foreach (var p in parameters.Where(p => p.Trainable))
+        {
+            float[] w = p.Value, g = p.Grad;
+            switch (Kind)
+            {
+                case OptimizerKind.Sgd when Momentum == 0f:
+                    for (int i = 0; i < w.Length; i++) w[i] -= lr * g[i];
+                    break;
+                case OptimizerKind.Sgd:
+                    var vel = Slot(_m, p);
+                    for (int i = 0; i < w.Length; i++)
+                    {
+                        vel[i] = Momentum * vel[i] - lr * g[i];
+                        w[i] += Nesterov ? Momentum * vel[i] - lr * g[i] : vel[i];
+                    }
+                    break;
+                default:
+                    if (Kind == OptimizerKind.AdamW && WeightDecay != 0f)
+                        for (int i = 0; i < w.Length; i++) w[i] -= lr * WeightDecay * w[i];
+                    float[] m = Slot(_m, p), v = Slot(_v, p);
+                    for (int i = 0; i < w.Length; i++)
+                    {
+                        m[i] += (g[i] - m[i]) * (1 - Beta1);
+                        v[i] += (g[i] * g[i] - v[i]) * (1 - Beta2);
+                        w[i] -= alpha * m[i] / (MathF.Sqrt(v[i]) + Epsilon);
+                    }
+                    break;
+            }
+        }
+        Iterations = t;
+    }
+
+    private static float[] Slot(Dictionary<string, float[]> slots, Parameter p)
+    {
+        if (!slots.TryGetValue(p.Name, out var s)) slots[p.Name] = s = new float[p.Value.Length];
+        return s;
+    }
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using MathNet.Numerics.LinearAlgebra.Single;
+using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.HeadTrainer.Export;
+using OnnxTransfer.HeadTrainer.LinearAlgebra;
+using OnnxTransfer.HeadTrainer.Model;
+using OnnxTransfer.HeadTrainer.Reporting;
+
+namespace OnnxTransfer.HeadTrainer.Training;
+
+/// <summary>The outcome of <see cref="Trainer.Train"/>: the exported head (best or last weights) and its validation report.</summary>
+public sealed record TrainingResult(DenseHead Head, ClassificationReport Validation, IReadOnlyList<EpochMetrics> History,
+    int BestEpoch, bool StoppedEarly, string RunDirectory);
+
+/// <summary>
+/// Mini-batch training of a <see cref="DenseHead"/> on a <see cref="FeatureSet"/>, with early stopping and checkpoints,
+/// writing the run directory (see <see cref="RunFiles"/>). Same options and data give the same head, byte for byte:
+/// one seeded <see cref="Rng"/> drives initialization, shuffling and dropout, and every reduction has a fixed order.
+/// </summary>
+public sealed class Trainer(TrainerOptions options)
+{
+    public TrainerOptions Options { get; } = options;
+
+    /// <summary>Raised after each epoch (CLI progress lines).</summary>
+    public event Action<EpochMetrics>? EpochCompleted;
+
+    /// <summary>Non-fatal notes, such as a feature set without backbone.onnx.</summary>
+    public event Action<string>? Warning;
+
+    public TrainingResult Train(FeatureSet data, string runDirectory, CancellationToken ct = default)
+    {
+        Options.Validate();
+        FastLinearAlgebraProvider.Install();
+        var (train, val) = Split(data, Options);
+        var trainLabels = train.Select(i => data.Labels[i]).ToArray();
+        if (trainLabels.Distinct().Count() < 2)
+            throw new OnnxTransferException($"Feature set '{data.Source.Directory}' has only one class among its training rows; a classifier needs at least two.");
+        Directory.CreateDirectory(runDirectory);
+        string lastPath = Path.Combine(runDirectory, RunFiles.LastCheckpoint), bestPath = Path.Combine(runDirectory, RunFiles.BestCheckpoint);
+
+        var rng = new Rng(Options.Seed);
+        var head = new DenseHead(Options.Head, data.Width, data.Classes.Count, Options.Loss, Options.Dropout, rng);
+        var weights = Options.ClassWeight == ClassWeighting.Balanced ? LossFunction.BalancedWeights(trainLabels, data.Classes.Count) : null;
+        var loss = new LossFunction(Options.Loss, Options.LabelSmoothing, weights);
+        var valLoss = new LossFunction(Options.Loss, Options.LabelSmoothing, null);
+        var optimizer = new Optimizer(Options.Optimizer, Options.Momentum, Options.Nesterov, Options.WeightDecay);
+        var stopping = new EarlyStopping(Options.Monitor, Options.Patience, Options.MinDelta);
+        int stepsPerEpoch = (train.Length + Options.BatchSize - 1) / Options.BatchSize;
+        var schedule = new LearningRateSchedule
+        {
+            Kind = Options.Schedule, BaseLr = Options.LearningRate, StepSize = Options.StepSize, Gamma = Options.Gamma,
+            Power = Options.Power, EndLr = Options.EndLearningRate, StepsPerEpoch = stepsPerEpoch,
+            WarmupSteps = (long)Options.WarmupEpochs * stepsPerEpoch, TotalSteps = (long)Options.Epochs * stepsPerEpoch,
+        };
+        var history = new List<EpochMetrics>();
+        string fingerprint = Checkpoint.FingerprintOf(head);
+        float[][]? best = null;
+        int firstEpoch = 0;
+        if (Options.Resume)
+        {
+            if (!File.Exists(lastPath))
+                throw new OnnxTransferException($"--resume: run directory '{runDirectory}' has no {RunFiles.LastCheckpoint}; run without --resume.");
+            var last = Checkpoint.Load(lastPath);
+            if (last.Fingerprint != fingerprint)
+                throw new OnnxTransferException($"--resume: checkpoint '{lastPath}' is for '{last.Fingerprint}', not '{fingerprint}'; use the same head options or a new run directory.");
+            last.ApplyTo(head, lastPath);
+            foreach (var (name, values) in last.OptimizerSlots) optimizer.Restore(name, values);
+            optimizer.Iterations = last.OptimizerIterations;
+            rng = Rng.FromState(last.RngState);
+            stopping.Restore(last.Best, last.BestEpoch, last.Wait);
+            history.AddRange(last.History);
+            firstEpoch = last.EpochsDone;
+            if (File.Exists(bestPath)) best = Checkpoint.Load(bestPath).Parameters.Select(p => p.Values).ToArray();
+        }
+
+        var order = (int[])train.Clone();
+        bool stoppedEarly = stopping.ShouldStop && firstEpoch > 0;
+        for (int epoch = firstEpoch; epoch < Options.Epochs && !stoppedEarly; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            rng.Shuffle(order.AsSpan());
+            var trainProbabilities = new float[order.Length * data.Classes.Count];
+            var shuffledLabels = new int[order.Length];
+            double lossSum = 0;
+            float lr = 0;
+            for (int start = 0; start < order.Length; start += Options.BatchSize)
+            {
+                int b = Math.Min(Options.BatchSize, order.Length - start);
+                var rows = order.AsSpan(start, b);
+                var x = Gather(data, rows);
+                var labels = new int[b];
+                for (int j = 0; j < b; j++) shuffledLabels[start + j] = labels[j] = data.Labels[rows[j]];
+                var logits = head.Logits(x, training: true, rng);
+                var grad = new DenseMatrix(logits.RowCount, b);
+                lossSum += loss.Compute(logits, labels, grad) * b;
+                Activation.Probabilities(logits.Values, head.Outputs, b, Options.Loss == LossKind.Binary,
+                    trainProbabilities.AsSpan(start * data.Classes.Count, b * data.Classes.Count));
+                head.Backward(grad);
+                LossFunction.AddL2(head.Parameters.Where(p => p.Trainable), Options.L2);
+                lr = schedule.At(optimizer.Iterations);
+                optimizer.Step(head.Parameters, lr);
+            }
+            double penalty = L2Penalty(head);
+            var trainReport = ClassificationReport.Compute(shuffledLabels, trainProbabilities, data.Classes, Options.TopK);
+            var (valReport, valLossValue) = Evaluate(head, data, val, valLoss);
+            valLossValue += penalty;
+            var metrics = new EpochMetrics(epoch + 1, lr, lossSum / order.Length + penalty, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
+                valLossValue, valReport.Accuracy, valReport.TopKAccuracy, valReport.Auc, clock.Elapsed.TotalSeconds, false);
+            bool improved = stopping.Update(epoch + 1, metrics.Value(Options.Monitor));
+            metrics = metrics with { Improved = improved };
+            history.Add(metrics);
+            if (improved)
+            {
+                best = head.Parameters.Select(p => (float[])p.Value.Clone()).ToArray();
+                Snapshot(head, optimizer, rng, stopping, history, fingerprint, epoch + 1).Save(bestPath);
+            }
+            Snapshot(head, optimizer, rng, stopping, history, fingerprint, epoch + 1).Save(lastPath);
+            EpochCompleted?.Invoke(metrics);
+            stoppedEarly = stopping.ShouldStop && epoch + 1 < Options.Epochs;
+        }
+
+        if (Options.RestoreBest && best is not null)
+        {
+            int i = 0;
+            foreach (var p in head.Parameters) best[i++].CopyTo(p.Value, 0);
+        }
+        var (report, _) = Evaluate(head, data, val, valLoss);
+        RunWriter.Write(runDirectory, data, head, Options, report, history, stopping.BestEpoch, Warning);
+        return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory);
+    }
+
+    /// <summary>
+    /// Training and validation row indices: labelled "train" (or unsplit) rows, and the "val" rows; without any
+    /// "val" rows, a stratified <see cref="TrainerOptions.ValidationSplit"/> of the training rows (seeded).
+    /// </summary>
+    public static (int[] Train, int[] Val) Split(FeatureSet data, TrainerOptions options)
+    {
+        var train = Enumerable.Range(0, data.Rows)
+            .Where(i => data.Labels[i] >= 0 && (data.Splits[i] == FeatureSet.Train || data.Splits[i] == "")).ToArray();
+        var val = data.RowsOf(FeatureSet.Val);
+        if (train.Length == 0)
+            throw new OnnxTransferException($"Feature set '{data.Source.Directory}' has no labelled training rows.");
+        if (val.Length > 0) return (train, val);
+        var rng = new Rng(options.Seed ^ 0x5EED_5EED_5EED_5EEDUL);
+        var keep = new List<int>();
+        var held = new List<int>();
+        foreach (var group in train.GroupBy(i => data.Labels[i]).OrderBy(g => g.Key))
+        {
+            var members = group.ToArray();
+            rng.Shuffle(members.AsSpan());
+            int n = members.Length > 1 ? Math.Max(1, (int)Math.Round(members.Length * options.ValidationSplit)) : 0;
+            held.AddRange(members.Take(n));
+            keep.AddRange(members.Skip(n));
+        }
+        keep.Sort();
+        held.Sort();
+        return ([.. keep], [.. held]);
+    }
+
+    /// <summary>Inference-mode probabilities and mean loss (without class weights or the L2 term) over <paramref name="rows"/>.</summary>
+    public static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK = 5, int batchSize = 256)
+    {
+        int k = data.Classes.Count;
+        var probabilities = new float[rows.Length * k];
+        var labels = rows.Select(i => data.Labels[i]).ToArray();
+        var rng = new Rng(0); // inference mode draws nothing
+        double sum = 0;
+        for (int start = 0; start < rows.Length; start += batchSize)
+        {
+            int b = Math.Min(batchSize, rows.Length - start);
+            var logits = head.Logits(Gather(data, rows.AsSpan(start, b)), training: false, rng);
+            sum += loss.Compute(logits, labels.AsSpan(start, b), new DenseMatrix(logits.RowCount, b)) * b;
+            Activation.Probabilities(logits.Values, head.Outputs, b, head.Loss == LossKind.Binary, probabilities.AsSpan(start * k, b * k));
+        }
+        return (ClassificationReport.Compute(labels, probabilities, data.Classes, topK), rows.Length == 0 ? double.NaN : sum / rows.Length);
+    }
+
+    private (ClassificationReport, double) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss) =>
+        Evaluate(head, data, rows, loss, Options.TopK);
+
+    private double L2Penalty(DenseHead head) =>
+        Options.L2 * head.Parameters.Where(p => p.Regularized).Sum(p => p.Value.Sum(v => (double)v * v));
+
+    /// <summary>Rows of the feature set as a (width x b) column-major matrix: each row is one contiguous column.</summary>
+    private static DenseMatrix Gather(FeatureSet data, ReadOnlySpan<int> rows)
+    {
+        var values = new float[rows.Length * data.Width];
+        for (int j = 0; j < rows.Length; j++) data.Row(rows[j]).CopyTo(values.AsSpan(j * data.Width, data.Width));
+        return new DenseMatrix(data.Width, rows.Length, values);
+    }
+
+    private static Checkpoint Snapshot(DenseHead head, Optimizer optimizer, Rng rng, EarlyStopping stopping, List<EpochMetrics> history, string fingerprint, int epochs) => new()
+    {
+        Fingerprint = fingerprint,
+        EpochsDone = epochs,
+        RngState = rng.State,
+        OptimizerIterations = optimizer.Iterations,
+        Parameters = head.Parameters.Select(p => (p.Name, p.Value)).ToList(),
+        OptimizerSlots = optimizer.State.ToList(),
+        Best = stopping.Best,
+        BestEpoch = stopping.BestEpoch,
+        Wait = stopping.Wait,
+        History = history,
+    };
+}

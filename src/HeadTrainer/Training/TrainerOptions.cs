@@ -1,0 +1,98 @@
+using OnnxTransfer.HeadTrainer.Model;
+
+namespace OnnxTransfer.HeadTrainer.Training;
+
+public enum ClassWeighting { None, Balanced }
+
+/// <summary>Everything that controls training a head. Defaults follow Keras's where it has one.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Feature layer to train on; null: the feature set's only layer.</summary>
+    public string? Layer { get; init; }
+
+    /// <summary>Head architecture. Default linear (logistic/softmax regression).</summary>
+    public HeadSpec Head { get; init; } = HeadSpec.Linear;
+
+    /// <summary>Dropout rate between hidden layers (mlp) or after BatchNorm (bn-dropout). Default 0.5.</summary>
+    public float Dropout { get; init; } = 0.5f;
+
+    /// <summary>Keras l2 kernel regularizer λ (loss += λ Σ w²). Default 0.</summary>
+    public float L2 { get; init; }
+
+    /// <summary>Default softmax cross-entropy; Binary (sigmoid, 2 classes only).</summary>
+    public LossKind Loss { get; init; } = LossKind.Softmax;
+
+    /// <summary>Label smoothing in [0, 1). Default 0.</summary>
+    public float LabelSmoothing { get; init; }
+
+    public ClassWeighting ClassWeight { get; init; } = ClassWeighting.None;
+
+    /// <summary>Default Adam.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
+    /// <summary>Default 1e-3 (Keras Adam's).</summary>
+    public float LearningRate { get; init; } = 1e-3f;
+
+    /// <summary>SGD momentum. Default 0.9.</summary>
+    public float Momentum { get; init; } = 0.9f;
+
+    public bool Nesterov { get; init; }
+
+    /// <summary>AdamW decoupled weight decay. Default 0.004 (Keras AdamW's).</summary>
+    public float WeightDecay { get; init; } = 0.004f;
+
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Constant;
+
+    /// <summary>Step schedule: epochs between decays (default 10) and factor (default 0.1).</summary>
+    public int StepSize { get; init; } = 10;
+    public float Gamma { get; init; } = 0.1f;
+
+    /// <summary>Poly schedule: power (default 1) and final learning rate (default 1e-5).</summary>
+    public float Power { get; init; } = 1f;
+    public float EndLearningRate { get; init; } = 1e-5f;
+
+    /// <summary>Epochs of linear warmup. Default 0.</summary>
+    public int WarmupEpochs { get; init; }
+
+    /// <summary>Default 32 (Keras fit's).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Default 20.</summary>
+    public int Epochs { get; init; } = 20;
+
+    /// <summary>Seeds initialization, the validation split, shuffling and dropout. Default 42.</summary>
+    public ulong Seed { get; init; } = 42;
+
+    /// <summary>Stratified fraction of training rows held out when the set has no "val" rows. Default 0.2.</summary>
+    public float ValidationSplit { get; init; } = 0.2f;
+
+    /// <summary>Value early stopping and best-checkpointing watch. Default val_loss.</summary>
+    public MonitorMetric Monitor { get; init; } = MonitorMetric.ValLoss;
+
+    /// <summary>Epochs without improvement before stopping; 0 disables early stopping. Default 5.</summary>
+    public int Patience { get; init; } = 5;
+
+    /// <summary>Smallest change of the monitored value that counts as an improvement. Default 0.</summary>
+    public float MinDelta { get; init; }
+
+    /// <summary>Export the best epoch's weights rather than the last. Default true.</summary>
+    public bool RestoreBest { get; init; } = true;
+
+    /// <summary>Continue from the run directory's last checkpoint.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>k of the top-k accuracy. Default 5.</summary>
+    public int TopK { get; init; } = 5;
+
+    public void Validate()
+    {
+        if (Dropout is < 0 or >= 1) throw new OnnxTransferException($"--dropout {Dropout} must be in [0, 1).");
+        if (LabelSmoothing is < 0 or >= 1) throw new OnnxTransferException($"--label-smoothing {LabelSmoothing} must be in [0, 1).");
+        if (BatchSize < 1) throw new OnnxTransferException($"--batch-size {BatchSize} must be at least 1.");
+        if (Epochs < 1) throw new OnnxTransferException($"--epochs {Epochs} must be at least 1.");
+        if (LearningRate <= 0) throw new OnnxTransferException($"--lr {LearningRate} must be positive.");
+        if (ValidationSplit is <= 0 or >= 1) throw new OnnxTransferException($"--val-split {ValidationSplit} must be in (0, 1).");
+        if (TopK < 1) throw new OnnxTransferException($"--top-k {TopK} must be at least 1.");
+        if (L2 < 0) throw new OnnxTransferException($"--l2 {L2} must not be negative.");
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using OnnxTransfer.Extractor.Extraction;
+using OnnxTransfer.Features;
+using OnnxTransfer.HeadTrainer.Training;
+using OnnxTransfer.IO;
+
+namespace OnnxTransfer.HeadTrainer.Tests;
+
+/// <summary>Writes feature sets in the extractor's format with its own FeatureWriter: Gaussian class clusters.</summary>
+public static class SyntheticFeatures
+{
+    /// <summary>
+    /// n rows of width d, class c centred at a random mean of scale <paramref name="separation"/>;
+    /// rows alternate train/val when <paramref name="withVal"/>, else all "train". Writes a dummy backbone.onnx whose hash is recorded.
+    /// </summary>
+    public static (float[] Features, int[] Labels) Write(string dir, int n, int d, int classes, ulong seed = 1, float separation = 2f,
+        bool withVal = true, Action<float[]>? tamper = null, string layer = "gap")
+    {
+        var rng = new Rng(seed);
+        var means = new float[classes * d];
+        for (int i = 0; i < means.Length; i++) means[i] = (float)rng.NextGaussian() * separation;
+        var features = new float[n * d];
+        var labels = new int[n];
+        for (int r = 0; r < n; r++)
+        {
+            labels[r] = r % classes;
+            for (int f = 0; f < d; f++) features[r * d + f] = means[labels[r] * d + f] + (float)rng.NextGaussian();
+        }
+        tamper?.Invoke(features);
+        Directory.CreateDirectory(dir);
+        string backbone = Path.Combine(dir, FeatureFormat.BackboneFile);
+        File.WriteAllBytes(backbone, [1, 2, 3, (byte)seed]);
+        var names = Enumerable.Range(0, classes).Select(c => $"class{c}").ToArray();
+        var meta = new Dictionary<string, string>
+        {
+            [FeatureFormat.ModelNameKey] = "synthetic",
+            [FeatureFormat.ModelHashKey] = Hashing.Sha256File(backbone),
+            [FeatureFormat.LayersKey] = JsonSerializer.Serialize(new[] { layer }),
+            [FeatureFormat.FeatureShapesKey] = JsonSerializer.Serialize(new Dictionary<string, int[]> { [layer] = [d] }),
+            [FeatureFormat.PoolKey] = JsonSerializer.Serialize(new Dictionary<string, string> { [layer] = "avg" }),
+            [FeatureFormat.PreprocessKey] = "none",
+            [FeatureFormat.InputSizeKey] = "32",
+            [FeatureFormat.ResizeKey] = "stretch",
+            [FeatureFormat.InterpolationKey] = "bilinear",
+            [FeatureFormat.RandomWeightsKey] = "true",
+            [FeatureFormat.WeightsKey] = "random:seed=1",
+        };
+        var writer = new FeatureWriter([layer], meta);
+        // Two shards, to exercise multi-file reading.
+        int half = n / 2;
+        foreach (var (shard, from, to) in new[] { (0, 0, half), (1, half, n) })
+        {
+            var rows = new ShardRows(shard, [d], to - from);
+            for (int r = from; r < to; r++)
+            {
+                string split = withVal ? (r / classes % 3 == 2 ? "val" : "train") : "train";
+                rows.Items.Add(new InputItem($"{split}/{names[labels[r]]}/img{r:D4}.jpg", $"/x/{r}.jpg", names[labels[r]], labels[r], split));
+            }
+            Array.Copy(features, from * d, rows.Features[0], 0, (to - from) * d);
+            writer.Write(rows, Path.Combine(dir, FeatureFormat.ShardName(shard)));
+        }
+        File.WriteAllText(Path.Combine(dir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(names));
+        return (features, labels);
+    }
+}
