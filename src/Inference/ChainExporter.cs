@@ -18,6 +18,22 @@ public static class ChainExporter
 
     private const string HeadPrefix = "head/";
 
+    /// <summary>
+    /// The single-file classifier of a training run: its backbone and head chained, with the run's image
+    /// settings (input size, resize, interpolation) recorded so any consumer feeds it as training did.
+    /// </summary>
+    public static ModelProto Export(RunDirectory run)
+    {
+        var model = Chain(run.LoadBackbone(), run.LoadHead(), run.Sidecar.FeatureLayer, run.Sidecar.Classes);
+        var info = ModelInfo.Read(model);
+        var source = run.Sidecar.Source;
+        info.InputSize = source.InputSize;
+        info.Resize = source.Resize;
+        info.Interpolation = source.Interpolation;
+        info.WriteTo(model);
+        return model;
+    }
+
     public static ModelProto Chain(ModelProto backbone, ModelProto head, string featureLayer, IReadOnlyList<string> classes)
     {
         var info = ModelInfo.Read(backbone);

@@ -55,6 +55,21 @@ public sealed class Predictor : IDisposable
 
     public string DeviceReason => _imageSession.Reason;
 
+    /// <summary>Opens a training run directory, or else a single-file classifier made by <c>onnx-transfer export</c>.</summary>
+    public static Predictor Open(string path, PredictorOptions? options = null) =>
+        Directory.Exists(path) ? FromRunDirectory(path, options) : FromExportedModel(path, options);
+
+    /// <summary>
+    /// Loads a training run: its backbone (checked by hash against the training features, or the
+    /// <see cref="PredictorOptions.BackbonePath"/> override) feeding its head.
+    /// </summary>
+    public static Predictor FromRunDirectory(string runDirectory, PredictorOptions? options = null)
+    {
+        options ??= new PredictorOptions();
+        var run = RunDirectory.Open(runDirectory);
+        return FromModels(run.LoadBackbone(options.BackbonePath), run.LoadHead(), run.Sidecar.FeatureLayer, run.Sidecar.Classes, run.Image, options);
+    }
+
     /// <summary>Loads a single-file classifier written by <c>onnx-transfer export</c>.</summary>
     public static Predictor FromExportedModel(string path, PredictorOptions? options = null)
     {
