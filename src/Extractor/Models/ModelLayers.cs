@@ -55,6 +55,7 @@ public static class ModelLayers
     public static string DisplayName(ModelProto model)
     {
         string arch = ModelInfo.IsTagged(model) ? ModelInfo.Read(model).Arch : "";
+        if (arch == "onnx") return "the imported ONNX model";
         if (arch.Length > 0) return arch;
         return string.IsNullOrEmpty(model.Graph.Name) ? "the model" : $"'{model.Graph.Name}'";
     }
