@@ -1,6 +1,4 @@
-using System.CommandLine;
 using OnnxTransfer.Cli;
-using OnnxTransfer.Cli.Commands;
 
 // Console.Out/Error and environment variables are process-wide, so CLI tests run one at a time.
 [assembly: Xunit.CollectionBehavior(DisableTestParallelization = true)]
@@ -19,9 +17,7 @@ public static class Cli
 {
     public static CliResult Run(params string[] args)
     {
-        var root = new RootCommand("onnx-transfer: transfer learning on images with ONNX Runtime.");
-        root.Subcommands.Add(ModelsCommand.Create());
-        root.Subcommands.Add(ExtractCommand.Create());
+        var root = CliApp.CreateRoot();
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();

@@ -43,7 +43,7 @@ public static class ExtractCommand
             var layerList = parse.GetValue(layers) ?? [];
             string? poolArg = parse.GetValue(pool);
             if (layerList.Length > 0)
-                proto = GraphTruncator.Truncate(proto, layerList, Enum.Parse<PoolMode>(poolArg ?? "none", ignoreCase: true));
+                proto = GraphTruncator.Truncate(proto, layerList, GraphTruncator.ParsePool(poolArg ?? "none"));
             else if (ModelInfo.Read(proto).Features.Count == 0)
                 throw new OnnxTransferException($"Model '{modelArg}' is not truncated; pass --layer NAME (list them with onnx-transfer models layers {modelArg}).");
             else if (poolArg != null)

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using OnnxTransfer.Inference;
+using OnnxTransfer.Models;
+using OnnxTransfer.Onnx;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>`onnx-transfer export RUN -o model.onnx`: backbone + head as one ONNX file.</summary>
+public static class ExportCommand
+{
+    public static Command Create()
+    {
+        var run = new Argument<string>("run") { Description = "Training run directory (onnx-transfer train -o)." };
+        var output = new Option<string>("--output", "-o") { Description = "The .onnx file to write.", Required = true };
+        var command = new Command("export", "Write one ONNX classifier: image float32 [N,H,W,3] RGB 0-255 -> class probabilities, class names in its metadata.")
+        {
+            run, output,
+        };
+        command.SetAction(parse =>
+        {
+            var model = ChainExporter.Export(RunDirectory.Open(parse.GetValue(run)!));
+            string path = parse.GetValue(output)!;
+            OnnxModelFile.Save(model, path);
+            var info = ModelInfo.Read(model);
+            Console.WriteLine($"wrote {path}: input '{ModelInfo.ImageInput}' float32 [N,{info.InputSize},{info.InputSize},3] RGB 0-255, " +
+                              $"output '{ChainExporter.HeadOutput}' [N,{info.Classes.Count}] ({string.Join(", ", info.Classes)}); weights: {info.WeightsLabel}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,59 @@
+using OnnxTransfer.Extractor.Extraction;
+using OnnxTransfer.HeadTrainer.Reporting;
+
+namespace OnnxTransfer.Inference;
+
+/// <summary>An image the classifier got wrong: what it is, what was predicted, and how sure each was.</summary>
+public sealed record Misclassified(string Path, string TrueClass, string PredictedClass, float TrueProbability, float PredictedProbability);
+
+/// <summary>The outcome of <see cref="Evaluator.Evaluate"/>.</summary>
+public sealed record Evaluation(ClassificationReport Report, IReadOnlyList<Misclassified> Misclassified, IReadOnlyList<PredictionResult> Unreadable);
+
+/// <summary>
+/// Scores a classifier on a labelled image folder (class sub-folders, optionally under split folders)
+/// with the same report the trainer writes, plus the misclassified files, worst first.
+/// </summary>
+public static class Evaluator
+{
+    /// <param name="split">With a train/val/test tree, evaluate only this split; null takes every labelled image.</param>
+    public static Evaluation Evaluate(Predictor predictor, string input, string? split = null, int topK = 5,
+                                      IProgress<int>? progress = null, CancellationToken cancellation = default)
+    {
+        var inputs = InputScanner.Scan(input);
+        var items = inputs.Items.Where(i => i.Label.Length > 0 && (split is null || i.Split == split)).ToList();
+        if (items.Count == 0)
+            throw new OnnxTransferException(split is null
+                ? $"'{input}' has no labelled images; evaluate needs class sub-folders (or a list file with labels)."
+                : $"'{input}' has no labelled images in split '{split}'; splits found: {string.Join(", ", inputs.Items.Select(i => i.Split).Distinct())}.");
+        var classIndex = predictor.Classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        var unknown = items.Select(i => i.Label).Distinct().Where(l => !classIndex.ContainsKey(l)).ToList();
+        if (unknown.Count > 0)
+            throw new OnnxTransferException(
+                $"Class folder(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))} in '{input}' are not classes of this classifier ({string.Join(", ", predictor.Classes)}).");
+
+        var labels = new List<int>();
+        var probabilities = new List<float>();
+        var wrong = new List<Misclassified>();
+        var unreadable = new List<PredictionResult>();
+        int done = 0;
+        foreach (var (result, item) in predictor.PredictFiles(items.Select(i => i.FullPath), cancellation).Zip(items))
+        {
+            progress?.Report(++done);
+            if (result.Prediction is not { } prediction)
+            {
+                unreadable.Add(result);
+                continue;
+            }
+            int label = classIndex[item.Label];
+            labels.Add(label);
+            probabilities.AddRange(prediction.Probabilities);
+            if (prediction.TopIndex != label)
+                wrong.Add(new Misclassified(item.RelativePath, item.Label, prediction.TopClass,
+                    prediction.Probabilities[label], prediction.Probabilities[prediction.TopIndex]));
+        }
+        if (labels.Count == 0)
+            throw new OnnxTransferException($"None of the {items.Count} images in '{input}' could be read; see the reasons above.");
+        var report = ClassificationReport.Compute(labels, [.. probabilities], predictor.Classes, topK);
+        return new Evaluation(report, [.. wrong.OrderBy(m => m.TrueProbability)], unreadable);
+    }
+}
