@@ -6,4 +6,5 @@ var root = new RootCommand("onnx-transfer: transfer learning on images with ONNX
 // One line per verb; each command lives in Commands/ and only calls library APIs.
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(ExtractCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
 return CliRunner.Run(root, args);
