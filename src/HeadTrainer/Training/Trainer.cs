@@ -73,15 +73,16 @@ public sealed class Trainer(TrainerOptions options)
             if (File.Exists(bestPath)) best = Checkpoint.Load(bestPath).Parameters.Select(p => p.Values).ToArray();
         }
 
-        var order = (int[])train.Clone();
         bool stoppedEarly = stopping.ShouldStop && firstEpoch > 0;
         for (int epoch = firstEpoch; epoch < Options.Epochs && !stoppedEarly; epoch++)
         {
             ct.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
+            // Each epoch shuffles the training rows from their stored order, so a resumed run, which has only the RNG state, matches.
+            var order = (int[])train.Clone();
             rng.Shuffle(order.AsSpan());
-            var trainProbabilities = new float[order.Length * data.Classes.Count];
-            var shuffledLabels = new int[order.Length];
+            var trainProbabilities = new float[train.Length * data.Classes.Count];
+            var shuffledLabels = new int[train.Length];
             double lossSum = 0;
             float lr = 0;
             for (int start = 0; start < order.Length; start += Options.BatchSize)
@@ -105,7 +106,7 @@ public sealed class Trainer(TrainerOptions options)
             var trainReport = ClassificationReport.Compute(shuffledLabels, trainProbabilities, data.Classes, Options.TopK);
             var (valReport, valLossValue) = Evaluate(head, data, val, valLoss);
             valLossValue += penalty;
-            var metrics = new EpochMetrics(epoch + 1, lr, lossSum / order.Length + penalty, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
+            var metrics = new EpochMetrics(epoch + 1, lr, lossSum / train.Length + penalty, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
                 valLossValue, valReport.Accuracy, valReport.TopKAccuracy, valReport.Auc, clock.Elapsed.TotalSeconds, false);
             bool improved = stopping.Update(epoch + 1, metrics.Value(Options.Monitor));
             metrics = metrics with { Improved = improved };

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Globalization;
+using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.HeadTrainer.Model;
+using OnnxTransfer.HeadTrainer.Reporting;
+using OnnxTransfer.HeadTrainer.Training;
+using Spectre.Console;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>`onnx-transfer train &lt;features-dir&gt; --head H -o RUN`: fits a dense head on extracted features.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var d = new TrainerOptions();
+        var features = new Argument<string>("features-dir") { Description = "Feature directory written by onnx-transfer extract." };
+        var output = new Option<string>("--output", "-o") { Description = "Run directory (head.onnx, head.json, report, plots, checkpoints).", Required = true };
+        var head = new Option<string>("--head") { Description = $"Head: {HeadSpec.ValidForms}.", DefaultValueFactory = _ => "linear" };
+        var layer = new Option<string?>("--layer") { Description = "Feature layer (default: the only one)." };
+        var dropout = new Option<float>("--dropout") { Description = "Dropout rate (mlp, bn-dropout).", DefaultValueFactory = _ => d.Dropout };
+        var l2 = new Option<float>("--l2") { Description = "L2 kernel penalty λ Σ w².", DefaultValueFactory = _ => d.L2 };
+        var loss = new Option<string>("--loss") { Description = "softmax or binary (sigmoid, 2 classes).", DefaultValueFactory = _ => "softmax" };
+        loss.AcceptOnlyFromAmong("softmax", "binary");
+        var smoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing.", DefaultValueFactory = _ => d.LabelSmoothing };
+        var classWeight = new Option<string>("--class-weight") { Description = "none or balanced (n / (k count_c)).", DefaultValueFactory = _ => "none" };
+        classWeight.AcceptOnlyFromAmong("none", "balanced");
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw (Keras update rules).", DefaultValueFactory = _ => "adam" };
+        optimizer.AcceptOnlyFromAmong("sgd", "adam", "adamw");
+        var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
+        var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => d.Momentum };
+        var nesterov = new Option<bool>("--nesterov") { Description = "Nesterov momentum (SGD)." };
+        var weightDecay = new Option<float>("--weight-decay") { Description = "AdamW decoupled weight decay.", DefaultValueFactory = _ => d.WeightDecay };
+        var schedule = new Option<string>("--schedule") { Description = "constant, step, poly or cosine.", DefaultValueFactory = _ => "constant" };
+        schedule.AcceptOnlyFromAmong("constant", "step", "poly", "cosine");
+        var stepSize = new Option<int>("--step-size") { Description = "Step schedule: epochs between decays.", DefaultValueFactory = _ => d.StepSize };
+        var gamma = new Option<float>("--gamma") { Description = "Step schedule: decay factor.", DefaultValueFactory = _ => d.Gamma };
+        var power = new Option<float>("--power") { Description = "Poly schedule: power.", DefaultValueFactory = _ => d.Power };
+        var endLr = new Option<float>("--end-lr") { Description = "Poly schedule: final learning rate.", DefaultValueFactory = _ => d.EndLearningRate };
+        var warmup = new Option<int>("--warmup-epochs") { Description = "Linear warmup epochs.", DefaultValueFactory = _ => d.WarmupEpochs };
+        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => d.BatchSize };
+        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => d.Epochs };
+        var seed = new Option<ulong>("--seed") { Description = "Seed (same seed, same head).", DefaultValueFactory = _ => d.Seed };
+        var valSplit = new Option<float>("--val-split") { Description = "Stratified validation fraction when the set has no val split.", DefaultValueFactory = _ => d.ValidationSplit };
+        var monitor = new Option<string>("--monitor") { Description = "val_loss, val_accuracy or val_auc.", DefaultValueFactory = _ => "val_loss" };
+        monitor.AcceptOnlyFromAmong("val_loss", "val_accuracy", "val_auc");
+        var patience = new Option<int>("--patience") { Description = "Early stopping patience (0: off).", DefaultValueFactory = _ => d.Patience };
+        var minDelta = new Option<float>("--min-delta") { Description = "Minimum improvement.", DefaultValueFactory = _ => d.MinDelta };
+        var restoreBest = new Option<bool>("--restore-best") { Description = "Export the best epoch's weights.", DefaultValueFactory = _ => d.RestoreBest };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the run directory's last checkpoint." };
+        var sweep = new Option<bool>("--sweep-layers") { Description = "Train on every layer (run-dir/<layer>) and report the best on validation." };
+        var topK = new Option<int>("--top-k") { Description = "k of top-k accuracy.", DefaultValueFactory = _ => d.TopK };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the final summary." };
+
+        var command = new Command("train", "Train a dense classifier head on extracted features.")
+        {
+            features, output, head, layer, dropout, l2, loss, smoothing, classWeight, optimizer, lr, momentum, nesterov, weightDecay,
+            schedule, stepSize, gamma, power, endLr, warmup, batch, epochs, seed, valSplit, monitor, patience, minDelta, restoreBest,
+            resume, sweep, topK, quiet,
+        };
+        command.SetAction(parse =>
+        {
+            var options = new TrainerOptions
+            {
+                Layer = parse.GetValue(layer),
+                Head = HeadSpec.Parse(parse.GetValue(head)!),
+                Dropout = parse.GetValue(dropout),
+                L2 = parse.GetValue(l2),
+                Loss = parse.GetValue(loss) == "binary" ? LossKind.Binary : LossKind.Softmax,
+                LabelSmoothing = parse.GetValue(smoothing),
+                ClassWeight = parse.GetValue(classWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None,
+                Optimizer = Enum.Parse<OptimizerKind>(parse.GetValue(optimizer)!, ignoreCase: true),
+                LearningRate = parse.GetValue(lr),
+                Momentum = parse.GetValue(momentum),
+                Nesterov = parse.GetValue(nesterov),
+                WeightDecay = parse.GetValue(weightDecay),
+                Schedule = Enum.Parse<ScheduleKind>(parse.GetValue(schedule)!, ignoreCase: true),
+                StepSize = parse.GetValue(stepSize),
+                Gamma = parse.GetValue(gamma),
+                Power = parse.GetValue(power),
+                EndLearningRate = parse.GetValue(endLr),
+                WarmupEpochs = parse.GetValue(warmup),
+                BatchSize = parse.GetValue(batch),
+                Epochs = parse.GetValue(epochs),
+                Seed = parse.GetValue(seed),
+                ValidationSplit = parse.GetValue(valSplit),
+                Monitor = Enum.Parse<MonitorMetric>(parse.GetValue(monitor)!.Replace("_", ""), ignoreCase: true),
+                Patience = parse.GetValue(patience),
+                MinDelta = parse.GetValue(minDelta),
+                RestoreBest = parse.GetValue(restoreBest),
+                Resume = parse.GetValue(resume),
+                TopK = parse.GetValue(topK),
+            };
+            options.Validate();
+            string dir = parse.GetValue(features)!, runDir = parse.GetValue(output)!;
+            bool isQuiet = parse.GetValue(quiet);
+            if (!parse.GetValue(sweep))
+            {
+                var result = TrainOne(FeatureSet.Load(dir, options.Layer), options, runDir, isQuiet);
+                if (!isQuiet) ReportConsole.Render(result.Validation, AnsiConsole.Console);
+                Console.WriteLine(Summary(result));
+                return 0;
+            }
+            var table = new Table { Title = new TableTitle("Layer sweep (validation)") };
+            foreach (var c in new[] { "layer", "width", "accuracy", "top-k", "AUC", "best epoch" }) table.AddColumn(c);
+            var results = new List<(string Layer, TrainingResult Result)>();
+            foreach (string name in FeatureSetReader.Layers(dir))
+            {
+                if (!isQuiet) AnsiConsole.MarkupLine($"[bold]layer {Markup.Escape(name)}[/]");
+                var set = FeatureSet.Load(dir, name);
+                var r = TrainOne(set, options with { Layer = name }, Path.Combine(runDir, SafeName(name)), isQuiet);
+                results.Add((name, r));
+                table.AddRow(Markup.Escape(name), set.Width.ToString(CultureInfo.InvariantCulture), F(r.Validation.Accuracy), F(r.Validation.TopKAccuracy),
+                    F(r.Validation.Auc), r.BestEpoch.ToString(CultureInfo.InvariantCulture));
+            }
+            AnsiConsole.Write(table);
+            var best = results.OrderByDescending(r => r.Result.Validation.Accuracy).ThenBy(r => r.Result.Validation.LogLoss).First();
+            Console.WriteLine($"best layer: {best.Layer} ({Summary(best.Result)})");
+            return 0;
+        });
+        return command;
+    }
+
+    private static TrainingResult TrainOne(FeatureSet set, TrainerOptions options, string runDir, bool quiet)
+    {
+        var trainer = new Trainer(options);
+        trainer.Warning += w => Console.Error.WriteLine($"warning: {w}");
+        if (!quiet)
+            trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {m.Epoch,3}/{options.Epochs}  lr {m.LearningRate:G3}  loss {m.Loss:F4} acc {m.Accuracy:F4} top{options.TopK} {m.TopKAccuracy:F4} auc {m.Auc:F4}  " +
+                $"val_loss {m.ValLoss:F4} val_acc {m.ValAccuracy:F4} val_top{options.TopK} {m.ValTopKAccuracy:F4} val_auc {m.ValAuc:F4}  {m.Seconds:F2}s{(m.Improved ? "  *" : "")}"));
+        return trainer.Train(set, runDir);
+    }
+
+    private static string Summary(TrainingResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"val accuracy {r.Validation.Accuracy:P2}, AUC {r.Validation.Auc:F4} (best epoch {r.BestEpoch} of {r.History.Count}{(r.StoppedEarly ? ", stopped early" : "")}); head in {r.RunDirectory}");
+
+    private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+
+    private static string SafeName(string layer) => string.Concat(layer.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c));
+}
