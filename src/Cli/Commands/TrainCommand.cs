@@ -125,10 +125,11 @@ public static class TrainCommand
     {
         var trainer = new Trainer(options);
         trainer.Warning += w => Console.Error.WriteLine($"warning: {w}");
+        int k = Math.Min(options.TopK, set.Classes.Count);
         if (!quiet)
             trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {m.Epoch,3}/{options.Epochs}  lr {m.LearningRate:G3}  loss {m.Loss:F4} acc {m.Accuracy:F4} top{options.TopK} {m.TopKAccuracy:F4} auc {m.Auc:F4}  " +
-                $"val_loss {m.ValLoss:F4} val_acc {m.ValAccuracy:F4} val_top{options.TopK} {m.ValTopKAccuracy:F4} val_auc {m.ValAuc:F4}  {m.Seconds:F2}s{(m.Improved ? "  *" : "")}"));
+                $"epoch {m.Epoch,3}/{options.Epochs}  lr {m.LearningRate:G3}  loss {m.Loss:F4} acc {m.Accuracy:F4} top{k} {m.TopKAccuracy:F4} auc {m.Auc:F4}  " +
+                $"val_loss {m.ValLoss:F4} val_acc {m.ValAccuracy:F4} val_top{k} {m.ValTopKAccuracy:F4} val_auc {m.ValAuc:F4}  {m.Seconds:F2}s{(m.Improved ? "  *" : "")}"));
         return trainer.Train(set, runDir);
     }
 

@@ -1,0 +1,46 @@
+"""Shared loader for the head peer scripts: one layer of an onnx-transfer feature directory via pyarrow."""
+import glob
+import json
+import os
+
+import numpy as np
+import pyarrow.parquet as pq
+
+
+def load(features_dir, layer=None):
+    """Returns (x float32 [n, d], y int64 [n], split list[str], classes list[str]) in shard order, labelled rows only."""
+    shards = sorted(glob.glob(os.path.join(features_dir, "part-*.parquet")))
+    if not shards:
+        raise SystemExit(f"error: no part-*.parquet in {features_dir}")
+    meta = pq.read_metadata(shards[0]).metadata
+    layers = json.loads(meta[b"onnx_transfer.layers"])
+    layer = layer or layers[0]
+    column = "features." + layer
+    xs, ys, splits = [], [], []
+    for shard in shards:
+        table = pq.read_table(shard, columns=["label_index", "split", column])
+        flat = table.column(column).combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        xs.append(flat.astype(np.float32).reshape(table.num_rows, -1))
+        ys.append(table.column("label_index").to_numpy())
+        splits += table.column("split").to_pylist()
+    x, y = np.concatenate(xs), np.concatenate(ys).astype(np.int64)
+    keep = y >= 0
+    with open(os.path.join(features_dir, "classes.json")) as f:
+        classes = json.load(f)
+    return x[keep], y[keep], [s for s, k in zip(splits, keep) if k], classes
+
+
+def split_masks(splits, y, val_split=0.2, seed=42):
+    """train/val masks: the set's own val rows, else a stratified random fraction of the training rows."""
+    splits = np.array(splits)
+    train = (splits == "train") | (splits == "")
+    val = splits == "val"
+    if val.any():
+        return train, val
+    rng = np.random.default_rng(seed)
+    val = np.zeros_like(train)
+    for c in np.unique(y[train]):
+        idx = np.flatnonzero(train & (y == c))
+        rng.shuffle(idx)
+        val[idx[: max(1, round(len(idx) * val_split))] if len(idx) > 1 else []] = True
+    return train & ~val, val
