@@ -15,6 +15,7 @@ public static class CliApp
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 }

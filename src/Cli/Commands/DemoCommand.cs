@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using OnnxTransfer.Cli.Demo;
+using OnnxTransfer.Extractor.Extraction;
+using OnnxTransfer.Extractor.Models;
+using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.HeadTrainer.Model;
+using OnnxTransfer.HeadTrainer.Training;
+using OnnxTransfer.Inference;
+using OnnxTransfer.Models;
+using OnnxTransfer.Onnx;
+using Spectre.Console;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>
+/// `onnx-transfer demo`: the whole pipeline (extract, train, evaluate, predict, export) on data that
+/// ships with the tool (generated), offline, in a few minutes on two cores.
+/// </summary>
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--output", "-o") { Description = "Folder for everything the demo writes.", DefaultValueFactory = _ => "onnx-transfer-demo" };
+        var data = new Option<string?>("--data") { Description = "Use this labelled image folder (class sub-folders, ideally under train/ and val/) instead of generated images." };
+        var arch = new Option<string>("--model") { Description = "Backbone architecture: efficientnetb0, mobilenet or vgg19.", DefaultValueFactory = _ => "efficientnetb0" };
+        arch.AcceptOnlyFromAmong("efficientnetb0", "mobilenet", "vgg19");
+        var offline = new Option<bool>("--offline") { Description = "Do not try to download real weights." };
+        var seed = new Option<int>("--seed") { Description = "Seed for generated images, random weights and training.", DefaultValueFactory = _ => 0 };
+        var command = new Command("demo", "Run the whole pipeline on generated data and report where everything is.") { output, data, arch, offline, seed };
+        command.SetAction(async (parse, ct) =>
+        {
+            var started = DateTime.UtcNow;
+            string root = Path.GetFullPath(parse.GetValue(output)!);
+            string archName = parse.GetValue(arch)!;
+            int seedValue = parse.GetValue(seed);
+            Directory.CreateDirectory(root);
+
+            Step("1/6 data");
+            string images = parse.GetValue(data) ?? Path.Combine(root, "data");
+            if (parse.GetValue(data) is null)
+            {
+                SyntheticTextures.Generate(images, trainPerClass: 60, valPerClass: 20, seedValue);
+                Console.WriteLine($"generated {SyntheticTextures.Classes.Length * 80} images ({string.Join(", ", SyntheticTextures.Classes)}) in {images}");
+            }
+
+            Step("2/6 backbone");
+            var (model, why) = await DemoBackbone.LoadAsync(archName, parse.GetValue(offline), seedValue, ct);
+            string layer = DemoBackbone.FeatureLayer(archName);
+            AnsiConsole.MarkupLine($"{archName}: [bold]{Markup.Escape(why)}[/]");
+            var truncated = GraphTruncator.Truncate(model, [layer], PoolMode.Avg);
+
+            Step($"3/6 extract {layer} (avg pooled)");
+            string features = Path.Combine(root, "features");
+            using (var extractor = new FeatureExtractor(truncated, new ExtractionOptions { ModelName = archName }))
+            {
+                extractor.Warning += w => Console.Error.WriteLine($"warning: {w}");
+                var s = await extractor.ExtractAsync(images, features, null, ct);
+                Console.WriteLine($"{s.ImagesIn} images -> {s.RowsWritten} rows, {s.Errors} errors, {s.ImagesPerSecond:F1} images/s on {s.Device}");
+            }
+
+            Step("4/6 train BatchNorm-Dropout-Dense head (Adam 1e-3, early stopping on val_loss)");
+            string run = Path.Combine(root, "run");
+            var trainer = new Trainer(new TrainerOptions
+            {
+                Head = HeadSpec.Parse("bn-dropout"), Optimizer = OptimizerKind.Adam, LearningRate = 1e-3f,
+                Epochs = 40, Patience = 5, Seed = (ulong)seedValue,
+            });
+            trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {m.Epoch,2}: loss {m.Loss:F3} acc {m.Accuracy:P1}  val_loss {m.ValLoss:F3} val_acc {m.ValAccuracy:P1}{(m.Improved ? "  * saved" : "")}"));
+            var trained = trainer.Train(FeatureSet.Load(features), run, ct);
+
+            Step("5/6 evaluate and predict");
+            using var predictor = Predictor.FromRunDirectory(run);
+            bool hasVal = InputScanner.Scan(images).Items.Any(i => i.Split == FeatureSet.Val);
+            var evaluation = Evaluator.Evaluate(predictor, images, hasVal ? FeatureSet.Val : null, cancellation: ct);
+            Console.WriteLine($"accuracy {evaluation.Report.Accuracy:P1} on {evaluation.Report.Samples} {(hasVal ? "validation" : "")} images, {evaluation.Misclassified.Count} misclassified");
+            foreach (var sample in InputScanner.Scan(images).Items.Where(i => !hasVal || i.Split == FeatureSet.Val).Take(3))
+            {
+                var p = predictor.Predict(sample.FullPath);
+                Console.WriteLine($"  {sample.RelativePath}: {p.TopClass} ({p.Probabilities[p.TopIndex]:P1})");
+            }
+
+            Step("6/6 export");
+            string exported = Path.Combine(root, "classifier.onnx");
+            OnnxModelFile.Save(ChainExporter.Export(RunDirectory.Open(run)), exported);
+            Console.WriteLine($"one-file classifier: {exported}");
+
+            Report(root, archName, why, ModelInfo.Read(model).RandomWeights, trained, evaluation, features, run, exported, images, DateTime.UtcNow - started);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Step(string title) => AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(title)}[/]").LeftJustified());
+
+    private static void Report(string root, string arch, string why, bool random, TrainingResult trained, Evaluation evaluation,
+                               string features, string run, string exported, string images, TimeSpan took)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("backbone", Markup.Escape($"{arch}: {why}"));
+        grid.AddRow("validation accuracy", $"{evaluation.Report.Accuracy:P1} (best epoch {trained.BestEpoch} of {trained.History.Count})" + (random ? " [yellow](random backbone weights)[/]" : ""));
+        grid.AddRow("features", Markup.Escape(features));
+        grid.AddRow("training run", Markup.Escape($"{run} (head.onnx, head.json, report.json, curves.png, confusion.png)"));
+        grid.AddRow("classifier", Markup.Escape(exported));
+        grid.AddRow("time", $"{took.TotalSeconds:F0} s");
+        AnsiConsole.Write(new Panel(grid).Header("demo finished"));
+        Console.WriteLine("next:");
+        Console.WriteLine($"  onnx-transfer predict {run} <image-or-folder>");
+        Console.WriteLine($"  onnx-transfer evaluate {run} {images} --split val");
+        Console.WriteLine("  onnx-transfer demo --data <your labelled photos>   (class sub-folders under train/ and val/)");
+        if (random) Console.WriteLine($"  onnx-transfer models fetch {arch}                 (real weights; then run the demo again)");
+    }
+}
