@@ -47,7 +47,7 @@ public static class DemoCommand
             Step("2/6 backbone");
             var (model, why) = await DemoBackbone.LoadAsync(archName, parse.GetValue(offline), seedValue, ct);
             string layer = DemoBackbone.FeatureLayer(archName);
-            AnsiConsole.MarkupLine($"{archName}: [bold]{Markup.Escape(why)}[/]");
+            Terminal.Out.MarkupLine($"{archName}: [bold]{Markup.Escape(why)}[/]");
             var truncated = GraphTruncator.Truncate(model, [layer], PoolMode.Avg);
 
             Step($"3/6 extract {layer} (avg pooled)");
@@ -92,7 +92,7 @@ public static class DemoCommand
         return command;
     }
 
-    private static void Step(string title) => AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(title)}[/]").LeftJustified());
+    private static void Step(string title) => Terminal.Out.Write(new Rule($"[bold]{Markup.Escape(title)}[/]").LeftJustified());
 
     private static void Report(string root, string arch, string why, bool random, TrainingResult trained, Evaluation evaluation,
                                string features, string run, string exported, string images, TimeSpan took)
@@ -104,7 +104,7 @@ public static class DemoCommand
         grid.AddRow("training run", Markup.Escape($"{run} (head.onnx, head.json, report.json, curves.png, confusion.png)"));
         grid.AddRow("classifier", Markup.Escape(exported));
         grid.AddRow("time", $"{took.TotalSeconds:F0} s");
-        AnsiConsole.Write(new Panel(grid).Header("demo finished"));
+        Terminal.Out.Write(new Panel(grid).Header("demo finished"));
         Console.WriteLine("next:");
         Console.WriteLine($"  onnx-transfer predict {run} <image-or-folder>");
         Console.WriteLine($"  onnx-transfer evaluate {run} {images} --split val");

@@ -35,8 +35,8 @@ public static class EvaluateCommand
                 Evaluator.Evaluate(predictor, inputArg, parse.GetValue(split), parse.GetValue(args.TopK), progress, ct));
             foreach (var u in evaluation.Unreadable) Console.Error.WriteLine($"skipped {u.Path}: {u.Error}");
 
-            ReportConsole.Render(evaluation.Report, AnsiConsole.Console);
-            if (evaluation.Misclassified.Count > 0) AnsiConsole.Write(Worst(evaluation.Misclassified, 10));
+            ReportConsole.Render(evaluation.Report, Terminal.Out);
+            if (evaluation.Misclassified.Count > 0) Terminal.Out.Write(Worst(evaluation.Misclassified, 10));
 
             string dir = parse.GetValue(output)
                 ?? (Directory.Exists(model) ? Path.Combine(model, "evaluation") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, "evaluation"));

@@ -67,7 +67,7 @@ public static class ExtractCommand
                 Console.Error.WriteLine($"using CPU: {extractor.DeviceReason}");
 
             string inputArg = parse.GetValue(input)!, outputArg = parse.GetValue(output)!;
-            var summary = isQuiet || !AnsiConsole.Profile.Capabilities.Interactive
+            var summary = isQuiet || !Terminal.Out.Profile.Capabilities.Interactive
                 ? await extractor.ExtractAsync(inputArg, outputArg, null, ct)
                 : await WithProgressBar(p => extractor.ExtractAsync(inputArg, outputArg, p, ct));
             Console.WriteLine(
@@ -80,7 +80,7 @@ public static class ExtractCommand
     }
 
     private static Task<ExtractionSummary> WithProgressBar(Func<IProgress<ExtractionProgress>, Task<ExtractionSummary>> run) =>
-        AnsiConsole.Progress()
+        Terminal.Out.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>

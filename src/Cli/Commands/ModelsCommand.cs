@@ -21,11 +21,6 @@ public static class ModelsCommand
         return models;
     }
 
-    /// <summary>A Spectre console on the current Console.Out (not the process-wide AnsiConsole, which
-    /// keeps the writer it first saw), so redirected output goes where the caller pointed it.</summary>
-    internal static IAnsiConsole Out() =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-
     internal static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>How every models verb names a model's weights; random weights are always flagged.</summary>

@@ -20,7 +20,7 @@ public static class ModelsLayersCommand
             table.Columns[2].RightAligned();
             foreach (var row in summary.Rows)
                 table.AddRow(new Text($"{row.Name} ({row.Type})"), new Text(row.KerasShape), new Text(ModelsCommand.Count(row.Params)));
-            var console = ModelsCommand.Out();
+            var console = Terminal.Out;
             console.Write(new Text($"Model: {summary.Model}, input {summary.InputSize}x{summary.InputSize}\n"));
             console.Write(table);
             Console.Out.WriteLine($"Total params: {ModelsCommand.Count(summary.TotalParams)}");

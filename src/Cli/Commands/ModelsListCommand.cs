@@ -18,7 +18,7 @@ public static class ModelsListCommand
             table.Columns[2].RightAligned();
             foreach (var s in models)
                 table.AddRow(new Text(s.Model.Arch), new Text(s.Cached ? "yes" : "no"), new Text(Megabytes(s.Model.Bytes)));
-            ModelsCommand.Out().Write(table);
+            Terminal.Out.Write(table);
             // URLs go on their own lines so a narrow terminal does not wrap them into something uncopyable.
             foreach (var s in models) Console.Out.WriteLine($"{s.Model.Arch}: {s.Url}");
             Console.Out.WriteLine($"Cache: {options.CacheDir} (set ONNX_TRANSFER_CACHE to move it); fetch with `onnx-transfer models fetch <model>`.");

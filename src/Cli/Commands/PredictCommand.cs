@@ -28,7 +28,7 @@ public static class PredictCommand
         {
             using var predictor = args.Open(parse);
             var (root, paths) = Inputs(parse.GetValue(input)!);
-            int topK = Math.Max(1, parse.GetValue(args.TopK));
+            int topK = Math.Clamp(parse.GetValue(args.TopK), 1, predictor.Classes.Count);
             string fmt = parse.GetValue(format)!;
             var rows = new List<PredictionResult>();
             int failed = ProgressDisplay.Run(parse.GetValue(args.Quiet), "predicting", paths.Count, progress =>
@@ -53,7 +53,7 @@ public static class PredictCommand
                 }
                 return errors;
             });
-            if (fmt == "table") AnsiConsole.Write(Table(root, rows, topK));
+            if (fmt == "table") Terminal.Out.Write(Table(root, rows, topK));
             if (paths.Count > 1 || failed > 0)
                 Console.Error.WriteLine($"{paths.Count - failed} of {paths.Count} images classified, {failed} unreadable.");
             return failed == paths.Count ? 1 : 0;

@@ -10,7 +10,7 @@ internal static class ProgressDisplay
 {
     public static T Run<T>(bool quiet, string label, int total, Func<IProgress<int>?, T> work)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var console = Terminal.Error;
         if (quiet || total < 2 || Console.IsErrorRedirected || !console.Profile.Capabilities.Interactive) return work(null);
         return console.Progress()
             .AutoClear(true)

@@ -97,7 +97,7 @@ public static class TrainCommand
             if (!parse.GetValue(sweep))
             {
                 var result = TrainOne(FeatureSet.Load(dir, options.Layer), options, runDir, isQuiet);
-                if (!isQuiet) ReportConsole.Render(result.Validation, AnsiConsole.Console);
+                if (!isQuiet) ReportConsole.Render(result.Validation, Terminal.Out);
                 Console.WriteLine(Summary(result));
                 return 0;
             }
@@ -106,14 +106,14 @@ public static class TrainCommand
             var results = new List<(string Layer, TrainingResult Result)>();
             foreach (string name in FeatureSetReader.Layers(dir))
             {
-                if (!isQuiet) AnsiConsole.MarkupLine($"[bold]layer {Markup.Escape(name)}[/]");
+                if (!isQuiet) Terminal.Out.MarkupLine($"[bold]layer {Markup.Escape(name)}[/]");
                 var set = FeatureSet.Load(dir, name);
                 var r = TrainOne(set, options with { Layer = name }, Path.Combine(runDir, SafeName(name)), isQuiet);
                 results.Add((name, r));
                 table.AddRow(Markup.Escape(name), set.Width.ToString(CultureInfo.InvariantCulture), F(r.Validation.Accuracy), F(r.Validation.TopKAccuracy),
                     F(r.Validation.Auc), r.BestEpoch.ToString(CultureInfo.InvariantCulture));
             }
-            AnsiConsole.Write(table);
+            Terminal.Out.Write(table);
             var best = results.OrderByDescending(r => r.Result.Validation.Accuracy).ThenBy(r => r.Result.Validation.LogLoss).First();
             Console.WriteLine($"best layer: {best.Layer} ({Summary(best.Result)})");
             return 0;

@@ -1,0 +1,106 @@
+using OnnxTransfer.Models;
+using OnnxTransfer.Onnx;
+using OnnxTransfer.Tests;
+using Xunit;
+
+namespace OnnxTransfer.Cli.Tests;
+
+/// <summary>`onnx-transfer demo --offline` run once, with an empty model cache: the whole pipeline on generated data.</summary>
+public sealed class DemoRun : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public DemoRun()
+    {
+        Root = _dir.File("demo");
+        using (Cli.Env("ONNX_TRANSFER_CACHE", _dir.File("cache")))
+            Result = Cli.Run("demo", "--offline", "--model", "mobilenet", "-o", Root);
+    }
+
+    public string Root { get; }
+    public CliResult Result { get; }
+
+    public string File(params string[] parts) => _dir.File(parts);
+
+    public void Dispose() => _dir.Dispose();
+}
+
+public class PipelineCliTests(DemoRun demo) : IClassFixture<DemoRun>
+{
+    private string Run => Path.Combine(demo.Root, "run");
+    private string Val => Path.Combine(demo.Root, "data", "val");
+
+    [Fact]
+    public void DemoRunsTheWholePipelineOfflineAndSaysTheWeightsAreRandom()
+    {
+        Assert.True(demo.Result.ExitCode == 0, demo.Result.Error);
+        Assert.Contains("240 images -> 240 rows, 0 errors", demo.Result.Out);
+        foreach (string file in new[] { "run/head.onnx", "run/head.json", "run/backbone.onnx", "run/report.json", "run/curves.png", "classifier.onnx" })
+            Assert.True(File.Exists(Path.Combine(demo.Root, file)), $"{file} missing");
+        var info = ModelInfo.Read(OnnxModelFile.Load(Path.Combine(demo.Root, "classifier.onnx")));
+        Assert.True(info.RandomWeights);
+        Assert.Equal(["autumn", "forest", "ocean"], info.Classes);
+    }
+
+    [Fact]
+    public void PredictCsvListsEveryImageWithTopClasses()
+    {
+        var r = Cli.Run("predict", Run, Val, "--format", "csv", "--top-k", "2", "--quiet");
+        Assert.Equal(0, r.ExitCode);
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("path,top1,p1,top2,p2", lines[0]);
+        Assert.Equal(60, lines.Length - 1);
+        Assert.All(lines.Skip(1), l => Assert.Equal(5, l.Split(',').Length));
+    }
+
+    [Fact]
+    public void PredictReportsUnreadableFilesAndGoesOn()
+    {
+        string folder = demo.File("mixed");
+        Directory.CreateDirectory(folder);
+        File.Copy(Directory.EnumerateFiles(Path.Combine(Val, "ocean")).First(), Path.Combine(folder, "good.jpg"));
+        File.WriteAllText(Path.Combine(folder, "broken.jpg"), "not a jpeg");
+        var r = Cli.Run("predict", Run, folder, "--format", "json", "--quiet");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Single(r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("skipped broken.jpg", r.Error);
+        Assert.Contains("1 of 2 images classified, 1 unreadable", r.Error);
+    }
+
+    [Fact]
+    public void EvaluateWritesTheReportAndMisclassifiedList()
+    {
+        string output = demo.File("eval");
+        var r = Cli.Run("evaluate", Run, Path.Combine(demo.Root, "data"), "--split", "val", "-o", output, "--quiet");
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("on 60 images", r.Out);
+        Assert.True(File.Exists(Path.Combine(output, "report.json")));
+        Assert.True(File.Exists(Path.Combine(output, "confusion.png")));
+        Assert.StartsWith("path\ttrue_class", File.ReadAllText(Path.Combine(output, "misclassified.tsv")));
+    }
+
+    [Fact]
+    public void ExportWritesAClassifierThatPredictsLikeTheRun()
+    {
+        string file = demo.File("exported.onnx");
+        Assert.Equal(0, Cli.Run("export", Run, "-o", file).ExitCode);
+        var fromRun = Cli.Run("predict", Run, Val, "--format", "csv", "--quiet").Out;
+        var fromFile = Cli.Run("predict", file, Val, "--format", "csv", "--quiet").Out;
+        Assert.Equal(Top1(fromRun), Top1(fromFile));
+    }
+
+    [Theory]
+    [InlineData("predict", "/nonexistent/run", "x.jpg")]
+    [InlineData("evaluate", "/nonexistent/run", "photos")]
+    [InlineData("export", "/nonexistent/run", "-o", "out.onnx")]
+    public void MissingRunIsAOneLineError(params string[] args)
+    {
+        var r = Cli.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.ErrorLines);
+        Assert.StartsWith("error:", r.ErrorLines[0]);
+    }
+
+    private static string[] Top1(string csv) =>
+        csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))).ToArray();
+}

@@ -1,0 +1,43 @@
+using OnnxTransfer.Extractor.Extraction;
+using OnnxTransfer.Extractor.Models;
+using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.HeadTrainer.Training;
+using OnnxTransfer.Onnx;
+using OnnxTransfer.Tests;
+
+namespace OnnxTransfer.Inference.Tests;
+
+/// <summary>
+/// One real training run shared by the real-data tests: the genuine Keras MobileNet 0.25 from
+/// ../shared/models cut at conv_pw_13_relu (avg pooled), hymenoptera_data features, a linear head.
+/// Built once because extraction and training take a few seconds.
+/// </summary>
+public sealed class RealRunFixture : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public RealRunFixture()
+    {
+        if (SharedData.Root is null) return;
+        Photos = SharedData.Dataset("hymenoptera_data");
+        var model = KerasImporter.Import(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"), KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 });
+        var truncated = GraphTruncator.Truncate(model, ["conv_pw_13_relu"], PoolMode.Avg);
+        Features = _dir.File("features");
+        using (var extractor = new FeatureExtractor(truncated, new ExtractionOptions { ModelName = "mobilenet" }))
+            extractor.ExtractAsync(Photos, Features).GetAwaiter().GetResult();
+        Run = _dir.File("run");
+        Training = new Trainer(new TrainerOptions { Epochs = 15, Seed = 1 }).Train(FeatureSet.Load(Features), Run);
+        Exported = _dir.File("classifier.onnx");
+        OnnxModelFile.Save(ChainExporter.Export(RunDirectory.Open(Run)), Exported);
+    }
+
+    public string Photos { get; } = "";
+    public string Features { get; } = "";
+    public string Run { get; } = "";
+    public string Exported { get; } = "";
+    public TrainingResult? Training { get; }
+
+    public string Scratch(string name) => _dir.File(name);
+
+    public void Dispose() => _dir.Dispose();
+}
