@@ -21,6 +21,9 @@ public static class FeatureFormat
     public const string SummaryFile = "summary.json";
     public const string ErrorsFile = "errors.tsv";
 
+    /// <summary>The truncated model the features were extracted with; its SHA-256 is <see cref="ModelHashKey"/>.</summary>
+    public const string BackboneFile = "backbone.onnx";
+
     // Parquet key-value metadata keys.
     public const string MetaPrefix = "onnx_transfer.";
     public const string ModelNameKey = MetaPrefix + "model";

@@ -67,7 +67,7 @@ internal sealed class ExtractionManifest
     private static void Clear(string dir)
     {
         foreach (string f in Directory.EnumerateFiles(dir, FeatureFormat.ShardPattern)) File.Delete(f);
-        foreach (string name in new[] { ManifestFile, FeatureFormat.ClassesFile, FeatureFormat.SummaryFile, FeatureFormat.ErrorsFile })
+        foreach (string name in new[] { ManifestFile, FeatureFormat.ClassesFile, FeatureFormat.SummaryFile, FeatureFormat.ErrorsFile, FeatureFormat.BackboneFile })
             File.Delete(Path.Combine(dir, name));
         string progress = Path.Combine(dir, ProgressDir);
         if (Directory.Exists(progress)) Directory.Delete(progress, recursive: true);

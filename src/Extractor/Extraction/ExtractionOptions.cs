@@ -37,8 +37,11 @@ public sealed class ExtractionOptions
     /// </summary>
     public int ImagesPerShard { get; init; } = 1024;
 
-    /// <summary>Upper bound on one shard's feature bytes (it is held in memory while written). Default 256 MiB.</summary>
-    public long MaxShardBytes { get; init; } = 256L << 20;
+    /// <summary>
+    /// Upper bound on one shard's feature bytes. A shard is held in memory while it fills and is written,
+    /// and at most three are alive at once, so this bounds the run's memory. Default 128 MiB.
+    /// </summary>
+    public long MaxShardBytes { get; init; } = 128L << 20;
 
     /// <summary>Warn when the whole feature set will exceed this many bytes. Default 4 GiB.</summary>
     public long WarnTotalBytes { get; init; } = 4L << 30;

@@ -25,6 +25,7 @@ public sealed class FeatureExtractor : IDisposable
     private readonly ModelSession _session;
     private readonly BatchRunner _runner;
     private readonly string _modelSha256;
+    private readonly byte[] _modelBytes;
 
     public FeatureExtractor(ModelProto model, ExtractionOptions options)
     {
@@ -34,6 +35,7 @@ public sealed class FeatureExtractor : IDisposable
         if (_info.Features.Count == 0)
             throw new OnnxTransferException($"Model '{options.ModelName}' has no feature outputs; truncate it first (extract --layer NAME, or onnx-transfer models truncate).");
         byte[] bytes = OnnxModelFile.ToBytes(model);
+        _modelBytes = bytes;
         _modelSha256 = Hashing.Sha256(bytes);
         Image = new ImageOptions
         {
@@ -98,6 +100,9 @@ public sealed class FeatureExtractor : IDisposable
 
         var manifest = ExtractionManifest.Open(outputDir, Fingerprint(inputs, perShard), _options.Overwrite);
         AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(inputs.Classes));
+        // The exact truncated graph the features came from (its SHA-256 is in every shard's metadata),
+        // so a head trained on them can later be chained to the same backbone, and nothing else.
+        AtomicFile.WriteAllBytes(Path.Combine(outputDir, FeatureFormat.BackboneFile), _modelBytes);
 
         int shardCount = (inputs.Items.Count + perShard - 1) / perShard;
         var records = new ExtractionManifest.ShardRecord?[shardCount];

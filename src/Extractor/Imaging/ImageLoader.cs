@@ -58,16 +58,7 @@ public static class ImageLoader
             var crop = options.Resize == ResizeMode.CenterCrop
                 ? Resampler.CenterCrop(oriented.Width, oriented.Height, options.Size, options.Size)
                 : (X: 0, Y: 0, oriented.Width, oriented.Height);
-            float[] cropped = ArrayPool<float>.Shared.Rent(crop.Width * crop.Height * 3);
-            try
-            {
-                oriented.CopyRgb(crop.X, crop.Y, crop.Width, crop.Height, cropped);
-                Resampler.Resize(cropped, crop.Width, crop.Height, hwcRgb, options.Size, options.Size, options.Interpolation);
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(cropped);
-            }
+            Resampler.Resize(oriented, crop, hwcRgb, options.Size, options.Size, options.Interpolation);
         }
         finally
         {

@@ -27,56 +27,105 @@ public static class Resampler
                               Span<float> dst, int dstWidth, int dstHeight, Interpolation interpolation)
     {
         if (src.Length < srcWidth * srcHeight * Channels) throw new ArgumentException("Source is smaller than its dimensions.", nameof(src));
-        if (dst.Length < dstWidth * dstHeight * Channels) throw new ArgumentException("Destination is smaller than its dimensions.", nameof(dst));
-        var xs = Taps.For(interpolation, srcWidth, dstWidth);
-        var ys = Taps.For(interpolation, srcHeight, dstHeight);
-
-        // Horizontal pass first: only the source rows the vertical taps touch are needed, but for the
-        // reductions this tool does nearly every row is, so all rows are filtered.
-        float[] tmp = System.Buffers.ArrayPool<float>.Shared.Rent(srcHeight * dstWidth * Channels);
+        var plan = Plan.Create(srcWidth, srcHeight, dst, dstWidth, dstHeight, interpolation);
         try
         {
             for (int y = 0; y < srcHeight; y++)
-            {
-                var srcRow = src.Slice(y * srcWidth * Channels, srcWidth * Channels);
-                var tmpRow = tmp.AsSpan(y * dstWidth * Channels, dstWidth * Channels);
-                for (int x = 0; x < dstWidth; x++)
-                {
-                    int start = xs.Start[x], count = xs.Count[x];
-                    var w = xs.Weights.AsSpan(x * xs.Stride, count);
-                    float r = 0, g = 0, b = 0;
-                    for (int k = 0; k < count; k++)
-                    {
-                        int s = (start + k) * Channels;
-                        float wk = w[k];
-                        r += wk * srcRow[s];
-                        g += wk * srcRow[s + 1];
-                        b += wk * srcRow[s + 2];
-                    }
-                    tmpRow[x * Channels] = r;
-                    tmpRow[x * Channels + 1] = g;
-                    tmpRow[x * Channels + 2] = b;
-                }
-            }
+                if (plan.RowNeeded[y]) plan.Horizontal(src.Slice(y * srcWidth * Channels, srcWidth * Channels), y);
+            plan.Vertical(dst);
+        }
+        finally { plan.Return(); }
+    }
 
-            int rowLen = dstWidth * Channels;
-            for (int y = 0; y < dstHeight; y++)
+    /// <summary>
+    /// Crops and resizes an upright view of a decoded image, converting one source row at a time, so
+    /// memory stays at one float row plus the horizontally filtered rows whatever the photo's size.
+    /// </summary>
+    internal static void Resize(in OrientedImage image, (int X, int Y, int Width, int Height) crop,
+                                Span<float> dst, int dstWidth, int dstHeight, Interpolation interpolation)
+    {
+        var plan = Plan.Create(crop.Width, crop.Height, dst, dstWidth, dstHeight, interpolation);
+        float[] row = System.Buffers.ArrayPool<float>.Shared.Rent(crop.Width * Channels);
+        try
+        {
+            var rowSpan = row.AsSpan(0, crop.Width * Channels);
+            for (int y = 0; y < crop.Height; y++)
             {
-                var dstRow = dst.Slice(y * rowLen, rowLen);
-                dstRow.Clear();
-                int start = ys.Start[y], count = ys.Count[y];
-                for (int k = 0; k < count; k++)
-                {
-                    float wk = ys.Weights[y * ys.Stride + k];
-                    var tmpRow = tmp.AsSpan((start + k) * rowLen, rowLen);
-                    MultiplyAdd(tmpRow, wk, dstRow);
-                }
+                if (!plan.RowNeeded[y]) continue;
+                image.CopyRgb(crop.X, crop.Y + y, crop.Width, 1, rowSpan);
+                plan.Horizontal(rowSpan, y);
             }
+            plan.Vertical(dst);
         }
         finally
         {
-            System.Buffers.ArrayPool<float>.Shared.Return(tmp);
+            System.Buffers.ArrayPool<float>.Shared.Return(row);
+            plan.Return();
         }
+    }
+
+    /// <summary>The taps of both axes and the buffer of horizontally filtered rows.</summary>
+    private readonly struct Plan
+    {
+        private readonly Taps _xs, _ys;
+        private readonly float[] _tmp;
+        private readonly int _dstWidth, _dstHeight;
+
+        private Plan(Taps xs, Taps ys, float[] tmp, bool[] rowNeeded, int dstWidth, int dstHeight)
+        {
+            _xs = xs; _ys = ys; _tmp = tmp; RowNeeded = rowNeeded; _dstWidth = dstWidth; _dstHeight = dstHeight;
+        }
+
+        /// <summary>Source rows some vertical tap reads; the others (many, when shrinking with few taps) are skipped.</summary>
+        public bool[] RowNeeded { get; }
+
+        public static Plan Create(int srcWidth, int srcHeight, Span<float> dst, int dstWidth, int dstHeight, Interpolation interpolation)
+        {
+            if (dst.Length < dstWidth * dstHeight * Channels) throw new ArgumentException("Destination is smaller than its dimensions.", nameof(dst));
+            var xs = Taps.For(interpolation, srcWidth, dstWidth);
+            var ys = Taps.For(interpolation, srcHeight, dstHeight);
+            var needed = new bool[srcHeight];
+            for (int o = 0; o < dstHeight; o++)
+                for (int k = 0; k < ys.Count[o]; k++) needed[ys.Start[o] + k] = true;
+            return new Plan(xs, ys, System.Buffers.ArrayPool<float>.Shared.Rent(srcHeight * dstWidth * Channels), needed, dstWidth, dstHeight);
+        }
+
+        public void Horizontal(ReadOnlySpan<float> srcRow, int y)
+        {
+            var tmpRow = _tmp.AsSpan(y * _dstWidth * Channels, _dstWidth * Channels);
+            for (int x = 0; x < _dstWidth; x++)
+            {
+                int start = _xs.Start[x], count = _xs.Count[x];
+                var w = _xs.Weights.AsSpan(x * _xs.Stride, count);
+                float r = 0, g = 0, b = 0;
+                for (int k = 0; k < count; k++)
+                {
+                    int s = (start + k) * Channels;
+                    float wk = w[k];
+                    r += wk * srcRow[s];
+                    g += wk * srcRow[s + 1];
+                    b += wk * srcRow[s + 2];
+                }
+                tmpRow[x * Channels] = r;
+                tmpRow[x * Channels + 1] = g;
+                tmpRow[x * Channels + 2] = b;
+            }
+        }
+
+        public void Vertical(Span<float> dst)
+        {
+            int rowLen = _dstWidth * Channels;
+            for (int y = 0; y < _dstHeight; y++)
+            {
+                var dstRow = dst.Slice(y * rowLen, rowLen);
+                dstRow.Clear();
+                int start = _ys.Start[y], count = _ys.Count[y];
+                for (int k = 0; k < count; k++)
+                    MultiplyAdd(_tmp.AsSpan((start + k) * rowLen, rowLen), _ys.Weights[y * _ys.Stride + k], dstRow);
+            }
+        }
+
+        public void Return() => System.Buffers.ArrayPool<float>.Shared.Return(_tmp);
     }
 
     /// <summary>acc += w * row, with explicit SIMD since this contiguous loop is where the vertical pass spends its time.</summary>

@@ -1,12 +1,142 @@
+using OnnxTransfer.Onnx;
 using OnnxTransfer.Onnx.Proto;
 
 namespace OnnxTransfer.Extractor.Models;
 
+/// <summary>A built-in architecture: its official Keras notop weights file and the md5 Keras itself checks.</summary>
+public sealed record ZooModel(string Arch, KerasArch KerasArch, double Alpha, string FileName, string Url, string Md5, long Bytes);
+
+/// <summary>A built-in model's state in the local cache, as <see cref="ModelZoo.List"/> reports it.</summary>
+public sealed record ZooStatus(ZooModel Model, string Url, bool Cached, string CachedPath);
+
+/// <summary>Where the zoo caches models and downloads weights from. Defaults come from the environment.</summary>
+public sealed class ModelZooOptions
+{
+    /// <summary>Cache folder. Default: $ONNX_TRANSFER_CACHE, else $XDG_CACHE_HOME/onnx-transfer, else ~/.cache/onnx-transfer.</summary>
+    public string CacheDir { get; init; } = DefaultCacheDir(Environment.GetEnvironmentVariable);
+
+    /// <summary>When set, weights are downloaded from &lt;BaseUrl&gt;/&lt;file name&gt; instead of the official URLs
+    /// (a mirror, or a local server in tests). Default: $ONNX_TRANSFER_WEIGHTS_URL, else the official URLs.</summary>
+    public string? BaseUrl { get; init; } = Environment.GetEnvironmentVariable("ONNX_TRANSFER_WEIGHTS_URL") is { Length: > 0 } u ? u : null;
+
+    /// <summary>How long to wait for the server to accept a connection and answer. Default: 5 seconds,
+    /// so an offline machine fails fast with the manual download instructions.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many times a download cut off midway is resumed (HTTP Range) before giving up. Default: 3.</summary>
+    public int ResumeAttempts { get; init; } = 3;
+
+    /// <summary>The default cache folder for the given environment (a lookup such as Environment.GetEnvironmentVariable).</summary>
+    public static string DefaultCacheDir(Func<string, string?> environment)
+    {
+        if (environment("ONNX_TRANSFER_CACHE") is { Length: > 0 } explicitDir) return explicitDir;
+        if (environment("XDG_CACHE_HOME") is { Length: > 0 } xdg) return Path.Combine(xdg, "onnx-transfer");
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "onnx-transfer");
+    }
+}
+
 /// <summary>Built-in architectures, the local model cache, and name-or-file resolution.</summary>
 public static class ModelZoo
 {
-    // CONTRACT PLACEHOLDER: replaced by the graph-tools work before anything lands.
-    // Accepts a path to an .onnx file, or a built-in name (vgg19, efficientnetb0, mobilenet) that is cached;
-    // otherwise throws OnnxTransferException naming the fetch/import command to run.
-    public static ModelProto Load(string nameOrPath) => throw new NotImplementedException();
+    /// <summary>The built-ins, with the official keras.applications URLs and md5 sums.</summary>
+    public static IReadOnlyList<ZooModel> Models { get; } =
+    [
+        new("vgg19", KerasArch.Vgg19, 1.0, "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "253f8cb515780f3b799900260a226db6", 80_134_624),
+        new("efficientnetb0", KerasArch.EfficientNetB0, 1.0, "efficientnetb0_notop.h5",
+            "https://storage.googleapis.com/keras-applications/efficientnetb0_notop.h5",
+            "50bc09e76180e00e4465e1a485ddc09d", 16_705_208),
+        new("mobilenet", KerasArch.MobileNet, 0.25, "mobilenet_2_5_224_tf_no_top.h5",
+            "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/mobilenet_2_5_224_tf_no_top.h5",
+            "f313cee49f5d33dfb06f2b255c4adb64", 2_108_140),
+    ];
+
+    /// <summary>Finds a built-in by name (case-insensitive) or throws listing the valid names.</summary>
+    public static ZooModel Get(string arch) =>
+        Models.FirstOrDefault(m => string.Equals(m.Arch, arch, StringComparison.OrdinalIgnoreCase))
+        ?? throw new OnnxTransferException($"'{arch}' is not a built-in model; use {string.Join(", ", Models.Select(m => m.Arch))} or an .onnx file.");
+
+    public static string CachedPath(string arch, ModelZooOptions? options = null) =>
+        Path.Combine((options ?? new ModelZooOptions()).CacheDir, Get(arch).Arch + ".onnx");
+
+    public static bool IsCached(string arch, ModelZooOptions? options = null) => File.Exists(CachedPath(arch, options));
+
+    /// <summary>Every built-in with its download URL and whether it is in the cache.</summary>
+    public static IReadOnlyList<ZooStatus> List(ModelZooOptions? options = null)
+    {
+        options ??= new ModelZooOptions();
+        return Models.Select(m => new ZooStatus(m, DownloadUrl(m, options), IsCached(m.Arch, options), CachedPath(m.Arch, options))).ToList();
+    }
+
+    /// <summary>Loads an .onnx file, or a built-in model from the cache.</summary>
+    /// <exception cref="OnnxTransferException">The file is missing or corrupt, or the built-in is not fetched yet
+    /// (the message names `onnx-transfer models fetch` and the random-weights alternative).</exception>
+    public static ModelProto Load(string nameOrPath) => Load(nameOrPath, null);
+
+    public static ModelProto Load(string nameOrPath, ModelZooOptions? options)
+    {
+        bool builtIn = Models.Any(m => string.Equals(m.Arch, nameOrPath, StringComparison.OrdinalIgnoreCase));
+        if (!builtIn || File.Exists(nameOrPath))
+        {
+            if (!File.Exists(nameOrPath) && !nameOrPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+                throw new OnnxTransferException(
+                    $"Model '{nameOrPath}' is neither an existing .onnx file nor a built-in model ({string.Join(", ", Models.Select(m => m.Arch))}).");
+            return OnnxModelFile.Load(nameOrPath);
+        }
+        var model = Get(nameOrPath);
+        string path = CachedPath(model.Arch, options);
+        if (!File.Exists(path))
+            throw new OnnxTransferException(
+                $"Model '{model.Arch}' is not in the cache ({path}); run `onnx-transfer models fetch {model.Arch}` to download it, " +
+                $"or `onnx-transfer models import --random-weights --arch {model.Arch} --seed 1 -o {model.Arch}-random.onnx` for a random-weights model (tests only).");
+        return OnnxModelFile.Load(path);
+    }
+
+    /// <summary>
+    /// Downloads the built-in's official weights (resuming a partial download), checks their md5,
+    /// converts them with <see cref="KerasImporter.Import"/> and saves the model atomically to the cache.
+    /// Returns the cached model's path.
+    /// </summary>
+    /// <exception cref="OnnxTransferException">Unreachable server (with the manual download and import
+    /// commands), md5 mismatch (the download is deleted), or a file that does not convert.</exception>
+    public static async Task<string> FetchAsync(string arch, ModelZooOptions? options = null,
+        IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ModelZooOptions();
+        var model = Get(arch);
+        string target = CachedPath(model.Arch, options);
+        string h5 = Path.Combine(options.CacheDir, "downloads", model.FileName);
+        string url = DownloadUrl(model, options);
+        Directory.CreateDirectory(Path.GetDirectoryName(h5)!);
+        try
+        {
+            await WeightsDownloader.DownloadAsync(url, h5, options, progress, cancellationToken);
+        }
+        catch (WeightsDownloadException e)
+        {
+            throw new OnnxTransferException(
+                $"Cannot download {model.Arch} weights from {url} ({e.Message}); download that file by hand, then run " +
+                $"`onnx-transfer models import --keras {model.FileName} --arch {model.Arch}{AlphaOption(model)} -o {target}`.", e);
+        }
+
+        string md5 = IO.Hashing.Md5File(h5);
+        if (!string.Equals(md5, model.Md5, StringComparison.OrdinalIgnoreCase))
+        {
+            File.Delete(h5);
+            throw new OnnxTransferException(
+                $"Downloaded {model.FileName} from {url} has md5 {md5} but Keras publishes {model.Md5}; the download was deleted, run `onnx-transfer models fetch {model.Arch}` again.");
+        }
+        var onnx = KerasImporter.Import(h5, model.KerasArch, new KerasImportOptions { Alpha = model.Alpha });
+        OnnxModelFile.Save(onnx, target);
+        // The converted model holds all the weights; the .h5 would only double the cache size.
+        File.Delete(h5);
+        return target;
+    }
+
+    private static string DownloadUrl(ZooModel model, ModelZooOptions options) =>
+        options.BaseUrl is { } b ? $"{b.TrimEnd('/')}/{model.FileName}" : model.Url;
+
+    private static string AlphaOption(ZooModel model) =>
+        model.KerasArch == KerasArch.MobileNet ? $" --alpha {model.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";
 }

@@ -21,6 +21,13 @@ public static class SessionFactory
     /// <summary>ONNX Runtime's version string, e.g. 1.31.1.</summary>
     public static string OrtVersion => OrtEnv.Instance().GetVersionString();
 
+    /// <summary>Fails fast, before any model is loaded, when this build cannot run <paramref name="device"/>.</summary>
+    public static void CheckAvailable(DeviceSpec device)
+    {
+        if (device.Kind == DeviceKind.Cuda && !IsGpuBuild)
+            throw new OnnxTransferException($"--device {device}: {CpuBuildMessage}.");
+    }
+
     /// <summary>
     /// Creates a session for a serialized model. <see cref="DeviceKind.Cuda"/> fails with an
     /// <see cref="OnnxTransferException"/> when CUDA is unavailable; <see cref="DeviceKind.Auto"/> then falls back to CPU.
@@ -47,8 +54,7 @@ public static class SessionFactory
                 $"Cannot use --device {cuda}: {FirstLine(e.Message)}; check that CUDA 12/13 and cuDNN 9 are installed and the device id exists, or use --device cpu.", e);
         }
 #else
-        if (device.Kind == DeviceKind.Cuda)
-            throw new OnnxTransferException($"--device {device}: {CpuBuildMessage}.");
+        CheckAvailable(device);
         return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, "this build uses the CPU ONNX Runtime package");
 #endif
     }

@@ -82,6 +82,8 @@ public class FeatureExtractorTests
         var meta = TestData.MetadataWithDuckDb(output.File("part-00000.parquet"));
         Assert.Equal("tiny", meta[FeatureFormat.ModelNameKey]);
         Assert.Equal(OnnxTransfer.IO.Hashing.Sha256(OnnxModelFile.ToBytes(TestModels.TinyConv())), meta[FeatureFormat.ModelHashKey]);
+        // The backbone written beside the shards is the very graph the hash names.
+        Assert.Equal(meta[FeatureFormat.ModelHashKey], OnnxTransfer.IO.Hashing.Sha256File(output.File(FeatureFormat.BackboneFile)));
         Assert.Equal("[\"conv\",\"gap\"]", meta[FeatureFormat.LayersKey]);
         Assert.Equal("{\"conv\":[8,8,4],\"gap\":[4]}", meta[FeatureFormat.FeatureShapesKey]);
         Assert.Equal("{\"conv\":\"none\",\"gap\":\"avg\"}", meta[FeatureFormat.PoolKey]);

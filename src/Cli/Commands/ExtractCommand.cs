@@ -1,0 +1,104 @@
+using System.CommandLine;
+using OnnxTransfer.Extractor.Extraction;
+using OnnxTransfer.Extractor.Imaging;
+using OnnxTransfer.Extractor.Models;
+using OnnxTransfer.Extractor.Runtime;
+using OnnxTransfer.Models;
+using Spectre.Console;
+
+namespace OnnxTransfer.Cli.Commands;
+
+/// <summary>`onnx-transfer extract &lt;input&gt; --model M --layer L -o DIR`: image folder -> Parquet features.</summary>
+public static class ExtractCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("input") { Description = "Image folder (class sub-folders, optionally under train/val/test), flat folder, or list file of path[,label] lines." };
+        var model = new Option<string>("--model", "-m") { Description = "Built-in model name or .onnx file.", Required = true };
+        var layers = new Option<string[]>("--layer") { Description = "Layer to extract (repeatable); omit for an already-truncated model.", AllowMultipleArgumentsPerToken = false };
+        var pool = new Option<string?>("--pool") { Description = "Global pooling of each layer: none, avg or max (default none)." };
+        pool.AcceptOnlyFromAmong("none", "avg", "max");
+        var output = new Option<string>("--output", "-o") { Description = "Output folder for the Parquet shards.", Required = true };
+        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:<id> or auto.", DefaultValueFactory = _ => "auto" };
+        var batch = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: automatic).", DefaultValueFactory = _ => 0 };
+        var size = new Option<int?>("--input-size") { Description = "Square input side (default: the model's, usually 224)." };
+        var resize = new Option<string>("--resize") { Description = "stretch or center-crop.", DefaultValueFactory = _ => "stretch" };
+        resize.AcceptOnlyFromAmong("stretch", "center-crop");
+        var interpolation = new Option<string>("--interpolation") { Description = "bilinear, nearest, area or bicubic.", DefaultValueFactory = _ => "bilinear" };
+        interpolation.AcceptOnlyFromAmong("bilinear", "nearest", "area", "bicubic");
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace features in -o extracted with different settings." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar; print only the summary line." };
+
+        var command = new Command("extract", "Extract CNN features from images into sharded Parquet (resumable: rerun the same command to continue).")
+        {
+            input, model, layers, pool, output, device, batch, threads, size, resize, interpolation, overwrite, quiet,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            string modelArg = parse.GetValue(model)!;
+            var deviceSpec = DeviceSpec.Parse(parse.GetValue(device)!);
+            SessionFactory.CheckAvailable(deviceSpec);
+            var proto = ModelZoo.Load(modelArg);
+            var layerList = parse.GetValue(layers) ?? [];
+            string? poolArg = parse.GetValue(pool);
+            if (layerList.Length > 0)
+                proto = GraphTruncator.Truncate(proto, layerList, Enum.Parse<PoolMode>(poolArg ?? "none", ignoreCase: true));
+            else if (ModelInfo.Read(proto).Features.Count == 0)
+                throw new OnnxTransferException($"Model '{modelArg}' is not truncated; pass --layer NAME (list them with onnx-transfer models layers {modelArg}).");
+            else if (poolArg != null)
+                throw new OnnxTransferException($"--pool needs --layer: model '{modelArg}' is already truncated with its own pooling.");
+
+            var options = new ExtractionOptions
+            {
+                ModelName = File.Exists(modelArg) ? Path.GetFileNameWithoutExtension(modelArg) : modelArg,
+                Device = deviceSpec,
+                BatchSize = parse.GetValue(batch),
+                Threads = parse.GetValue(threads),
+                InputSize = parse.GetValue(size),
+                Resize = parse.GetValue(resize) == "center-crop" ? ResizeMode.CenterCrop : ResizeMode.Stretch,
+                Interpolation = Enum.Parse<Interpolation>(parse.GetValue(interpolation)!, ignoreCase: true),
+                Overwrite = parse.GetValue(overwrite),
+            };
+            bool isQuiet = parse.GetValue(quiet);
+            using var extractor = new FeatureExtractor(proto, options);
+            extractor.Warning += w => Console.Error.WriteLine($"warning: {w}");
+            if (options.Device.Kind == DeviceKind.Auto && extractor.Device.Kind == DeviceKind.Cpu && !isQuiet)
+                Console.Error.WriteLine($"using CPU: {extractor.DeviceReason}");
+
+            string inputArg = parse.GetValue(input)!, outputArg = parse.GetValue(output)!;
+            var summary = isQuiet || !AnsiConsole.Profile.Capabilities.Interactive
+                ? await extractor.ExtractAsync(inputArg, outputArg, null, ct)
+                : await WithProgressBar(p => extractor.ExtractAsync(inputArg, outputArg, p, ct));
+            Console.WriteLine(
+                $"{summary.ImagesIn} images -> {summary.RowsWritten} rows, {summary.Errors} errors" +
+                (summary.ResumedImages > 0 ? $" ({summary.ResumedImages} done by an earlier run)" : "") +
+                $" in {summary.Seconds:F1} s ({summary.ImagesPerSecond:F1} images/s on {summary.Device}); features in {outputArg}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Task<ExtractionSummary> WithProgressBar(Func<IProgress<ExtractionProgress>, Task<ExtractionSummary>> run) =>
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("extracting", maxValue: 1);
+                // The library reports from worker threads; Spectre's task is safe to update from any thread.
+                var progress = new Reporter(p =>
+                {
+                    task.MaxValue = Math.Max(1, p.Total);
+                    task.Value = p.Done;
+                    task.Description = $"{p.Done}/{p.Total} images, {p.ImagesPerSecond:F1}/s, {p.Errors} errors" +
+                                       (p.Skipped > 0 ? $", {p.Skipped} skipped (done before)" : "");
+                });
+                return await run(progress);
+            });
+
+    private sealed class Reporter(Action<ExtractionProgress> report) : IProgress<ExtractionProgress>
+    {
+        public void Report(ExtractionProgress value) => report(value);
+    }
+}
