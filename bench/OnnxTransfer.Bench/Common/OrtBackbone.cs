@@ -16,11 +16,11 @@ public sealed class OrtBackbone : IDisposable
 {
     private readonly ModelSession _session;
 
-    public OrtBackbone(ModelProto truncated, int batchSize, int threads)
+    public OrtBackbone(ModelProto truncated, int batchSize, SessionSettings settings)
     {
         var info = ModelInfo.Read(truncated);
         Image = new ImageOptions { Size = info.InputSize };
-        _session = SessionFactory.Create(OnnxModelFile.ToBytes(truncated), new SessionSettings { Threads = threads });
+        _session = SessionFactory.Create(OnnxModelFile.ToBytes(truncated), settings);
         long[] itemShape = [Image.Size, Image.Size, 3];
         var outputs = info.Features.Select(f => f.Output).ToList();
         var shapes = BatchRunner.ProbeOutputShapes(_session, ModelInfo.ImageInput, itemShape, outputs);

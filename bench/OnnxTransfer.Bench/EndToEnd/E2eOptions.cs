@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxTransfer.Extractor.Runtime;
 
 namespace OnnxTransfer.Bench.EndToEnd;
 
@@ -6,14 +7,15 @@ namespace OnnxTransfer.Bench.EndToEnd;
 public sealed class E2eOptions
 {
     public const string Usage =
-        "usage: e2e [--quick] [--images N] [--out FILE] [--batch-size N] [--threads N] [--repeats N]\n" +
+        "usage: e2e [--quick] [--images N] [--out FILE] [--batch-size N] [--threads N] [--repeats N] [--device D]\n" +
         "  --quick         about 2 minutes: fewer photos and repeats (a smoke run)\n" +
         "  --images N      photos for EfficientNetB0 (default 96, quick 32); MobileNet 0.25 gets 4N,\n" +
         "                  VGG19 block2_pool N/2 and block5_pool N/4 (at least 8)\n" +
         "  --out FILE      report file (default BENCHMARKS.md in the current folder)\n" +
         "  --batch-size N  images per ONNX Runtime run, extraction and ORT-only alike (default 32)\n" +
         "  --threads N     ONNX Runtime intra-op threads; 0 = ORT default, one per core (default 0)\n" +
-        "  --repeats N     timed repeats of each extraction/ORT-only pair, best kept (default 3, quick 1)";
+        "  --repeats N     timed repeats of each extraction/ORT-only pair, best kept (default 3, quick 1)\n" +
+        "  --device D      cpu (default) or cuda[:id] for ORT (needs a build with -p:OrtGpu=true)";
 
     public bool Quick { get; private init; }
 
@@ -27,6 +29,9 @@ public sealed class E2eOptions
     public int Threads { get; private init; }
 
     public int Repeats { get; private init; }
+
+    /// <summary>Where ORT runs, for extraction, ORT-only and prediction alike. Default CPU.</summary>
+    public DeviceSpec Device { get; private init; } = DeviceSpec.Cpu;
 
     /// <summary>Single-image predictions timed for the latency percentiles.</summary>
     public int LatencyRepeats => Quick ? 30 : 200;
@@ -43,11 +48,18 @@ public sealed class E2eOptions
     /// <summary>Photos for another model: <see cref="Images"/> scaled by its cost, at least 8.</summary>
     public int ImagesScaled(double factor) => Math.Max(8, (int)(Images * factor));
 
+    private static DeviceSpec ParseDevice(string text)
+    {
+        try { return DeviceSpec.Parse(text); }
+        catch (OnnxTransferException e) { throw new ArgumentException(e.Message, e); }
+    }
+
     public static E2eOptions Parse(string[] args)
     {
         bool quick = args.Contains("--quick");
         int? images = null, batch = null, threads = null, repeats = null;
         string? output = null;
+        DeviceSpec device = DeviceSpec.Cpu;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -65,6 +77,7 @@ public sealed class E2eOptions
                 case "--batch-size": batch = Int(1); break;
                 case "--threads": threads = Int(0); break;
                 case "--repeats": repeats = Int(1); break;
+                case "--device": device = ParseDevice(Next()); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
@@ -76,6 +89,7 @@ public sealed class E2eOptions
             BatchSize = batch ?? 32,
             Threads = threads ?? 0,
             Repeats = repeats ?? (quick ? 1 : 3),
+            Device = device,
             Arguments = args,
         };
     }

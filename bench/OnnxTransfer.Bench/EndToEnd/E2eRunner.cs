@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using OnnxTransfer.Bench.Common;
+using OnnxTransfer.Extractor.Runtime;
 
 namespace OnnxTransfer.Bench.EndToEnd;
 
@@ -37,6 +38,11 @@ public static class E2eRunner
             File.WriteAllText(options.Out, report);
             Console.Error.WriteLine($"[e2e] wrote {Path.GetFullPath(options.Out)}");
             return 0;
+        }
+        catch (OnnxTransferException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
         }
         finally { Directory.Delete(workDir, recursive: true); }
     }
@@ -181,10 +187,11 @@ public static class E2eRunner
             machine.Add("Date", DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture));
             foreach (var (k, v) in MachineInfo.Describe()) machine.Add(k, v);
             machine.Add("Load average (1/5/15 min) at start / end", $"{startLoad} / {MachineInfo.LoadAverage()}");
+            machine.Add("ORT device", options.Device.ToString());
             machine.Add("Photos", _photos.Source);
             machine.Add("Run time", $"{total:mm\\:ss}{(options.Quick ? " (--quick)" : "")}");
             sb.Append(machine).Append('\n');
-            if (Environment.ProcessorCount <= 2)
+            if (Environment.ProcessorCount <= 2 && options.Device.Kind == DeviceKind.Cpu)
                 sb.Append($"**This machine has {Environment.ProcessorCount} logical cores.** Decoding, Parquet writing and ONNX Runtime share them, ")
                   .Append("so the extraction/ORT ratios here are a worst case: with more cores the decoders run beside ORT instead of taking turns with it.\n\n");
             return sb.ToString();

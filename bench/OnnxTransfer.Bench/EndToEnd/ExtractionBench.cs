@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using OnnxTransfer.Bench.Common;
 using OnnxTransfer.Extractor.Extraction;
+using OnnxTransfer.Extractor.Runtime;
 using OnnxTransfer.Models;
 
 namespace OnnxTransfer.Bench.EndToEnd;
@@ -29,12 +30,12 @@ public static class ExtractionBench
         string warmInput = photos.Materialize(Path.Combine(workDir, "warm-in"), Math.Min(images, options.BatchSize));
         string output = Path.Combine(workDir, "out-" + spec.Id.Replace('/', '-'));
 
-        using var ort = new OrtBackbone(model, options.BatchSize, options.Threads);
+        using var ort = new OrtBackbone(model, options.BatchSize, new SessionSettings { Device = options.Device, Threads = options.Threads });
         ort.FillWith(photos);
         ort.Time(options.BatchSize);
         using var extractor = new FeatureExtractor(model, new ExtractionOptions
         {
-            ModelName = spec.Id, BatchSize = options.BatchSize, Threads = options.Threads, Overwrite = true,
+            ModelName = spec.Id, BatchSize = options.BatchSize, Threads = options.Threads, Device = options.Device, Overwrite = true,
         });
         await Extract(extractor, warmInput, Path.Combine(workDir, "warm-out"));
 

@@ -22,7 +22,7 @@ public static class PredictBench
         var photos = PhotoSet.Get().Paths;
         var backbone = spec.Build();
         var image = new ImageOptions { Size = ModelInfo.Read(backbone).InputSize };
-        var predictorOptions = new PredictorOptions { Threads = options.Threads };
+        var predictorOptions = new PredictorOptions { Threads = options.Threads, Device = options.Device };
         using var predictor = Predictor.FromModels(backbone, BenchModel.TinyHead(backbone, 2), spec.Layer, ["ants", "bees"], image, predictorOptions);
 
         for (int i = 0; i < Warmup; i++) predictor.Predict(photos[i % photos.Count]);

@@ -20,7 +20,7 @@ public static class ScalingBench
         var model = spec.Build();
         using var extractor = new FeatureExtractor(model, new ExtractionOptions
         {
-            ModelName = spec.Id, BatchSize = options.BatchSize, Threads = options.Threads, Overwrite = true,
+            ModelName = spec.Id, BatchSize = options.BatchSize, Threads = options.Threads, Device = options.Device, Overwrite = true,
         });
         string output = Path.Combine(workDir, "scaling-out");
         await ExtractionBench.Extract(extractor, photos.Materialize(Path.Combine(workDir, "warm-in"), options.BatchSize), output);

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using OnnxTransfer.Bench.Common;
+using OnnxTransfer.Extractor.Runtime;
 
 namespace OnnxTransfer.Bench.Micro;
 
@@ -21,7 +22,7 @@ public class OrtBatchBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _backbone = new OrtBackbone(Model.Build(), BatchSize, threads: 0);
+        _backbone = new OrtBackbone(Model.Build(), BatchSize, new SessionSettings());
         _backbone.FillWith(PhotoSet.Get());
     }
 
