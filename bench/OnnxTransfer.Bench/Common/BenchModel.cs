@@ -18,16 +18,16 @@ public sealed record BenchModel(string Id, KerasArch Arch, double Alpha, string 
     public const int Seed = 42;
 
     /// <summary>EfficientNetB0 at top_activation, global average pooled (1280 features).</summary>
-    public static BenchModel EfficientNetB0Avg { get; } = new("efficientnetb0/top_activation/avg", KerasArch.EfficientNetB0, 1.0, "top_activation", PoolMode.Avg);
+    public static BenchModel EfficientNetB0Avg { get; } = new("efficientnetb0-avg", KerasArch.EfficientNetB0, 1.0, "top_activation", PoolMode.Avg);
 
     /// <summary>VGG19 at block2_pool, unpooled (56x56x128 = 401,408 features: a heavy output).</summary>
-    public static BenchModel Vgg19Block2 { get; } = new("vgg19/block2_pool", KerasArch.Vgg19, 1.0, "block2_pool", PoolMode.None);
+    public static BenchModel Vgg19Block2 { get; } = new("vgg19-block2_pool", KerasArch.Vgg19, 1.0, "block2_pool", PoolMode.None);
 
     /// <summary>VGG19 at block5_pool, unpooled (7x7x512 = 25,088 features; about 20 GFLOP per image).</summary>
-    public static BenchModel Vgg19Block5 { get; } = new("vgg19/block5_pool", KerasArch.Vgg19, 1.0, "block5_pool", PoolMode.None);
+    public static BenchModel Vgg19Block5 { get; } = new("vgg19-block5_pool", KerasArch.Vgg19, 1.0, "block5_pool", PoolMode.None);
 
     /// <summary>MobileNet v1 alpha 0.25 at conv_pw_13_relu, average pooled (256 features), random weights.</summary>
-    public static BenchModel MobileNet025Random { get; } = new("mobilenet0.25/conv_pw_13_relu/avg", KerasArch.MobileNet, 0.25, "conv_pw_13_relu", PoolMode.Avg);
+    public static BenchModel MobileNet025Random { get; } = new("mobilenet0.25-avg", KerasArch.MobileNet, 0.25, "conv_pw_13_relu", PoolMode.Avg);
 
     /// <summary>The same with the real Keras ImageNet weights from ../shared, when present.</summary>
     public static BenchModel MobileNet025Real { get; } = MobileNet025Random with { WeightsFile = "mobilenet_2_5_224_tf_no_top.h5" };
@@ -43,7 +43,11 @@ public sealed record BenchModel(string Id, KerasArch Arch, double Alpha, string 
         ? $"real Keras ImageNet weights ({WeightsFile})"
         : WeightsFile is null ? "random weights (timing only)" : $"random weights (timing only; {WeightsFile} not found in ../shared)";
 
+    /// <summary>The id (short, for BenchmarkDotNet's parameter column).</summary>
     public override string ToString() => Id;
+
+    /// <summary>Id, layer and pooling, for reports.</summary>
+    public string Title => $"{Id} ({Layer}, pool {Pool.ToString().ToLowerInvariant()})";
 
     /// <summary>Imports (or builds with random weights) and truncates the model.</summary>
     public ModelProto Build()

@@ -83,7 +83,7 @@ public static class E2eRunner
             double growth = (double)rows[^1].PeakBytes / rows[0].PeakBytes;
             _goals.Add($"peak memory flat from 1x to 16x images (16x peak <= {MemoryGrowthLimit:F2} x 1x peak)", $"x{growth:F2}", Met(growth <= MemoryGrowthLimit));
             Section("Scaling: 1x, 4x, 16x images",
-                $"`FeatureExtractor` over {model.Id}, {model.WeightsLabel}, batch {options.BatchSize}; repeats of the photos are symbolic links. " +
+                $"`FeatureExtractor` over {model.Title}, {model.WeightsLabel}, batch {options.BatchSize}; repeats of the photos are symbolic links. " +
                 $"Memory: {method}, for the whole process (ORT session, decoders, writer).\n\n{table}");
         }
 
@@ -132,11 +132,11 @@ public static class E2eRunner
                 Progress($"extraction vs ORT-only: {model.Id}, {images} images");
                 var r = await ExtractionBench.RunAsync(model, images, options, workDir);
                 string ratio = F(r.Ratio, 3);
-                main.Add(model.Id, r.Weights, r.FeatureWidth.ToString("N0", CultureInfo.InvariantCulture), images, F(r.EndToEnd, 1), F(r.OrtOnly, 1),
+                main.Add(model.Title, r.Weights, r.FeatureWidth.ToString("N0", CultureInfo.InvariantCulture), images, F(r.EndToEnd, 1), F(r.OrtOnly, 1),
                     ratio, Met(r.Ratio >= RatioGoal) + (r.Errors > 0 ? $" ({r.Errors} decode errors)" : ""));
                 double ort = 1000 / r.OrtOnly, decode = 1000 / decodePerCore, write = 1000 / r.WriteOnly;
                 double ceiling = ort / (ort + (decode + write) / cores);
-                costs.Add(model.Id, F(ort, 2), F(decode, 2), F(write, 2), F(ceiling, 3), F(r.Ratio / ceiling, 3));
+                costs.Add(model.Title, F(ort, 2), F(decode, 2), F(write, 2), F(ceiling, 3), F(r.Ratio / ceiling, 3));
                 _goals.Add($"extraction / ORT-only >= {RatioGoal:F2}: {model.Id}", ratio, Met(r.Ratio >= RatioGoal));
                 if (model == BenchModel.EfficientNetB0Avg) efficientNet = r.OutputDir;
             }
@@ -168,7 +168,7 @@ public static class E2eRunner
             {
                 Progress($"predict: {model.Id}");
                 var p = PredictBench.Run(model, options, options.Images);
-                table.Add(model.Id, p.Weights, "Gemm+Softmax, 2 classes, random weights", F(p.P50Ms, 1), F(p.P99Ms, 1), p.Repeats,
+                table.Add(model.Title, p.Weights, "Gemm+Softmax, 2 classes, random weights", F(p.P50Ms, 1), F(p.P99Ms, 1), p.Repeats,
                     $"{F(p.BatchRate, 1)} ({p.BatchImages} files, batch {p.BatchSize})");
             }
             Section("Prediction (Predictor)",
