@@ -103,8 +103,8 @@ public static class E2eRunner
             string verdict = d.ImagesPerSecond >= DecodeGoal ? "The goal is met." :
                 $"**Below the goal.** JPEG decode alone takes {d.DecodeMs:F2} ms per photo ({d.DecodeMs / sum:P0} of the steps), which caps one core " +
                 $"at about {1000 / d.DecodeMs:F0} images/s before anything else; resizing takes {d.ResizeMs / sum:P0} and the float conversion " +
-                $"{d.ToFloatMs / sum:P0}. {d.LargePhotos} of these photos are big enough (short side >= 896 px) for the loader's reduced-size " +
-                "JPEG decode to apply, so the rest are decoded at full size: the remaining lever is the decoder itself, not the resize.";
+                $"{d.ToFloatMs / sum:P0}. Only {d.LargePhotos} of these photos have a short side >= 896 px, the only ones the loader may decode " +
+                "at reduced size; the rest are decoded at full size, so the remaining lever is the JPEG decoder itself, not the resize.";
             Section("Decode + resize per core",
                 $"Single-threaded `ImageLoader.LoadInto(path)` loop over {d.Photos} of {_photos.Source}, 224x224 bilinear stretch, " +
                 $"after a warm-up of 16 photos.\n\n{rate}\nWhere the time goes:\n\n{steps}\n{verdict}\n");
