@@ -62,6 +62,7 @@ public static class ForeignModelImporter
         var builder = new GraphBuilder(graph);
         string image = ModelInfo.ImageInput;
         if (builder.Has(image)) throw new OnnxTransferException($"'{sourceName}' already has a tensor named '{image}'; rename it first.");
+        if (input.Name == image) RenameInput(graph, input, builder.Unique(image + "_model_input"));
         int modelNodes = graph.Node.Count, modelInitializers = graph.Initializer.Count;
         PreprocessNodes.Add(builder, image, input.Name, options.Preprocess, layout.ChannelsFirst, (DataType)input.Type.TensorType.ElemType);
         var added = graph.Node.Skip(modelNodes).ToList();
@@ -103,6 +104,15 @@ public static class ForeignModelImporter
         if (type is not (DataType.Float or DataType.Float16))
             throw new OnnxTransferException($"'{sourceName}' input '{inputs[0].Name}' is {type}; only float32 and float16 image inputs can be imported.");
         return inputs[0];
+    }
+
+    // A model whose input is already called `image` keeps it under another name, fed by the preprocessing.
+    private static void RenameInput(GraphProto graph, ValueInfoProto input, string name)
+    {
+        foreach (var node in graph.Node)
+            for (int i = 0; i < node.Input.Count; i++)
+                if (node.Input[i] == input.Name) node.Input[i] = name;
+        input.Name = name;
     }
 
     // Graph outputs in float16 become float32 so every model this tool writes speaks float32.

@@ -42,8 +42,9 @@ public static class ModelLayers
         var hit = layers.FirstOrDefault(l => l.Name == name);
         if (hit != null) return hit;
         var closest = layers
-            .Select((l, i) => (l.Name, Distance: EditDistance(name, l.Name), Index: i))
-            .OrderBy(x => x.Distance).ThenBy(x => x.Index)
+            .Select((l, i) => (l.Name, Distance: EditDistance(name, l.Name), Prefix: CommonPrefix(name, l.Name), Index: i))
+            // Ties go to the longer shared prefix, then to deeper layers, which are what people usually cut at.
+            .OrderBy(x => x.Distance).ThenByDescending(x => x.Prefix).ThenByDescending(x => x.Index)
             .Take(3).Select(x => x.Name);
         throw new OnnxTransferException(
             $"Layer '{name}' not found in {DisplayName(model)}; closest: {string.Join(", ", closest)}. " +
@@ -54,8 +55,16 @@ public static class ModelLayers
     public static string DisplayName(ModelProto model)
     {
         string arch = ModelInfo.IsTagged(model) ? ModelInfo.Read(model).Arch : "";
+        if (arch == "onnx") return "the imported ONNX model";
         if (arch.Length > 0) return arch;
         return string.IsNullOrEmpty(model.Graph.Name) ? "the model" : $"'{model.Graph.Name}'";
+    }
+
+    private static int CommonPrefix(string a, string b)
+    {
+        int n = 0;
+        while (n < a.Length && n < b.Length && a[n] == b[n]) n++;
+        return n;
     }
 
     /// <summary>Levenshtein distance (insert, delete, substitute each cost 1).</summary>

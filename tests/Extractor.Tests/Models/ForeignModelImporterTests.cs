@@ -15,12 +15,12 @@ public class ForeignModelImporterTests
     private const int S = 8;
 
     // A foreign "model" whose output is its input: the wrapped graph's output is exactly the preprocessing.
-    private static ModelProto Passthrough(DataType type, object batch, bool nchw = true)
+    private static ModelProto Passthrough(DataType type, object batch, bool nchw = true, string input = "data")
     {
         var g = new GraphBuilder("passthrough");
         object[] dims = nchw ? [batch, 3L, (long)S, (long)S] : [batch, (long)S, (long)S, 3L];
-        g.Input("data", type, dims);
-        g.Node("Identity", ["data"], "out");
+        g.Input(input, type, dims);
+        g.Node("Identity", [input], "out");
         g.Output("out", type, dims);
         return g.ToModel();
     }
@@ -74,6 +74,17 @@ public class ForeignModelImporterTests
         var got = TinyNets.Run(wrapped, "image", pixels, [1, S, S, 3], "out")["out"];
         Assert.Equal([1L, S, S, 3], got.Shape);
         for (int i = 0; i < pixels.Length; i++) Assert.Equal((float)(Half)(pixels[i] / 127.5f - 1f), got.Data[i]);
+    }
+
+    [Fact]
+    public void A_model_input_already_called_image_is_renamed_behind_the_preprocessing()
+    {
+        var wrapped = ForeignModelImporter.Wrap(Passthrough(DataType.Float, "batch", input: "image"), "test", "image.onnx",
+            new ForeignImportOptions { Preprocess = ImagePreprocess.Tf, InputSize = S });
+        var pixels = TinyNets.Pixels(9, S * S * 3);
+        var got = TinyNets.Run(wrapped, "image", pixels, [1, S, S, 3], "out")["out"];
+        Assert.Equal(NaivePreprocess(pixels, 1, ImagePreprocess.Tf), got.Data);
+        Assert.Equal(["image"], wrapped.Graph.Input.Select(i => i.Name));
     }
 
     [Fact]

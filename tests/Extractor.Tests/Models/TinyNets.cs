@@ -73,7 +73,14 @@ internal static class TinyNets
         using var results = session.Run(runOptions, [input], [value], outputs);
         var dict = new Dictionary<string, (float[], long[])>();
         for (int i = 0; i < outputs.Length; i++)
-            dict[outputs[i]] = (results[i].GetTensorDataAsSpan<float>().ToArray(), results[i].GetTensorTypeAndShape().Shape);
+        {
+            var info = results[i].GetTensorTypeAndShape();
+            // float16 tensors are widened exactly, so tests can compare them with float32 outputs.
+            float[] values = info.ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16
+                ? results[i].GetTensorDataAsSpan<Float16>().ToArray().Select(h => (float)h).ToArray()
+                : results[i].GetTensorDataAsSpan<float>().ToArray();
+            dict[outputs[i]] = (values, info.Shape);
+        }
         return dict;
     }
 
