@@ -42,16 +42,18 @@ public sealed class PhotoSet
     }
 
     /// <summary>
-    /// Makes a class-per-folder copy of <paramref name="count"/> photos under <paramref name="root"/>,
-    /// cycling through the set (symbolic links, so repeats cost no disk): how the e2e benchmark gets
-    /// 1x, 4x and 16x inputs. Returns <paramref name="root"/>.
+    /// Makes a class-per-folder copy of <paramref name="count"/> photos under <paramref name="root"/>
+    /// (symbolic links, so repeats cost no disk), cycling through the whole set, or through
+    /// <paramref name="distinct"/> photos spread evenly over it so that 1x, 4x and 16x inputs have the
+    /// same mix of photo sizes. Returns <paramref name="root"/>.
     /// </summary>
-    public string Materialize(string root, int count)
+    public string Materialize(string root, int count, int? distinct = null)
     {
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        int cycle = Math.Min(distinct ?? Paths.Count, Paths.Count);
         for (int i = 0; i < count; i++)
         {
-            string source = Paths[i % Paths.Count];
+            string source = Paths[(int)((long)(i % cycle) * Paths.Count / cycle)];
             // Keep the photo's class (its folder's name: ants, bees) so the features are labelled like the dataset.
             string classDir = Path.Combine(root, Path.GetFileName(Path.GetDirectoryName(source))!);
             Directory.CreateDirectory(classDir);

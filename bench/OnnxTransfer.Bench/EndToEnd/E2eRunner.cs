@@ -80,11 +80,14 @@ public static class E2eRunner
             var table = new MarkdownTable("Input", "Images", "Seconds", "Images/s", "Peak RSS MiB", "Live managed heap MiB after (full GC)");
             foreach (var row in rows)
                 table.Add($"{row.Multiple}x", row.Images, F(row.Seconds, 2), F(row.ImagesPerSecond, 1), F(row.PeakBytes / 1048576.0, 1), F(row.LiveHeapBytes / 1048576.0, 1));
-            double growth = (double)rows[^1].PeakBytes / rows[0].PeakBytes;
-            _goals.Add($"peak memory flat from 1x to 16x images (16x peak <= {MemoryGrowthLimit:F2} x 1x peak)", $"x{growth:F2}", Met(growth <= MemoryGrowthLimit));
+            double growth = (double)rows[^1].PeakBytes / rows[0].PeakBytes, live = (double)rows[^1].LiveHeapBytes / rows[0].LiveHeapBytes;
+            _goals.Add($"memory flat from 1x to 16x images: peak RSS (16x <= {MemoryGrowthLimit:F2} x 1x)", $"x{growth:F2}", Met(growth <= MemoryGrowthLimit));
+            _goals.Add($"memory flat from 1x to 16x images: live managed heap after full GC (16x <= {MemoryGrowthLimit:F2} x 1x)", $"x{live:F2}", Met(live <= MemoryGrowthLimit));
             Section("Scaling: 1x, 4x, 16x images",
-                $"`FeatureExtractor` over {model.Title}, {model.WeightsLabel}, batch {options.BatchSize}; repeats of the photos are symbolic links. " +
-                $"Memory: {method}, for the whole process (ORT session, decoders, writer).\n\n{table}");
+                $"`FeatureExtractor` over {model.Title}, {model.WeightsLabel}, batch {options.BatchSize}. The 1x input is {options.ScalingBase} photos " +
+                "spread over the set; 4x and 16x repeat them (symbolic links), so only the count changes. " +
+                $"Memory: {method}, for the whole process (ORT session, decoders, writer); peak RSS also counts garbage the GC has not " +
+                $"collected yet, the live heap after a forced full GC does not.\n\n{table}");
         }
 
         private DecodeResult Decode()
@@ -100,11 +103,16 @@ public static class E2eRunner
                                                ("RGBA bytes -> float RGB", d.ToFloatMs), ("bilinear resize to 224x224 (Resampler)", d.ResizeMs) })
                 steps.Add(name, F(ms, 3), (ms / sum).ToString("P0", CultureInfo.InvariantCulture));
             steps.Add("ImageLoader.LoadInto from memory (all of the above but the read)", F(d.LoadFromMemoryMs, 3), "-");
+            // The steps were timed in a separate pass; their shares, applied to the loop's time, say what limits it.
+            double decodeCap = 1000 / (d.TotalMs * d.DecodeMs / sum);
+            string Share(double ms) => (ms / sum).ToString("P0", CultureInfo.InvariantCulture);
             string verdict = d.ImagesPerSecond >= DecodeGoal ? "The goal is met." :
-                $"**Below the goal.** JPEG decode alone takes {d.DecodeMs:F2} ms per photo ({d.DecodeMs / sum:P0} of the steps), which caps one core " +
-                $"at about {1000 / d.DecodeMs:F0} images/s before anything else; resizing takes {d.ResizeMs / sum:P0} and the float conversion " +
-                $"{d.ToFloatMs / sum:P0}. Only {d.LargePhotos} of these photos have a short side >= 896 px, the only ones the loader may decode " +
-                "at reduced size; the rest are decoded at full size, so the remaining lever is the JPEG decoder itself, not the resize.";
+                $"**Below the goal.** JPEG decode is {Share(d.DecodeMs)} of the steps; at that share of the loop's {d.TotalMs:F2} ms it alone " +
+                $"would allow about {decodeCap:F0} images/s per core. " + (decodeCap >= DecodeGoal
+                    ? $"So the goal is lost in the rest: the RGBA-to-float copy ({Share(d.ToFloatMs)}), the resize ({Share(d.ResizeMs)}) and the file " +
+                      $"read ({Share(d.ReadMs)}); resizing straight from the decoded bytes, with no full-size float copy, is the lever."
+                    : $"So the JPEG decoder itself is the limit; the resize is only {Share(d.ResizeMs)}.") +
+                $" {d.LargePhotos} of these photos have a short side >= 896 px, the only ones the loader may decode at reduced size.";
             Section("Decode + resize per core",
                 $"Single-threaded `ImageLoader.LoadInto(path)` loop over {d.Photos} of {_photos.Source}, 224x224 bilinear stretch, " +
                 $"after a warm-up of 16 photos.\n\n{rate}\nWhere the time goes:\n\n{steps}\n{verdict}\n");

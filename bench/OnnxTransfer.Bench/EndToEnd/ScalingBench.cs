@@ -9,8 +9,8 @@ public sealed record ScalingRow(int Multiple, int Images, double Seconds, long P
 }
 
 /// <summary>
-/// The same extraction over 1x, 4x and 16x as many photos (repeats are symbolic links to the same
-/// photos), with the peak resident memory of each row: time should grow linearly, memory stay flat.
+/// The same extraction over 1x, 4x and 16x copies of one set of photos (symbolic links), so only the
+/// count changes, with the peak resident memory of each row: time should grow linearly, memory stay flat.
 /// </summary>
 public static class ScalingBench
 {
@@ -30,7 +30,7 @@ public static class ScalingBench
         foreach (int multiple in new[] { 1, 4, 16 })
         {
             int images = options.ScalingBase * multiple;
-            string input = photos.Materialize(Path.Combine(workDir, $"scaling-{images}"), images);
+            string input = photos.Materialize(Path.Combine(workDir, $"scaling-{images}"), images, distinct: options.ScalingBase);
             // Start each row from the same floor: earlier rows' garbage is not this row's memory.
             GC.Collect();
             GC.WaitForPendingFinalizers();
