@@ -1,13 +1,18 @@
 using BenchmarkDotNet.Running;
+using OnnxTransfer.Bench.EndToEnd;
 using OnnxTransfer.Bench.Head;
 
 namespace OnnxTransfer.Bench;
 
 public static class Program
 {
-    /// <summary>`head-quick` prints the SGEMM ratio and an epoch time; anything else goes to BenchmarkDotNet.</summary>
-    public static int Main(string[] args)
+    /// <summary>
+    /// `e2e [options]` runs the end-to-end benchmark that writes BENCHMARKS.md; `head-quick` prints the
+    /// SGEMM ratio and an epoch time; anything else goes to BenchmarkDotNet.
+    /// </summary>
+    public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "e2e") return await E2eRunner.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "head-quick")
         {
             HeadQuickBench.Run(Console.Out);

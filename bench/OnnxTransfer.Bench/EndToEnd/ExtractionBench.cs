@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using OnnxTransfer.Bench.Common;
+using OnnxTransfer.Extractor.Extraction;
+using OnnxTransfer.Extractor.Runtime;
+using OnnxTransfer.Models;
+
+namespace OnnxTransfer.Bench.EndToEnd;
+
+/// <summary>One model's end-to-end extraction rate next to ORT alone on the same graph, batch size and threads.</summary>
+public sealed record ExtractionResult(BenchModel Model, string Weights, long FeatureWidth, int Images, double EndToEnd, double OrtOnly,
+                                      double WriteOnly, int Errors, string OutputDir)
+{
+    /// <summary>End-to-end images/s over ORT-only images/s (1.0: the pipeline costs nothing beyond inference).</summary>
+    public double Ratio => EndToEnd / OrtOnly;
+}
+
+/// <summary>
+/// Times FeatureExtractor over a folder of photos to Parquet (scan, decode, resize, ORT, write: the
+/// whole ExtractAsync call) against ORT alone running the same number of pre-decoded images in the
+/// same batches. Both are warmed up, alternate within one run, and the best of the repeats is kept.
+/// </summary>
+public static class ExtractionBench
+{
+    public static async Task<ExtractionResult> RunAsync(BenchModel spec, int images, E2eOptions options, string workDir)
+    {
+        var photos = PhotoSet.Get();
+        var model = spec.Build();
+        var feature = ModelInfo.Read(model).Features[0];
+        string input = photos.Materialize(Path.Combine(workDir, $"in-{images}"), images);
+        string warmInput = photos.Materialize(Path.Combine(workDir, "warm-in"), Math.Min(images, options.BatchSize));
+        string output = Path.Combine(workDir, "out-" + spec.Id.Replace('/', '-'));
+
+        using var ort = new OrtBackbone(model, options.BatchSize, new SessionSettings { Device = options.Device, Threads = options.Threads });
+        ort.FillWith(photos);
+        ort.Time(options.BatchSize);
+        using var extractor = new FeatureExtractor(model, new ExtractionOptions
+        {
+            ModelName = spec.Id, BatchSize = options.BatchSize, Threads = options.Threads, Device = options.Device, Overwrite = true,
+        });
+        await Extract(extractor, warmInput, Path.Combine(workDir, "warm-out"));
+
+        double bestOrt = double.MaxValue, bestE2e = double.MaxValue;
+        int errors = 0;
+        for (int r = 0; r < options.Repeats; r++)
+        {
+            bestOrt = Math.Min(bestOrt, ort.Time(images));
+            var (seconds, summary) = await Extract(extractor, input, output);
+            bestE2e = Math.Min(bestE2e, seconds);
+            errors = summary.Errors;
+            if (summary.RowsWritten + summary.Errors != images)
+                throw new InvalidOperationException($"{spec.Id}: extraction wrote {summary.RowsWritten} rows for {images} images");
+        }
+        long width = feature.Shape.Aggregate(1L, (a, b) => a * b);
+        double write = TimeWrite(feature.Layer, checked((int)width), ort, images, Path.Combine(workDir, "write-alone.parquet"));
+        return new ExtractionResult(spec, spec.WeightsLabel, width, images, images / bestE2e, images / bestOrt, images / write, errors, output);
+    }
+
+    /// <summary>
+    /// Seconds FeatureWriter alone takes for one shard of <paramref name="images"/> rows of real ORT
+    /// outputs (compressibility matters to Snappy): the cost of the pipeline's last stage.
+    /// </summary>
+    private static double TimeWrite(string layer, int width, OrtBackbone ort, int images, string path)
+    {
+        var rows = new ShardRows(0, [width], images);
+        for (int i = 0; i < images; i++)
+        {
+            rows.Items.Add(new InputItem($"c/{i:D6}.jpg", "", "c", 0, ""));
+            ort.Runner.Outputs[0].AsSpan(i % ort.Runner.BatchSize * width, width).CopyTo(rows.Features[0].AsSpan(i * width));
+        }
+        var writer = new FeatureWriter([layer], new Dictionary<string, string>());
+        var clock = Stopwatch.StartNew();
+        writer.Write(rows, path);
+        double seconds = clock.Elapsed.TotalSeconds;
+        File.Delete(path);
+        return seconds;
+    }
+
+    /// <summary>One fresh extraction (the output folder is emptied first so nothing is resumed); returns its wall time.</summary>
+    public static async Task<(double Seconds, ExtractionSummary Summary)> Extract(FeatureExtractor extractor, string input, string output)
+    {
+        if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        var clock = Stopwatch.StartNew();
+        var summary = await extractor.ExtractAsync(input, output);
+        return (clock.Elapsed.TotalSeconds, summary);
+    }
+}
