@@ -4,11 +4,17 @@ import json
 import os
 
 import numpy as np
-import pyarrow.parquet as pq
 
 
 def load(features_dir, layer=None):
-    """Returns (x float32 [n, d], y int64 [n], split list[str], classes list[str]) in shard order, labelled rows only."""
+    """Returns (x float32 [n, d], y int64 [n], split list[str], classes list[str]) in shard order, labelled rows only.
+
+    features_dir may also be a CSV written by `dotnet run -c Release --project bench/OnnxTransfer.Bench --
+    features-csv DIR OUT.csv` (split,label_index,features...), for Pythons without pyarrow; class names then
+    come from classes.json beside it if present."""
+    if features_dir.endswith(".csv"):
+        return _load_csv(features_dir)
+    import pyarrow.parquet as pq
     shards = sorted(glob.glob(os.path.join(features_dir, "part-*.parquet")))
     if not shards:
         raise SystemExit(f"error: no part-*.parquet in {features_dir}")
@@ -28,6 +34,14 @@ def load(features_dir, layer=None):
     with open(os.path.join(features_dir, "classes.json")) as f:
         classes = json.load(f)
     return x[keep], y[keep], [s for s, k in zip(splits, keep) if k], classes
+
+
+def _load_csv(path):
+    data = np.genfromtxt(path, delimiter=",", dtype=str, ndmin=2)
+    splits, y, x = list(data[:, 0]), data[:, 1].astype(np.int64), data[:, 2:].astype(np.float32)
+    classes_file = os.path.join(os.path.dirname(path), "classes.json")
+    classes = json.load(open(classes_file)) if os.path.exists(classes_file) else sorted(set(y.tolist()))
+    return x, y, splits, classes
 
 
 def split_masks(splits, y, val_split=0.2, seed=42):

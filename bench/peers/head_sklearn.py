@@ -2,7 +2,7 @@
 """Peer for `onnx-transfer train --head linear`: scikit-learn LogisticRegression on the same Parquet features.
 
 usage: head_sklearn.py FEATURES_DIR [--layer NAME] [--c 1.0]
-Prints validation accuracy and fit time. Needs numpy, pyarrow and scikit-learn.
+Prints validation accuracy and fit time. Needs numpy and scikit-learn, and pyarrow unless FEATURES_DIR is a CSV from `features-csv`.
 """
 import argparse
 import time
