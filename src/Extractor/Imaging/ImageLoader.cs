@@ -67,8 +67,9 @@ public static class ImageLoader
     }
 
     /// <summary>
-    /// The size to decode at: a JPEG's DCT-domain downscale (1/8 steps) when the image is at least four
-    /// times the output, keeping twice the output size so the resampler still sees real detail.
+    /// The size to decode at: the smallest JPEG DCT-domain downscale (k/8) that keeps the shorter side at
+    /// least twice the output, so the resampler still sees real detail. Each candidate is asked of the
+    /// codec, because Skia rounds a requested scale down to one it supports (0.30 becomes 1/4).
     /// </summary>
     private static SKSizeI DecodeSize(SKCodec codec, ImageOptions options)
     {
@@ -76,10 +77,11 @@ public static class ImageLoader
         if (!options.ScaledDecode || codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return full;
         // Orientation can swap axes, and a centre crop keeps only the shorter side; the shorter side is
         // the one that must stay large in both modes.
-        int shortSide = Math.Min(full.Width, full.Height);
-        float scale = 2f * options.Size / shortSide;
-        if (scale > 0.5f) return full;
-        var scaled = codec.GetScaledDimensions(scale);
-        return Math.Min(scaled.Width, scaled.Height) >= 2 * options.Size ? scaled : full;
+        for (int eighths = 1; eighths < 8; eighths++)
+        {
+            var scaled = codec.GetScaledDimensions(eighths / 8f);
+            if (Math.Min(scaled.Width, scaled.Height) >= 2 * options.Size && scaled.Width < full.Width) return scaled;
+        }
+        return full;
     }
 }
