@@ -36,7 +36,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
         var info = ModelInfo.Read(OnnxModelFile.Load(mobilenet.Path));
         Assert.Equal("mobilenet", info.Arch);
         Assert.True(info.RandomWeights);
-        Assert.Equal("random:seed=7", info.Weights);
+        Assert.Equal("random:seed=7,calibrated", info.Weights);
         // Keras MobileNet alpha 0.25 notop: 218,544 parameters (the published count of the real file).
         Assert.Contains("218,544 params", mobilenet.Import.Out);
     }

@@ -18,6 +18,11 @@ public sealed class KerasImportOptions
     /// <summary>Default square input size recorded in the model (224 for all three); the graph accepts any
     /// size of at least 32 pixels per side. Default 224.</summary>
     public int InputSize { get; init; } = 224;
+
+    /// <summary>Random weights only: set each BatchNormalization's moving mean and variance to the statistics
+    /// of its input on a fixed synthetic probe batch (see <see cref="KerasImporter.RandomWeights"/>), so that
+    /// the features still depend on the image. Ignored by <see cref="KerasImporter.Import"/>. Default true.</summary>
+    public bool CalibrateRandomWeights { get; init; } = true;
 }
 
 /// <summary>
@@ -37,11 +42,24 @@ public static class KerasImporter
         return Build(arch, options, weights);
     }
 
-    /// <summary>The same graph with reproducible random weights (same seed, identical bytes) for tests and timing.</summary>
+    /// <summary>
+    /// The same graph with reproducible random weights (same seed, identical bytes) for tests and timing:
+    /// He/Glorot kernels, BatchNormalization gamma near 1 and beta near 0, and - unless
+    /// <see cref="KerasImportOptions.CalibrateRandomWeights"/> is off - moving statistics measured on 8 synthetic
+    /// 96x96 images drawn from the seed, layer by layer (BN re-estimation). Calibrated models record
+    /// weights "random:seed=N,calibrated"; VGG19 has no BatchNormalization and stays "random:seed=N".
+    /// </summary>
     public static ModelProto RandomWeights(KerasArch arch, KerasImportOptions options, int seed)
     {
         KerasArchitecture.Validate(arch, options);
-        return Build(arch, options, new RandomKerasWeights(seed));
+        var model = Build(arch, options, new RandomKerasWeights(seed));
+        if (options.CalibrateRandomWeights && BatchNormCalibration.Calibrate(model, seed))
+        {
+            var info = ModelInfo.Read(model);
+            info.Weights += ",calibrated";
+            info.WriteTo(model);
+        }
+        return model;
     }
 
     private static ModelProto Build(KerasArch arch, KerasImportOptions options, IKerasWeights weights)

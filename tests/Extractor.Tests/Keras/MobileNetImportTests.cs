@@ -30,7 +30,7 @@ public sealed class MobileNetImportTests(ITestOutputHelper output)
         var model = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = alpha }, seed: 1);
         KerasAssert.LayersMatch(model, TestArchitectures.MobileNet(alpha));
         var info = ModelInfo.Read(model);
-        Assert.Equal(("mobilenet", "tf", "random:seed=1", true), (info.Arch, info.Preprocess, info.Weights, info.RandomWeights));
+        Assert.Equal(("mobilenet", "tf", "random:seed=1,calibrated", true), (info.Arch, info.Preprocess, info.Weights, info.RandomWeights));
     }
 
     /// <summary>35 is odd: conv1's SAME padding is (1,1) there and conv_pad_N's fixed ((0,1),(0,1)) differs from SAME.</summary>

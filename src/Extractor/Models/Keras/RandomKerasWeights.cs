@@ -4,7 +4,8 @@ namespace OnnxTransfer.Extractor.Models.Keras;
 /// Reproducible random weights: each weight is drawn from its own stream seeded by the model seed and
 /// the weight's name, so values do not depend on build order and the same seed gives identical bytes.
 /// Scales keep activations finite through the whole network (He normal before ReLU/swish, Glorot
-/// elsewhere, BatchNormalization close to identity).
+/// elsewhere, BatchNormalization close to identity). The moving statistics drawn here are placeholders that
+/// <see cref="BatchNormCalibration"/> replaces with measured ones unless calibration is turned off.
 /// </summary>
 internal sealed class RandomKerasWeights(int seed) : IKerasWeights
 {
@@ -21,7 +22,7 @@ internal sealed class RandomKerasWeights(int seed) : IKerasWeights
     {
         int n = 1;
         foreach (int d in shape) n *= d;
-        var rng = new SplitMix64(Mix((ulong)(uint)seed, Fnv1a($"{layer}/{weight}")));
+        var rng = new SplitMix64(StreamSeed(seed, $"{layer}/{weight}"));
         var v = new float[n];
         switch (kind)
         {
@@ -66,35 +67,5 @@ internal sealed class RandomKerasWeights(int seed) : IKerasWeights
 
     private static int FanIn(int[] shape) => shape[0] * shape[1] * shape[2];
 
-    private static ulong Fnv1a(string s)
-    {
-        ulong h = 14695981039346656037UL;
-        foreach (char c in s) { h ^= c; h *= 1099511628211UL; }
-        return h;
-    }
-
-    private static ulong Mix(ulong a, ulong b) => a * 0x9E3779B97F4A7C15UL ^ b;
-
-    /// <summary>SplitMix64: tiny, fast and fixed forever, unlike System.Random whose algorithm may change.</summary>
-    private struct SplitMix64(ulong state)
-    {
-        private ulong _state = state;
-
-        private ulong Next()
-        {
-            ulong z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
-
-        public double NextGaussian()
-        {
-            double u1 = 1.0 - NextDouble(); // in (0, 1], keeps Log finite
-            double u2 = NextDouble();
-            return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-        }
-    }
+    internal static ulong StreamSeed(int seed, string name) => SplitMix64.Mix((ulong)(uint)seed, SplitMix64.Fnv1a(name));
 }
