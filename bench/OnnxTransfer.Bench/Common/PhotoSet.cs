@@ -50,7 +50,8 @@ public sealed class PhotoSet
     public string Materialize(string root, int count, int? distinct = null)
     {
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
-        int cycle = Math.Min(distinct ?? Paths.Count, Paths.Count);
+        // Fewer photos than the set: spread them over it (the sorted set starts with a whole class).
+        int cycle = Math.Min(distinct ?? count, Paths.Count);
         for (int i = 0; i < count; i++)
         {
             string source = Paths[(int)((long)(i % cycle) * Paths.Count / cycle)];
