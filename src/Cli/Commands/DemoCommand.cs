@@ -112,6 +112,6 @@ public static class DemoCommand
         Console.WriteLine($"  onnx-transfer predict {run} <image-or-folder>");
         Console.WriteLine($"  onnx-transfer evaluate {run} {images} --split val");
         Console.WriteLine("  onnx-transfer demo --data <your labelled photos>   (class sub-folders under train/ and val/)");
-        if (random) Console.WriteLine($"  onnx-transfer models fetch {arch}                 (real weights; then run the demo again)");
+        if (random) Console.WriteLine($"  onnx-transfer models fetch {arch}   (real weights; then run the demo again)");
     }
 }
