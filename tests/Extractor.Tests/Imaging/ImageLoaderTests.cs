@@ -231,6 +231,27 @@ public class ImageLoaderTests
     }
 
     [Fact]
+    public void Files_load_like_their_bytes_even_after_a_larger_file()
+    {
+        // Files are read into pooled buffers: a small file after a large one must not see its leftovers.
+        using var dir = new TempDir();
+        var large = TestImages.Encode(TestImages.RandomRgba(300, 200, seed: 5), 300, 200, SKEncodedImageFormat.Jpeg, 95);
+        var small = TestImages.Encode(TestImages.RandomRgba(9, 7, seed: 6), 9, 7, SKEncodedImageFormat.Png);
+        File.WriteAllBytes(dir.File("large.jpg"), large);
+        File.WriteAllBytes(dir.File("small.png"), small);
+        File.WriteAllBytes(dir.File("empty.jpg"), []);
+        var options = new ImageOptions { Size = 12 };
+        foreach (var (name, bytes) in new[] { ("large.jpg", large), ("small.png", small) })
+        {
+            var fromFile = new float[options.TensorLength];
+            ImageLoader.LoadInto(dir.File(name), options, fromFile);
+            Assert.Equal(Load(bytes, 12, interpolation: Interpolation.Bilinear), fromFile);
+        }
+        var e = Assert.Throws<ImageLoadException>(() => ImageLoader.LoadInto(dir.File("empty.jpg"), options, new float[options.TensorLength]));
+        Assert.Contains("empty file", e.Message);
+    }
+
+    [Fact]
     public void Unreadable_file_throws_ImageLoadException()
     {
         // Tests run as root, for whom chmod 000 changes nothing; a dangling symlink is unreadable for everyone.
