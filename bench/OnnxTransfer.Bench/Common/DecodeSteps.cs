@@ -4,7 +4,9 @@ namespace OnnxTransfer.Bench.Common;
 
 /// <summary>
 /// The steps inside ImageLoader.LoadInto, done separately so their costs can be told apart:
-/// JPEG decode to RGBA (SkiaSharp/libjpeg-turbo) and RGBA bytes to float RGB, the resampler's input.
+/// JPEG decode to RGBA (SkiaSharp/libjpeg-turbo) and RGBA bytes to float RGB, the public resampler's input.
+/// The loader itself skips the float copy for opaque images (its horizontal pass reads the RGBA bytes),
+/// so to-float plus resize here is an upper bound on what it spends after decoding.
 /// </summary>
 public static class DecodeSteps
 {

@@ -31,6 +31,19 @@ internal readonly struct OrientedImage
     /// <summary>Upright height.</summary>
     public int Height { get; }
 
+    /// <summary>False for opaque images (every JPEG), whose bytes the resampler may read directly.</summary>
+    public bool HasAlpha => _hasAlpha;
+
+    /// <summary>The stored RGBA bytes.</summary>
+    public byte[] Rgba => _rgba;
+
+    /// <summary>The stored pixel index of upright (x, y), and the index step to (x + 1, y).</summary>
+    public (int Pixel, int StepX) Locate(int x, int y)
+    {
+        var (origin, stepX, stepY) = Mapping();
+        return (origin + x * stepX + y * stepY, stepX);
+    }
+
     /// <summary>Copies an upright window as interleaved RGB floats 0-255, compositing alpha on white.</summary>
     public void CopyRgb(int x0, int y0, int width, int height, Span<float> dst)
     {

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace OnnxTransfer.Extractor.Imaging;
 
 /// <summary>
@@ -52,8 +56,17 @@ public static class Resampler
             for (int y = 0; y < crop.Height; y++)
             {
                 if (!plan.RowNeeded[y]) continue;
-                image.CopyRgb(crop.X, crop.Y + y, crop.Width, 1, rowSpan);
-                plan.Horizontal(rowSpan, y);
+                if (image.HasAlpha)
+                {
+                    image.CopyRgb(crop.X, crop.Y + y, crop.Width, 1, rowSpan);
+                    plan.Horizontal(rowSpan, y);
+                }
+                else
+                {
+                    // Opaque pixels need no compositing: filter straight from the bytes and skip the float row.
+                    var (pixel, stepX) = image.Locate(crop.X, crop.Y + y);
+                    plan.Horizontal(image.Rgba, pixel, stepX, y);
+                }
             }
             plan.Vertical(dst);
         }
@@ -110,6 +123,53 @@ public static class Resampler
                 tmpRow[x * Channels + 1] = g;
                 tmpRow[x * Channels + 2] = b;
             }
+        }
+
+        /// <summary>
+        /// The same filter as the float overload, reading RGBA bytes of one upright row that starts at
+        /// stored pixel <paramref name="pixel"/> and steps by <paramref name="stepX"/> pixels; the sums
+        /// run in the same order, so the results are bit-identical.
+        /// </summary>
+        public void Horizontal(byte[] rgba, int pixel, int stepX, int y)
+        {
+            // The taps were built for the crop, so every index read is inside the image; the array
+            // bound is still checked once here because the reads below are unchecked.
+            int lastRead = pixel + (_xs.Start[_dstWidth - 1] + _xs.Count[_dstWidth - 1] - 1) * stepX;
+            if ((uint)Math.Max(pixel, lastRead) * 4 + 3 >= (uint)rgba.Length || Math.Min(pixel, lastRead) < 0)
+                throw new ArgumentOutOfRangeException(nameof(pixel));
+            ref byte src = ref MemoryMarshal.GetArrayDataReference(rgba);
+            ref float tmp = ref MemoryMarshal.GetArrayDataReference(_tmp);
+            ref int starts = ref MemoryMarshal.GetArrayDataReference(_xs.Start);
+            ref int counts = ref MemoryMarshal.GetArrayDataReference(_xs.Count);
+            ref float weights = ref MemoryMarshal.GetArrayDataReference(_xs.Weights);
+            int o = y * _dstWidth * Channels, stride = _xs.Stride, step = stepX * 4;
+            for (int x = 0; x < _dstWidth; x++, o += Channels)
+            {
+                int s = (pixel + Unsafe.Add(ref starts, x) * stepX) * 4, count = Unsafe.Add(ref counts, x);
+                ref float w = ref Unsafe.Add(ref weights, x * stride);
+                // One RGBA pixel per vector: the lanes do the scalar filter's multiplies and adds in its
+                // order (no fused multiply-add), and the alpha lane is dropped.
+                var sum = Vector128<float>.Zero;
+                for (int k = 0; k < count; k++, s += step)
+                    sum += Vector128.Create(Unsafe.Add(ref w, k)) * Pixel(ref Unsafe.Add(ref src, s));
+                if (x < _dstWidth - 1)
+                {
+                    // The fourth lane lands on the next pixel's red, which the next iteration overwrites.
+                    sum.StoreUnsafe(ref tmp, (nuint)o);
+                }
+                else
+                {
+                    Unsafe.Add(ref tmp, o) = sum.GetElement(0);
+                    Unsafe.Add(ref tmp, o + 1) = sum.GetElement(1);
+                    Unsafe.Add(ref tmp, o + 2) = sum.GetElement(2);
+                }
+            }
+        }
+
+        private static Vector128<float> Pixel(ref byte rgba)
+        {
+            var bytes = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(ref rgba)).AsByte();
+            return Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(bytes)).AsInt32());
         }
 
         public void Vertical(Span<float> dst)

@@ -104,6 +104,60 @@ public class ImageLoaderTests
     private static bool IsRed(float[] px, int size, int x, int y) => px[(y * size + x) * 3] > 200 && px[(y * size + x) * 3 + 2] < 60;
     private static bool IsBlue(float[] px, int size, int x, int y) => px[(y * size + x) * 3] < 60 && px[(y * size + x) * 3 + 2] > 200;
 
+    /// <summary>Stored (column, row) of upright (x, y) for each EXIF orientation, as the EXIF spec defines them.</summary>
+    private static (int X, int Y) Stored(ushort orientation, int x, int y, int w, int h) => orientation switch
+    {
+        2 => (w - 1 - x, y),
+        3 => (w - 1 - x, h - 1 - y),
+        4 => (x, h - 1 - y),
+        5 => (y, x),
+        6 => (y, h - 1 - x),
+        7 => (w - 1 - y, h - 1 - x),
+        8 => (w - 1 - y, x),
+        _ => (x, y),
+    };
+
+    public static TheoryData<ushort, ResizeMode, Interpolation, int> OpaqueCases()
+    {
+        var data = new TheoryData<ushort, ResizeMode, Interpolation, int>();
+        foreach (ushort orientation in new ushort[] { 1, 2, 3, 4, 5, 6, 7, 8 })
+            foreach (var interpolation in Enum.GetValues<Interpolation>())
+                data.Add(orientation, orientation % 2 == 0 ? ResizeMode.CenterCrop : ResizeMode.Stretch, interpolation, orientation < 5 ? 9 : 30);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(OpaqueCases))]
+    public void Opaque_jpeg_resizes_exactly_like_the_float_resampler_on_its_upright_pixels(
+        ushort orientation, ResizeMode resize, Interpolation interpolation, int size)
+    {
+        // The loader filters opaque images straight from the decoded bytes; the reference rotates the
+        // decoded pixels by hand, converts them to floats and uses the public float resampler.
+        const int w = 21, h = 13;
+        var jpeg = TestImages.Encode(TestImages.RandomRgba(w, h, seed: orientation), w, h, SKEncodedImageFormat.Jpeg, 90);
+        byte[] stored;
+        using (var codec = SKCodec.Create(SKData.CreateCopy(jpeg)))
+        using (var bitmap = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul)))
+        {
+            Assert.Equal(SKCodecResult.Success, codec.GetPixels(bitmap.Info, bitmap.GetPixels()));
+            stored = bitmap.Bytes;
+        }
+        bool swaps = orientation >= 5;
+        int uw = swaps ? h : w, uh = swaps ? w : h;
+        var crop = resize == ResizeMode.CenterCrop ? Resampler.CenterCrop(uw, uh, size, size) : (X: 0, Y: 0, Width: uw, Height: uh);
+        var upright = new float[crop.Width * crop.Height * 3];
+        for (int y = 0; y < crop.Height; y++)
+            for (int x = 0; x < crop.Width; x++)
+            {
+                var (sx, sy) = Stored(orientation, crop.X + x, crop.Y + y, w, h);
+                for (int c = 0; c < 3; c++) upright[(y * crop.Width + x) * 3 + c] = stored[(sy * w + sx) * 4 + c];
+            }
+        var expected = new float[size * size * 3];
+        Resampler.Resize(upright, crop.Width, crop.Height, expected, size, size, interpolation);
+
+        Assert.Equal(expected, Load(TestImages.WithExifOrientation(jpeg, orientation), size, resize, interpolation));
+    }
+
     [Fact]
     public void Exif_orientation_is_applied()
     {
@@ -174,6 +228,27 @@ public class ImageLoaderTests
     {
         var e = Assert.Throws<ImageLoadException>(() => Load(bytes, 8));
         Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void Files_load_like_their_bytes_even_after_a_larger_file()
+    {
+        // Files are read into pooled buffers: a small file after a large one must not see its leftovers.
+        using var dir = new TempDir();
+        var large = TestImages.Encode(TestImages.RandomRgba(300, 200, seed: 5), 300, 200, SKEncodedImageFormat.Jpeg, 95);
+        var small = TestImages.Encode(TestImages.RandomRgba(9, 7, seed: 6), 9, 7, SKEncodedImageFormat.Png);
+        File.WriteAllBytes(dir.File("large.jpg"), large);
+        File.WriteAllBytes(dir.File("small.png"), small);
+        File.WriteAllBytes(dir.File("empty.jpg"), []);
+        var options = new ImageOptions { Size = 12 };
+        foreach (var (name, bytes) in new[] { ("large.jpg", large), ("small.png", small) })
+        {
+            var fromFile = new float[options.TensorLength];
+            ImageLoader.LoadInto(dir.File(name), options, fromFile);
+            Assert.Equal(Load(bytes, 12, interpolation: Interpolation.Bilinear), fromFile);
+        }
+        var e = Assert.Throws<ImageLoadException>(() => ImageLoader.LoadInto(dir.File("empty.jpg"), options, new float[options.TensorLength]));
+        Assert.Contains("empty file", e.Message);
     }
 
     [Fact]
