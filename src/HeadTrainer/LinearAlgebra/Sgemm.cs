@@ -7,19 +7,24 @@ namespace OnnxTransfer.HeadTrainer.LinearAlgebra;
 /// <summary>
 /// Single-precision GEMM with BLAS semantics on column-major storage:
 /// C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T.
-/// Goto-style: B is packed into kc x NR panels, A into MR x kc panels, and a 16x6
-/// Vector256 (FMA where available) micro-kernel accumulates in registers.
+/// Goto-style: B is packed into kc x NR panels, A into MR x kc panels, and a register-blocked
+/// micro-kernel accumulates in registers: 32x12 with Vector512 where AVX-512 is accelerated
+/// (24 of 32 zmm registers), else 16x6 with Vector256 (12 of 16 ymm registers).
+/// Both kernels add the products of one element in the same order (one FMA chain over p per k block),
+/// so they give the same bits.
 /// Work is split over (row block, column tile) pairs only, never over k, so every element of C
 /// is summed in the same order whatever the thread count: results are bit-for-bit reproducible.
 /// </summary>
 public static unsafe class Sgemm
 {
-    private const int MR = 16; // two Vector256<float>
-    private const int NR = 6;  // 12 accumulators + 2 A vectors + 1 broadcast = 15 of 16 ymm registers
+    private static readonly bool Wide = Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+    private static readonly int MR = Wide ? 32 : 16; // two Vector512 / Vector256 of A per p
+    private static readonly int NR = Wide ? 12 : 6;  // accumulators: 2 * NR = 24 zmm / 12 ymm
+    private const int MaxTile = 32 * 12;
     private const int KC = 256;
     private const int MC = 96;
     private const int NC = 3072;
-    private const int NTile = NR * 32;
+    private const int NTile = 192; // a multiple of both NR
 
     /// <summary>Below this many multiply-adds the work runs on the calling thread.</summary>
     private const long ParallelThreshold = 1L << 20;
@@ -52,10 +57,11 @@ public static unsafe class Sgemm
         {
             int nc = Math.Min(NC, n - jc);
             int ncPadded = RoundUp(nc, NR);
+            // One buffer for every k block: PackB writes every element it later reads, padding included.
+            float[] packedB = new float[ncPadded * Math.Min(KC, k)];
             for (int pc = 0; pc < k; pc += KC)
             {
                 int kc = Math.Min(KC, k - pc);
-                float[] packedB = new float[ncPadded * kc];
                 PackB(transB, b, ldb, pc, kc, jc, nc, packedB, threads);
 
                 int rowBlocks = (m + MC - 1) / MC;
@@ -91,7 +97,7 @@ public static unsafe class Sgemm
         int j1 = Math.Min(s.Nc, j0 + NTile);
         PackA(s.TransA, s.A, s.Lda, ic, mc, s.Pc, s.Kc, packedA);
 
-        float* edge = stackalloc float[MR * NR];
+        float* edge = stackalloc float[MaxTile];
         fixed (float* pa0 = packedA)
         fixed (float* pb0 = s.PackedB)
         fixed (float* c0 = s.C)
@@ -122,9 +128,77 @@ public static unsafe class Sgemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
+    {
+        if (Wide) Kernel32x12(kc, pa, pb, c, ldc, alpha);
+        else Kernel16x6(kc, pa, pb, c, ldc, alpha);
+    }
+
+    /// <summary>C[0..32, 0..12] += alpha * sum_p pa[p] (x) pb[p].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel32x12(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
+    {
+        Vector512<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
+        Vector512<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
+        Vector512<float> c06 = default, c16 = default, c07 = default, c17 = default, c08 = default, c18 = default;
+        Vector512<float> c09 = default, c19 = default, c0a = default, c1a = default, c0b = default, c1b = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var a0 = Vector512.Load(pa);
+            var a1 = Vector512.Load(pa + 16);
+            var b = Vector512.Create(pb[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b, c00); c10 = Avx512F.FusedMultiplyAdd(a1, b, c10);
+            b = Vector512.Create(pb[1]);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b, c01); c11 = Avx512F.FusedMultiplyAdd(a1, b, c11);
+            b = Vector512.Create(pb[2]);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b, c02); c12 = Avx512F.FusedMultiplyAdd(a1, b, c12);
+            b = Vector512.Create(pb[3]);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b, c03); c13 = Avx512F.FusedMultiplyAdd(a1, b, c13);
+            b = Vector512.Create(pb[4]);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b, c04); c14 = Avx512F.FusedMultiplyAdd(a1, b, c14);
+            b = Vector512.Create(pb[5]);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b, c05); c15 = Avx512F.FusedMultiplyAdd(a1, b, c15);
+            b = Vector512.Create(pb[6]);
+            c06 = Avx512F.FusedMultiplyAdd(a0, b, c06); c16 = Avx512F.FusedMultiplyAdd(a1, b, c16);
+            b = Vector512.Create(pb[7]);
+            c07 = Avx512F.FusedMultiplyAdd(a0, b, c07); c17 = Avx512F.FusedMultiplyAdd(a1, b, c17);
+            b = Vector512.Create(pb[8]);
+            c08 = Avx512F.FusedMultiplyAdd(a0, b, c08); c18 = Avx512F.FusedMultiplyAdd(a1, b, c18);
+            b = Vector512.Create(pb[9]);
+            c09 = Avx512F.FusedMultiplyAdd(a0, b, c09); c19 = Avx512F.FusedMultiplyAdd(a1, b, c19);
+            b = Vector512.Create(pb[10]);
+            c0a = Avx512F.FusedMultiplyAdd(a0, b, c0a); c1a = Avx512F.FusedMultiplyAdd(a1, b, c1a);
+            b = Vector512.Create(pb[11]);
+            c0b = Avx512F.FusedMultiplyAdd(a0, b, c0b); c1b = Avx512F.FusedMultiplyAdd(a1, b, c1b);
+            pa += 32;
+            pb += 12;
+        }
+        var al = Vector512.Create(alpha);
+        Store(c, al, c00, c10);
+        Store(c + ldc, al, c01, c11);
+        Store(c + 2L * ldc, al, c02, c12);
+        Store(c + 3L * ldc, al, c03, c13);
+        Store(c + 4L * ldc, al, c04, c14);
+        Store(c + 5L * ldc, al, c05, c15);
+        Store(c + 6L * ldc, al, c06, c16);
+        Store(c + 7L * ldc, al, c07, c17);
+        Store(c + 8L * ldc, al, c08, c18);
+        Store(c + 9L * ldc, al, c09, c19);
+        Store(c + 10L * ldc, al, c0a, c1a);
+        Store(c + 11L * ldc, al, c0b, c1b);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* col, Vector512<float> alpha, Vector512<float> lo, Vector512<float> hi)
+    {
+        Avx512F.FusedMultiplyAdd(lo, alpha, Vector512.Load(col)).Store(col);
+        Avx512F.FusedMultiplyAdd(hi, alpha, Vector512.Load(col + 16)).Store(col + 16);
+    }
+
     /// <summary>C[0..16, 0..6] += alpha * sum_p pa[p] (x) pb[p].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
+    private static void Kernel16x6(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
     {
         Vector256<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
         Vector256<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
@@ -144,8 +218,8 @@ public static unsafe class Sgemm
             c04 = MulAdd(a0, b, c04); c14 = MulAdd(a1, b, c14);
             b = Vector256.Create(pb[5]);
             c05 = MulAdd(a0, b, c05); c15 = MulAdd(a1, b, c15);
-            pa += MR;
-            pb += NR;
+            pa += 16;
+            pb += 6;
         }
         var al = Vector256.Create(alpha);
         Store(c, al, c00, c10);
