@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -12,8 +13,8 @@ namespace OnnxTransfer.HeadTrainer.LinearAlgebra;
 /// (24 of 32 zmm registers), else 16x6 with Vector256 (12 of 16 ymm registers).
 /// Both kernels add the products of one element in the same order (one FMA chain over p per k block),
 /// so they give the same bits.
-/// Work is split over (row block, column tile) pairs only, never over k, so every element of C
-/// is summed in the same order whatever the thread count: results are bit-for-bit reproducible.
+/// Work is split over rectangles of C only, never over k, so every element of C is summed in the
+/// same order whatever the thread count: results are bit-for-bit reproducible.
 /// </summary>
 public static unsafe class Sgemm
 {
@@ -24,7 +25,8 @@ public static unsafe class Sgemm
     private const int KC = 256;
     private const int MC = 96;
     private const int NC = 3072;
-    private const int NTile = 192; // a multiple of both NR
+    private const int PartAlign = 12; // parts of C are whole micro-tiles wide for either kernel
+    private const int PartsPerThread = 4;
 
     /// <summary>Below this many multiply-adds the work runs on the calling thread.</summary>
     private const long ParallelThreshold = 1L << 20;
@@ -52,76 +54,88 @@ public static unsafe class Sgemm
 
         int threads = maxThreads > 0 ? maxThreads : Environment.ProcessorCount;
         if ((long)m * n * k < ParallelThreshold) threads = 1;
-
-        for (int jc = 0; jc < n; jc += NC)
+        var job = new Job(transA, transB, a, lda, b, ldb, c, ldc, k, alpha);
+        if (threads == 1)
         {
-            int nc = Math.Min(NC, n - jc);
-            int ncPadded = RoundUp(nc, NR);
-            // One buffer for every k block: PackB writes every element it later reads, padding included.
-            float[] packedB = new float[ncPadded * Math.Min(KC, k)];
-            for (int pc = 0; pc < k; pc += KC)
-            {
-                int kc = Math.Min(KC, k - pc);
-                PackB(transB, b, ldb, pc, kc, jc, nc, packedB, threads);
+            RunPart(job, 0, m, 0, n);
+            return;
+        }
+        // Independent rectangles of C, a few per thread so a thread that falls behind is made up for:
+        // no barrier per k block, each part packs its own A and B (packing is ~1% of the multiply-adds).
+        int colParts = Math.Min(PartsPerThread * threads, (n + PartAlign - 1) / PartAlign);
+        int rowParts = Math.Min((PartsPerThread * threads + colParts - 1) / colParts, (m + MC - 1) / MC);
+        int partCols = RoundUp((n + colParts - 1) / colParts, PartAlign);
+        int partRows = RoundUp((m + rowParts - 1) / rowParts, MC);
+        colParts = (n + partCols - 1) / partCols;
+        rowParts = (m + partRows - 1) / partRows;
+        Parallel.For(0, rowParts * colParts, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int i0 = t / colParts * partRows, j0 = t % colParts * partCols;
+            RunPart(job, i0, Math.Min(m, i0 + partRows), j0, Math.Min(n, j0 + partCols));
+        });
+    }
 
-                int rowBlocks = (m + MC - 1) / MC;
-                int colTiles = (nc + NTile - 1) / NTile;
-                int tasks = rowBlocks * colTiles;
-                var state = new BlockState(transA, a, lda, packedB, c, ldc, m, nc, jc, pc, kc, alpha, colTiles);
-                if (threads == 1 || tasks == 1)
+    private sealed record Job(bool TransA, bool TransB, float[] A, int Lda, float[] B, int Ldb, float[] C, int Ldc, int K, float Alpha);
+
+    /// <summary>C[i0..i1, j0..j1] += alpha * op(A)[i0..i1, :] * op(B)[:, j0..j1], on the calling thread.</summary>
+    private static void RunPart(Job s, int i0, int i1, int j0, int j1)
+    {
+        int ncMax = Math.Min(NC, j1 - j0), kcMax = Math.Min(KC, s.K);
+        float[] packedB = ArrayPool<float>.Shared.Rent(RoundUp(ncMax, NR) * kcMax);
+        float[] packedA = ArrayPool<float>.Shared.Rent(MC * kcMax);
+        try
+        {
+            for (int jc = j0; jc < j1; jc += NC)
+            {
+                int nc = Math.Min(NC, j1 - jc);
+                for (int pc = 0; pc < s.K; pc += KC)
                 {
-                    float[] packedA = new float[RoundUp(MC, MR) * kc];
-                    for (int t = 0; t < tasks; t++) RunBlock(state, t, packedA);
-                }
-                else
-                {
-                    Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-                        () => new float[RoundUp(MC, MR) * kc],
-                        (t, _, packedA) => { RunBlock(state, t, packedA); return packedA; },
-                        _ => { });
+                    int kc = Math.Min(KC, s.K - pc);
+                    PackB(s.TransB, s.B, s.Ldb, pc, kc, jc, nc, packedB);
+                    for (int ic = i0; ic < i1; ic += MC)
+                    {
+                        int mc = Math.Min(MC, i1 - ic);
+                        PackA(s.TransA, s.A, s.Lda, ic, mc, pc, kc, packedA);
+                        MacroKernel(packedA, packedB, s.C, s.Ldc, ic, mc, jc, nc, kc, s.Alpha);
+                    }
                 }
             }
         }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packedA);
+            ArrayPool<float>.Shared.Return(packedB);
+        }
     }
 
-    private sealed record BlockState(
-        bool TransA, float[] A, int Lda, float[] PackedB, float[] C, int Ldc,
-        int M, int Nc, int Jc, int Pc, int Kc, float Alpha, int ColTiles);
-
-    private static void RunBlock(BlockState s, int task, float[] packedA)
+    /// <summary>C[ic..ic+mc, jc..jc+nc] += alpha * packed A block * packed B panel, tile by tile.</summary>
+    private static void MacroKernel(float[] packedA, float[] packedB, float[] c, int ldc, int ic, int mc, int jc, int nc, int kc, float alpha)
     {
-        int ic = task / s.ColTiles * MC;
-        int tile = task % s.ColTiles;
-        int mc = Math.Min(MC, s.M - ic);
-        int j0 = tile * NTile;
-        int j1 = Math.Min(s.Nc, j0 + NTile);
-        PackA(s.TransA, s.A, s.Lda, ic, mc, s.Pc, s.Kc, packedA);
-
         float* edge = stackalloc float[MaxTile];
         fixed (float* pa0 = packedA)
-        fixed (float* pb0 = s.PackedB)
-        fixed (float* c0 = s.C)
+        fixed (float* pb0 = packedB)
+        fixed (float* c0 = c)
         {
-            for (int jr = j0; jr < j1; jr += NR)
+            for (int jr = 0; jr < nc; jr += NR)
             {
-                int nr = Math.Min(NR, j1 - jr);
-                float* pb = pb0 + (long)jr * s.Kc;
+                int nr = Math.Min(NR, nc - jr);
+                float* pb = pb0 + (long)jr * kc;
                 for (int ir = 0; ir < mc; ir += MR)
                 {
                     int mr = Math.Min(MR, mc - ir);
-                    float* pa = pa0 + (long)ir * s.Kc;
-                    float* cTile = c0 + (ic + ir) + (long)(s.Jc + jr) * s.Ldc;
+                    float* pa = pa0 + (long)ir * kc;
+                    float* cTile = c0 + (ic + ir) + (long)(jc + jr) * ldc;
                     if (mr == MR && nr == NR)
                     {
-                        Kernel(s.Kc, pa, pb, cTile, s.Ldc, s.Alpha);
+                        Kernel(kc, pa, pb, cTile, ldc, alpha);
                     }
                     else
                     {
                         new Span<float>(edge, MR * NR).Clear();
-                        Kernel(s.Kc, pa, pb, edge, MR, s.Alpha);
+                        Kernel(kc, pa, pb, edge, MR, alpha);
                         for (int j = 0; j < nr; j++)
                             for (int i = 0; i < mr; i++)
-                                cTile[i + (long)j * s.Ldc] += edge[i + j * MR];
+                                cTile[i + (long)j * ldc] += edge[i + j * MR];
                     }
                 }
             }
@@ -267,12 +281,10 @@ public static unsafe class Sgemm
     }
 
     /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] into NR-column strips, p-major, zero-padded.</summary>
-    private static void PackB(bool transB, float[] b, int ldb, int pc, int kc, int jc, int nc, float[] dst, int threads)
+    private static void PackB(bool transB, float[] b, int ldb, int pc, int kc, int jc, int nc, float[] dst)
     {
-        int strips = (nc + NR - 1) / NR;
-        void PackStrip(int s)
+        for (int jr = 0; jr < nc; jr += NR)
         {
-            int jr = s * NR;
             int nr = Math.Min(NR, nc - jr);
             int d = jr * kc;
             for (int p = 0; p < kc; p++)
@@ -287,8 +299,6 @@ public static unsafe class Sgemm
                 d += NR;
             }
         }
-        if (threads == 1 || strips < 8) { for (int s = 0; s < strips; s++) PackStrip(s); }
-        else Parallel.For(0, strips, new ParallelOptions { MaxDegreeOfParallelism = threads }, PackStrip);
     }
 
     private static void ScaleC(int m, int n, float beta, float[] c, int ldc)
