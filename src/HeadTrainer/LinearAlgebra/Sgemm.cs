@@ -283,20 +283,41 @@ public static unsafe class Sgemm
     /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] into NR-column strips, p-major, zero-padded.</summary>
     private static void PackB(bool transB, float[] b, int ldb, int pc, int kc, int jc, int nc, float[] dst)
     {
-        for (int jr = 0; jr < nc; jr += NR)
+        // Pointers: the extents were checked in Multiply, and with small m packing costs as much as the
+        // multiply-adds, so it runs without bounds checks and with the transpose test out of the loops.
+        fixed (float* b0 = b)
+        fixed (float* d0 = dst)
         {
-            int nr = Math.Min(NR, nc - jr);
-            int d = jr * kc;
-            for (int p = 0; p < kc; p++)
+            for (int jr = 0; jr < nc; jr += NR)
             {
-                for (int j = 0; j < nr; j++)
+                int nr = Math.Min(NR, nc - jr);
+                float* d = d0 + (long)jr * kc;
+                if (transB)
                 {
-                    dst[d + j] = transB
-                        ? b[(long)(jc + jr + j) + (long)(pc + p) * ldb]   // op(B)(p,j) = B[j + p*ldb]
-                        : b[(long)(pc + p) + (long)(jc + jr + j) * ldb];  // op(B)(p,j) = B[p + j*ldb]
+                    // op(B)(p,j) = B[j + p*ldb]: each p is a contiguous run of nr floats.
+                    float* src = b0 + (jc + jr) + (long)pc * ldb;
+                    for (int p = 0; p < kc; p++, src += ldb, d += NR)
+                    {
+                        for (int j = 0; j < nr; j++) d[j] = src[j];
+                        for (int j = nr; j < NR; j++) d[j] = 0f;
+                    }
                 }
-                for (int j = nr; j < NR; j++) dst[d + j] = 0f;
-                d += NR;
+                else
+                {
+                    // op(B)(p,j) = B[p + j*ldb]: each column j is a contiguous run over p.
+                    for (int j = 0; j < NR; j++)
+                    {
+                        if (j < nr)
+                        {
+                            float* src = b0 + pc + (long)(jc + jr + j) * ldb;
+                            for (int p = 0; p < kc; p++) d[p * NR + j] = src[p];
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++) d[p * NR + j] = 0f;
+                        }
+                    }
+                }
             }
         }
     }
