@@ -60,10 +60,12 @@ public static unsafe class Sgemm
             RunPart(job, 0, m, 0, n);
             return;
         }
-        // Independent rectangles of C, a few per thread so a thread that falls behind is made up for:
-        // no barrier per k block, each part packs its own A and B (packing is ~1% of the multiply-adds).
-        int colParts = Math.Min(PartsPerThread * threads, (n + PartAlign - 1) / PartAlign);
-        int rowParts = Math.Min((PartsPerThread * threads + colParts - 1) / colParts, (m + MC - 1) / MC);
+        // Independent slabs of C, a few per thread so a thread that falls behind is made up for:
+        // no barrier per k block. Each part packs its own A and B, so C is cut along its longer side:
+        // the operand packed again by every part is then the smaller one.
+        int parts = PartsPerThread * threads;
+        int colParts = n >= m ? Math.Min(parts, (n + PartAlign - 1) / PartAlign) : 1;
+        int rowParts = n >= m ? 1 : Math.Min(parts, (m + MC - 1) / MC);
         int partCols = RoundUp((n + colParts - 1) / colParts, PartAlign);
         int partRows = RoundUp((m + rowParts - 1) / rowParts, MC);
         colParts = (n + partCols - 1) / partCols;
