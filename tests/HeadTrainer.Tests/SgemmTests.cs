@@ -16,7 +16,7 @@ public class SgemmTests
     [InlineData(1, 1, 1)]
     [InlineData(17, 7, 5)]
     [InlineData(33, 13, 300)]   // k crosses the 256 block
-    [InlineData(97, 199, 61)]   // m crosses the 96 row block, n crosses a 192 column tile
+    [InlineData(97, 199, 61)]   // m crosses the 96 row block; with 2+ threads C is split into parts
     [InlineData(130, 3, 517)]
     public void Matches_naive_triple_loop_for_every_transpose(int m, int n, int k)
     {
@@ -65,12 +65,16 @@ public class SgemmTests
         Check(a.TransposeAndMultiply(bt), (i, j) => Enumerable.Range(0, 300).Sum(p => (double)a[i, p] * bt[j, p]));
         Check(at.TransposeThisAndMultiply(b), (i, j) => Enumerable.Range(0, 300).Sum(p => (double)at[p, i] * b[p, j]));
 
-        var big = Random(rng, 400 * 700);
-        var other = Random(rng, 700 * 300);
-        var one = new float[400 * 300];
-        var many = new float[400 * 300];
-        Sgemm.Multiply(false, false, 400, 300, 700, 1f, big, 400, other, 700, 0f, one, 400, maxThreads: 1);
-        Sgemm.Multiply(false, false, 400, 300, 700, 1f, big, 400, other, 700, 0f, many, 400, maxThreads: 4);
-        Assert.Equal(one, many);
+        // Wide C is split into column parts, tall narrow C into row parts: both must give the serial bits.
+        foreach (var (m, n, k) in new[] { (300, 400, 700), (1000, 12, 300) })
+        {
+            var big = Random(rng, m * k);
+            var other = Random(rng, k * n);
+            var one = new float[m * n];
+            var many = new float[m * n];
+            Sgemm.Multiply(false, false, m, n, k, 1f, big, m, other, k, 0f, one, m, maxThreads: 1);
+            Sgemm.Multiply(false, false, m, n, k, 1f, big, m, other, k, 0f, many, m, maxThreads: 4);
+            Assert.Equal(one, many);
+        }
     }
 }

@@ -66,7 +66,7 @@ public class FastLinearAlgebraProvider : DispatchProxy
                 (float[])args[3]!, (int)args[4]!, (int)args[5]!, 0f, (float[])args[6]!);
             return null;
         }
-        if (targetMethod.Name == nameof(ToString) && args.Length == 0) return "Managed + Vector256 SGEMM";
+        if (targetMethod.Name == nameof(ToString) && args.Length == 0) return "Managed + SIMD SGEMM";
         try
         {
             return targetMethod.Invoke(_inner, args);

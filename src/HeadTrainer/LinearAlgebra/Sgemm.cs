@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -7,19 +8,25 @@ namespace OnnxTransfer.HeadTrainer.LinearAlgebra;
 /// <summary>
 /// Single-precision GEMM with BLAS semantics on column-major storage:
 /// C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T.
-/// Goto-style: B is packed into kc x NR panels, A into MR x kc panels, and a 16x6
-/// Vector256 (FMA where available) micro-kernel accumulates in registers.
-/// Work is split over (row block, column tile) pairs only, never over k, so every element of C
-/// is summed in the same order whatever the thread count: results are bit-for-bit reproducible.
+/// Goto-style: B is packed into kc x NR panels, A into MR x kc panels, and a register-blocked
+/// micro-kernel accumulates in registers: 32x12 with Vector512 where AVX-512 is accelerated
+/// (24 of 32 zmm registers), else 16x6 with Vector256 (12 of 16 ymm registers).
+/// Both kernels add the products of one element in the same order (one FMA chain over p per k block),
+/// so they give the same bits.
+/// Work is split over rectangles of C only, never over k, so every element of C is summed in the
+/// same order whatever the thread count: results are bit-for-bit reproducible.
 /// </summary>
 public static unsafe class Sgemm
 {
-    private const int MR = 16; // two Vector256<float>
-    private const int NR = 6;  // 12 accumulators + 2 A vectors + 1 broadcast = 15 of 16 ymm registers
+    private static readonly bool Wide = Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+    private static readonly int MR = Wide ? 32 : 16; // two Vector512 / Vector256 of A per p
+    private static readonly int NR = Wide ? 12 : 6;  // accumulators: 2 * NR = 24 zmm / 12 ymm
+    private const int MaxTile = 32 * 12;
     private const int KC = 256;
     private const int MC = 96;
     private const int NC = 3072;
-    private const int NTile = NR * 32;
+    private const int PartAlign = 12; // parts of C are whole micro-tiles wide for either kernel
+    private const int PartsPerThread = 4;
 
     /// <summary>Below this many multiply-adds the work runs on the calling thread.</summary>
     private const long ParallelThreshold = 1L << 20;
@@ -47,84 +54,167 @@ public static unsafe class Sgemm
 
         int threads = maxThreads > 0 ? maxThreads : Environment.ProcessorCount;
         if ((long)m * n * k < ParallelThreshold) threads = 1;
-
-        for (int jc = 0; jc < n; jc += NC)
+        var job = new Job(transA, transB, a, lda, b, ldb, c, ldc, k, alpha);
+        if (threads == 1)
         {
-            int nc = Math.Min(NC, n - jc);
-            int ncPadded = RoundUp(nc, NR);
-            for (int pc = 0; pc < k; pc += KC)
-            {
-                int kc = Math.Min(KC, k - pc);
-                float[] packedB = new float[ncPadded * kc];
-                PackB(transB, b, ldb, pc, kc, jc, nc, packedB, threads);
+            RunPart(job, 0, m, 0, n);
+            return;
+        }
+        // Independent slabs of C, a few per thread so a thread that falls behind is made up for:
+        // no barrier per k block. Each part packs its own A and B, so C is cut along its longer side:
+        // the operand packed again by every part is then the smaller one.
+        int parts = PartsPerThread * threads;
+        int colParts = n >= m ? Math.Min(parts, (n + PartAlign - 1) / PartAlign) : 1;
+        int rowParts = n >= m ? 1 : Math.Min(parts, (m + MC - 1) / MC);
+        int partCols = RoundUp((n + colParts - 1) / colParts, PartAlign);
+        int partRows = RoundUp((m + rowParts - 1) / rowParts, MC);
+        colParts = (n + partCols - 1) / partCols;
+        rowParts = (m + partRows - 1) / partRows;
+        Parallel.For(0, rowParts * colParts, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int i0 = t / colParts * partRows, j0 = t % colParts * partCols;
+            RunPart(job, i0, Math.Min(m, i0 + partRows), j0, Math.Min(n, j0 + partCols));
+        });
+    }
 
-                int rowBlocks = (m + MC - 1) / MC;
-                int colTiles = (nc + NTile - 1) / NTile;
-                int tasks = rowBlocks * colTiles;
-                var state = new BlockState(transA, a, lda, packedB, c, ldc, m, nc, jc, pc, kc, alpha, colTiles);
-                if (threads == 1 || tasks == 1)
+    private sealed record Job(bool TransA, bool TransB, float[] A, int Lda, float[] B, int Ldb, float[] C, int Ldc, int K, float Alpha);
+
+    /// <summary>C[i0..i1, j0..j1] += alpha * op(A)[i0..i1, :] * op(B)[:, j0..j1], on the calling thread.</summary>
+    private static void RunPart(Job s, int i0, int i1, int j0, int j1)
+    {
+        int ncMax = Math.Min(NC, j1 - j0), kcMax = Math.Min(KC, s.K);
+        float[] packedB = ArrayPool<float>.Shared.Rent(RoundUp(ncMax, NR) * kcMax);
+        float[] packedA = ArrayPool<float>.Shared.Rent(MC * kcMax);
+        try
+        {
+            for (int jc = j0; jc < j1; jc += NC)
+            {
+                int nc = Math.Min(NC, j1 - jc);
+                for (int pc = 0; pc < s.K; pc += KC)
                 {
-                    float[] packedA = new float[RoundUp(MC, MR) * kc];
-                    for (int t = 0; t < tasks; t++) RunBlock(state, t, packedA);
-                }
-                else
-                {
-                    Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-                        () => new float[RoundUp(MC, MR) * kc],
-                        (t, _, packedA) => { RunBlock(state, t, packedA); return packedA; },
-                        _ => { });
+                    int kc = Math.Min(KC, s.K - pc);
+                    PackB(s.TransB, s.B, s.Ldb, pc, kc, jc, nc, packedB);
+                    for (int ic = i0; ic < i1; ic += MC)
+                    {
+                        int mc = Math.Min(MC, i1 - ic);
+                        PackA(s.TransA, s.A, s.Lda, ic, mc, pc, kc, packedA);
+                        MacroKernel(packedA, packedB, s.C, s.Ldc, ic, mc, jc, nc, kc, s.Alpha);
+                    }
                 }
             }
         }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packedA);
+            ArrayPool<float>.Shared.Return(packedB);
+        }
     }
 
-    private sealed record BlockState(
-        bool TransA, float[] A, int Lda, float[] PackedB, float[] C, int Ldc,
-        int M, int Nc, int Jc, int Pc, int Kc, float Alpha, int ColTiles);
-
-    private static void RunBlock(BlockState s, int task, float[] packedA)
+    /// <summary>C[ic..ic+mc, jc..jc+nc] += alpha * packed A block * packed B panel, tile by tile.</summary>
+    private static void MacroKernel(float[] packedA, float[] packedB, float[] c, int ldc, int ic, int mc, int jc, int nc, int kc, float alpha)
     {
-        int ic = task / s.ColTiles * MC;
-        int tile = task % s.ColTiles;
-        int mc = Math.Min(MC, s.M - ic);
-        int j0 = tile * NTile;
-        int j1 = Math.Min(s.Nc, j0 + NTile);
-        PackA(s.TransA, s.A, s.Lda, ic, mc, s.Pc, s.Kc, packedA);
-
-        float* edge = stackalloc float[MR * NR];
+        float* edge = stackalloc float[MaxTile];
         fixed (float* pa0 = packedA)
-        fixed (float* pb0 = s.PackedB)
-        fixed (float* c0 = s.C)
+        fixed (float* pb0 = packedB)
+        fixed (float* c0 = c)
         {
-            for (int jr = j0; jr < j1; jr += NR)
+            for (int jr = 0; jr < nc; jr += NR)
             {
-                int nr = Math.Min(NR, j1 - jr);
-                float* pb = pb0 + (long)jr * s.Kc;
+                int nr = Math.Min(NR, nc - jr);
+                float* pb = pb0 + (long)jr * kc;
                 for (int ir = 0; ir < mc; ir += MR)
                 {
                     int mr = Math.Min(MR, mc - ir);
-                    float* pa = pa0 + (long)ir * s.Kc;
-                    float* cTile = c0 + (ic + ir) + (long)(s.Jc + jr) * s.Ldc;
+                    float* pa = pa0 + (long)ir * kc;
+                    float* cTile = c0 + (ic + ir) + (long)(jc + jr) * ldc;
                     if (mr == MR && nr == NR)
                     {
-                        Kernel(s.Kc, pa, pb, cTile, s.Ldc, s.Alpha);
+                        Kernel(kc, pa, pb, cTile, ldc, alpha);
                     }
                     else
                     {
                         new Span<float>(edge, MR * NR).Clear();
-                        Kernel(s.Kc, pa, pb, edge, MR, s.Alpha);
+                        Kernel(kc, pa, pb, edge, MR, alpha);
                         for (int j = 0; j < nr; j++)
                             for (int i = 0; i < mr; i++)
-                                cTile[i + (long)j * s.Ldc] += edge[i + j * MR];
+                                cTile[i + (long)j * ldc] += edge[i + j * MR];
                     }
                 }
             }
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
+    {
+        if (Wide) Kernel32x12(kc, pa, pb, c, ldc, alpha);
+        else Kernel16x6(kc, pa, pb, c, ldc, alpha);
+    }
+
+    /// <summary>C[0..32, 0..12] += alpha * sum_p pa[p] (x) pb[p].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel32x12(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
+    {
+        Vector512<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
+        Vector512<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
+        Vector512<float> c06 = default, c16 = default, c07 = default, c17 = default, c08 = default, c18 = default;
+        Vector512<float> c09 = default, c19 = default, c0a = default, c1a = default, c0b = default, c1b = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var a0 = Vector512.Load(pa);
+            var a1 = Vector512.Load(pa + 16);
+            var b = Vector512.Create(pb[0]);
+            c00 = Avx512F.FusedMultiplyAdd(a0, b, c00); c10 = Avx512F.FusedMultiplyAdd(a1, b, c10);
+            b = Vector512.Create(pb[1]);
+            c01 = Avx512F.FusedMultiplyAdd(a0, b, c01); c11 = Avx512F.FusedMultiplyAdd(a1, b, c11);
+            b = Vector512.Create(pb[2]);
+            c02 = Avx512F.FusedMultiplyAdd(a0, b, c02); c12 = Avx512F.FusedMultiplyAdd(a1, b, c12);
+            b = Vector512.Create(pb[3]);
+            c03 = Avx512F.FusedMultiplyAdd(a0, b, c03); c13 = Avx512F.FusedMultiplyAdd(a1, b, c13);
+            b = Vector512.Create(pb[4]);
+            c04 = Avx512F.FusedMultiplyAdd(a0, b, c04); c14 = Avx512F.FusedMultiplyAdd(a1, b, c14);
+            b = Vector512.Create(pb[5]);
+            c05 = Avx512F.FusedMultiplyAdd(a0, b, c05); c15 = Avx512F.FusedMultiplyAdd(a1, b, c15);
+            b = Vector512.Create(pb[6]);
+            c06 = Avx512F.FusedMultiplyAdd(a0, b, c06); c16 = Avx512F.FusedMultiplyAdd(a1, b, c16);
+            b = Vector512.Create(pb[7]);
+            c07 = Avx512F.FusedMultiplyAdd(a0, b, c07); c17 = Avx512F.FusedMultiplyAdd(a1, b, c17);
+            b = Vector512.Create(pb[8]);
+            c08 = Avx512F.FusedMultiplyAdd(a0, b, c08); c18 = Avx512F.FusedMultiplyAdd(a1, b, c18);
+            b = Vector512.Create(pb[9]);
+            c09 = Avx512F.FusedMultiplyAdd(a0, b, c09); c19 = Avx512F.FusedMultiplyAdd(a1, b, c19);
+            b = Vector512.Create(pb[10]);
+            c0a = Avx512F.FusedMultiplyAdd(a0, b, c0a); c1a = Avx512F.FusedMultiplyAdd(a1, b, c1a);
+            b = Vector512.Create(pb[11]);
+            c0b = Avx512F.FusedMultiplyAdd(a0, b, c0b); c1b = Avx512F.FusedMultiplyAdd(a1, b, c1b);
+            pa += 32;
+            pb += 12;
+        }
+        var al = Vector512.Create(alpha);
+        Store(c, al, c00, c10);
+        Store(c + ldc, al, c01, c11);
+        Store(c + 2L * ldc, al, c02, c12);
+        Store(c + 3L * ldc, al, c03, c13);
+        Store(c + 4L * ldc, al, c04, c14);
+        Store(c + 5L * ldc, al, c05, c15);
+        Store(c + 6L * ldc, al, c06, c16);
+        Store(c + 7L * ldc, al, c07, c17);
+        Store(c + 8L * ldc, al, c08, c18);
+        Store(c + 9L * ldc, al, c09, c19);
+        Store(c + 10L * ldc, al, c0a, c1a);
+        Store(c + 11L * ldc, al, c0b, c1b);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* col, Vector512<float> alpha, Vector512<float> lo, Vector512<float> hi)
+    {
+        Avx512F.FusedMultiplyAdd(lo, alpha, Vector512.Load(col)).Store(col);
+        Avx512F.FusedMultiplyAdd(hi, alpha, Vector512.Load(col + 16)).Store(col + 16);
+    }
+
     /// <summary>C[0..16, 0..6] += alpha * sum_p pa[p] (x) pb[p].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
+    private static void Kernel16x6(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
     {
         Vector256<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
         Vector256<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
@@ -144,8 +234,8 @@ public static unsafe class Sgemm
             c04 = MulAdd(a0, b, c04); c14 = MulAdd(a1, b, c14);
             b = Vector256.Create(pb[5]);
             c05 = MulAdd(a0, b, c05); c15 = MulAdd(a1, b, c15);
-            pa += MR;
-            pb += NR;
+            pa += 16;
+            pb += 6;
         }
         var al = Vector256.Create(alpha);
         Store(c, al, c00, c10);
@@ -193,28 +283,45 @@ public static unsafe class Sgemm
     }
 
     /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] into NR-column strips, p-major, zero-padded.</summary>
-    private static void PackB(bool transB, float[] b, int ldb, int pc, int kc, int jc, int nc, float[] dst, int threads)
+    private static void PackB(bool transB, float[] b, int ldb, int pc, int kc, int jc, int nc, float[] dst)
     {
-        int strips = (nc + NR - 1) / NR;
-        void PackStrip(int s)
+        // Pointers: the extents were checked in Multiply, and with small m packing costs as much as the
+        // multiply-adds, so it runs without bounds checks and with the transpose test out of the loops.
+        fixed (float* b0 = b)
+        fixed (float* d0 = dst)
         {
-            int jr = s * NR;
-            int nr = Math.Min(NR, nc - jr);
-            int d = jr * kc;
-            for (int p = 0; p < kc; p++)
+            for (int jr = 0; jr < nc; jr += NR)
             {
-                for (int j = 0; j < nr; j++)
+                int nr = Math.Min(NR, nc - jr);
+                float* d = d0 + (long)jr * kc;
+                if (transB)
                 {
-                    dst[d + j] = transB
-                        ? b[(long)(jc + jr + j) + (long)(pc + p) * ldb]   // op(B)(p,j) = B[j + p*ldb]
-                        : b[(long)(pc + p) + (long)(jc + jr + j) * ldb];  // op(B)(p,j) = B[p + j*ldb]
+                    // op(B)(p,j) = B[j + p*ldb]: each p is a contiguous run of nr floats.
+                    float* src = b0 + (jc + jr) + (long)pc * ldb;
+                    for (int p = 0; p < kc; p++, src += ldb, d += NR)
+                    {
+                        for (int j = 0; j < nr; j++) d[j] = src[j];
+                        for (int j = nr; j < NR; j++) d[j] = 0f;
+                    }
                 }
-                for (int j = nr; j < NR; j++) dst[d + j] = 0f;
-                d += NR;
+                else
+                {
+                    // op(B)(p,j) = B[p + j*ldb]: each column j is a contiguous run over p.
+                    for (int j = 0; j < NR; j++)
+                    {
+                        if (j < nr)
+                        {
+                            float* src = b0 + pc + (long)(jc + jr + j) * ldb;
+                            for (int p = 0; p < kc; p++) d[p * NR + j] = src[p];
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++) d[p * NR + j] = 0f;
+                        }
+                    }
+                }
             }
         }
-        if (threads == 1 || strips < 8) { for (int s = 0; s < strips; s++) PackStrip(s); }
-        else Parallel.For(0, strips, new ParallelOptions { MaxDegreeOfParallelism = threads }, PackStrip);
     }
 
     private static void ScaleC(int m, int n, float beta, float[] c, int ldc)
