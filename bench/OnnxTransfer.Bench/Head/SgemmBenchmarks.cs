@@ -5,7 +5,7 @@ using OnnxTransfer.HeadTrainer.LinearAlgebra;
 
 namespace OnnxTransfer.Bench.Head;
 
-/// <summary>(256 x 25088)(25088 x 1024): MathNet's default managed provider vs the Vector256 SGEMM provider (goal >= 10x).</summary>
+/// <summary>(256 x 25088)(25088 x 1024): MathNet's default managed provider vs the SIMD SGEMM provider (Vector512 where AVX-512 is accelerated, else Vector256) (goal >= 10x).</summary>
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class SgemmBenchmarks
 {
