@@ -17,9 +17,14 @@ public static class Evaluator
 {
     /// <param name="split">With a train/val/test tree, evaluate only this split; null takes every labelled image.</param>
     public static Evaluation Evaluate(Predictor predictor, string input, string? split = null, int topK = 5,
+                                      IProgress<int>? progress = null, CancellationToken cancellation = default) =>
+        Evaluate(predictor, input, InputScanner.Scan(input), split, topK, progress, cancellation);
+
+    /// <summary>Evaluates <paramref name="inputs"/>, already scanned from <paramref name="input"/> (named in errors),
+    /// for callers that also need its items and should not walk the folder twice.</summary>
+    public static Evaluation Evaluate(Predictor predictor, string input, InputSet inputs, string? split = null, int topK = 5,
                                       IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
-        var inputs = InputScanner.Scan(input);
         var items = inputs.Items.Where(i => i.Label.Length > 0 && (split is null || i.Split == split)).ToList();
         if (items.Count == 0)
             throw new OnnxTransferException(split is null

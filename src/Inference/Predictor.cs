@@ -35,8 +35,8 @@ public sealed class Predictor : IDisposable
         long[] itemShape = [image.Size, image.Size, 3];
         _imageOutputShape = BatchRunner.ProbeOutputShapes(imageSession, ModelInfo.ImageInput, itemShape, [imageOutput])[0];
         if (headSession is not null)
-            _headOutputShape = BatchRunner.ProbeOutputShapes(headSession, ChainExporter.HeadInput, [Width(_imageOutputShape)], [ChainExporter.HeadOutput])[0];
-        long outputs = Width(_headOutputShape ?? _imageOutputShape);
+            _headOutputShape = BatchRunner.ProbeOutputShapes(headSession, ChainExporter.HeadInput, [BatchRunner.Product(_imageOutputShape)], [ChainExporter.HeadOutput])[0];
+        long outputs = BatchRunner.Product(_headOutputShape ?? _imageOutputShape);
         if (outputs != classes.Count)
             throw new OnnxTransferException($"The classifier outputs {outputs} probabilities but names {classes.Count} classes; re-export or re-train it.");
     }
@@ -187,11 +187,9 @@ public sealed class Predictor : IDisposable
         int batch = _options.BatchSize;
         var image = new BatchRunner(_imageSession, ModelInfo.ImageInput, [Image.Size, Image.Size, 3], [_imageOutput], [_imageOutputShape], batch);
         var head = _headSession is null ? null
-            : new BatchRunner(_headSession, ChainExporter.HeadInput, [Width(_imageOutputShape)], [ChainExporter.HeadOutput], [_headOutputShape!], batch);
+            : new BatchRunner(_headSession, ChainExporter.HeadInput, [BatchRunner.Product(_imageOutputShape)], [ChainExporter.HeadOutput], [_headOutputShape!], batch);
         return new ClassifierRunner(image, head);
     }
-
-    private static long Width(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
 
     private static SessionSettings Settings(PredictorOptions o) => new() { Device = o.Device, Threads = o.Threads };
 

@@ -75,10 +75,11 @@ public static class DemoCommand
 
             Step("5/6 evaluate and predict");
             using var predictor = Predictor.FromRunDirectory(run);
-            bool hasVal = InputScanner.Scan(images).Items.Any(i => i.Split == FeatureSet.Val);
-            var evaluation = Evaluator.Evaluate(predictor, images, hasVal ? FeatureSet.Val : null, cancellation: ct);
+            var scanned = InputScanner.Scan(images);
+            bool hasVal = scanned.Items.Any(i => i.Split == FeatureSet.Val);
+            var evaluation = Evaluator.Evaluate(predictor, images, scanned, hasVal ? FeatureSet.Val : null, cancellation: ct);
             Console.WriteLine($"accuracy {evaluation.Report.Accuracy:P1} on {evaluation.Report.Samples} {(hasVal ? "validation" : "")} images, {evaluation.Misclassified.Count} misclassified");
-            foreach (var sample in InputScanner.Scan(images).Items.Where(i => !hasVal || i.Split == FeatureSet.Val).Take(3))
+            foreach (var sample in scanned.Items.Where(i => !hasVal || i.Split == FeatureSet.Val).Take(3))
             {
                 var p = predictor.Predict(sample.FullPath);
                 Console.WriteLine($"  {sample.RelativePath}: {p.TopClass} ({p.Probabilities[p.TopIndex]:P1})");

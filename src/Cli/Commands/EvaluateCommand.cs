@@ -30,9 +30,9 @@ public static class EvaluateCommand
         {
             using var predictor = args.Open(parse);
             string inputArg = parse.GetValue(input)!, model = parse.GetValue(args.Model)!;
-            int total = InputScanner.Scan(inputArg).Items.Count;
-            var evaluation = ProgressDisplay.Run(parse.GetValue(args.Quiet), "evaluating", total, progress =>
-                Evaluator.Evaluate(predictor, inputArg, parse.GetValue(split), parse.GetValue(args.TopK), progress, ct));
+            var inputs = InputScanner.Scan(inputArg);
+            var evaluation = ProgressDisplay.Run(parse.GetValue(args.Quiet), "evaluating", inputs.Items.Count, progress =>
+                Evaluator.Evaluate(predictor, inputArg, inputs, parse.GetValue(split), parse.GetValue(args.TopK), progress, ct));
             foreach (var u in evaluation.Unreadable) Console.Error.WriteLine($"skipped {u.Path}: {u.Error}");
 
             ReportConsole.Render(evaluation.Report, Terminal.Out);

@@ -98,7 +98,8 @@ public sealed class BatchRunner : IDisposable
         return results.Select(r => r.GetTensorTypeAndShape().Shape.Skip(1).ToArray()).ToArray();
     }
 
-    internal static long Product(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
+    /// <summary>Element count of a shape.</summary>
+    public static long Product(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
 
     public void Dispose()
     {
