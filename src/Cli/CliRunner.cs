@@ -12,7 +12,16 @@ public static class CliRunner
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
-            return root.Parse(args).Invoke(config);
+            var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
+            // A mistyped option value gets the same one-line error as any other user error, pointing at the
+            // help, rather than the whole help text with the error at its end.
+            if (parse.Errors.Count > 0)
+            {
+                string message = string.Join(' ', parse.Errors[0].Message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+                Console.Error.WriteLine($"error: {message} (see {parse.CommandResult.Command.Name} --help)");
+                return UserErrorExitCode;
+            }
+            return parse.Invoke(config);
         }
         catch (Exception e) when (Unwrap(e) is OnnxTransferException user)
         {

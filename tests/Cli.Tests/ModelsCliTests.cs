@@ -89,6 +89,13 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [Fact]
+    public void BadJpegDecoder_IsOneErrorLine()
+    {
+        var r = Cli.Run("extract", mobilenet.File("none"), "--model", mobilenet.Path, "--layer", "conv_pw_5_relu", "--jpeg-decoder", "pil", "-o", mobilenet.File("f"));
+        AssertUserError(r, "pil");
+    }
+
+    [Fact]
     public void CorruptOnnx_IsOneErrorLineNamingTheFile()
     {
         string bad = mobilenet.File("corrupt.onnx");

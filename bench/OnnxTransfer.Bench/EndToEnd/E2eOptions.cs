@@ -9,12 +9,12 @@ public sealed class E2eOptions
     public const string Usage =
         "usage: e2e [--quick] [--images N] [--out FILE] [--batch-size N] [--threads N] [--repeats N] [--device D]\n" +
         "  --quick         about 2 minutes: fewer photos and repeats (a smoke run)\n" +
-        "  --images N      photos for EfficientNetB0 (default 96, quick 32); MobileNet 0.25 gets 4N,\n" +
-        "                  VGG19 block2_pool N/2 and block5_pool N/4 (at least 8)\n" +
+        "  --images N      photos for EfficientNetB0 (default 192, quick 32); MobileNet 0.25 gets 4N,\n" +
+        "                  VGG19 block2_pool N/4 and block5_pool N/6 (at least 8)\n" +
         "  --out FILE      report file (default BENCHMARKS.md in the current folder)\n" +
         "  --batch-size N  images per ONNX Runtime run, extraction and ORT-only alike (default 32)\n" +
-        "  --threads N     ONNX Runtime intra-op threads; 0 = ORT default, one per core (default 0)\n" +
-        "  --repeats N     timed repeats of each extraction/ORT-only pair, best kept (default 3, quick 1)\n" +
+        "  --threads N     ONNX Runtime intra-op threads; 0 = one per physical core, and also one fewer (default 0)\n" +
+        "  --repeats N     timed repeats of each extraction/ORT-only pair, best kept (default 2, quick 1)\n" +
         "  --device D      cpu (default) or cuda[:id] for ORT (needs a build with -p:OrtGpu=true)";
 
     public bool Quick { get; private init; }
@@ -84,11 +84,11 @@ public sealed class E2eOptions
         return new E2eOptions
         {
             Quick = quick,
-            Images = images ?? (quick ? 32 : 96),
+            Images = images ?? (quick ? 32 : 192),
             Out = output ?? "BENCHMARKS.md",
             BatchSize = batch ?? 32,
             Threads = threads ?? 0,
-            Repeats = repeats ?? (quick ? 1 : 3),
+            Repeats = repeats ?? (quick ? 1 : 2),
             Device = device,
             Arguments = args,
         };

@@ -21,18 +21,24 @@ public static class ExtractCommand
         var output = new Option<string>("--output", "-o") { Description = "Output folder for the Parquet shards.", Required = true };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:<id> or auto.", DefaultValueFactory = _ => "auto" };
         var batch = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: automatic).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per physical core).", DefaultValueFactory = _ => 0 };
         var size = new Option<int?>("--input-size") { Description = "Square input side (default: the model's, usually 224)." };
         var resize = new Option<string>("--resize") { Description = "stretch or center-crop.", DefaultValueFactory = _ => "stretch" };
         resize.AcceptOnlyFromAmong("stretch", "center-crop");
         var interpolation = new Option<string>("--interpolation") { Description = "bilinear, nearest, area or bicubic.", DefaultValueFactory = _ => "bilinear" };
         interpolation.AcceptOnlyFromAmong("bilinear", "nearest", "area", "bicubic");
+        var jpegDecoder = new Option<string>("--jpeg-decoder")
+        {
+            Description = "auto (the system's libjpeg-turbo when installed), skia or libjpeg-turbo; same pixels, different speed.",
+            DefaultValueFactory = _ => "auto",
+        };
+        jpegDecoder.AcceptOnlyFromAmong("auto", "skia", "libjpeg-turbo");
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace features in -o extracted with different settings." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar; print only the summary line." };
 
         var command = new Command("extract", "Extract CNN features from images into sharded Parquet (resumable: rerun the same command to continue).")
         {
-            input, model, layers, pool, output, device, batch, threads, size, resize, interpolation, overwrite, quiet,
+            input, model, layers, pool, output, device, batch, threads, size, resize, interpolation, jpegDecoder, overwrite, quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -58,13 +64,18 @@ public static class ExtractCommand
                 InputSize = parse.GetValue(size),
                 Resize = OptionNames.Parse<ResizeMode>(parse.GetValue(resize)!),
                 Interpolation = OptionNames.Parse<Interpolation>(parse.GetValue(interpolation)!),
+                JpegDecoder = OptionNames.Parse<JpegDecoder>(parse.GetValue(jpegDecoder)!),
                 Overwrite = parse.GetValue(overwrite),
             };
             bool isQuiet = parse.GetValue(quiet);
             using var extractor = new FeatureExtractor(proto, options);
             extractor.Warning += w => Console.Error.WriteLine($"warning: {w}");
-            if (options.Device.Kind == DeviceKind.Auto && extractor.Device.Kind == DeviceKind.Cpu && !isQuiet)
-                Console.Error.WriteLine($"using CPU: {extractor.DeviceReason}");
+            if (!isQuiet)
+            {
+                if (options.Device.Kind == DeviceKind.Auto && extractor.Device.Kind == DeviceKind.Cpu)
+                    Console.Error.WriteLine($"using CPU: {extractor.DeviceReason}");
+                Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {extractor.OrtThreads} thread(s), {extractor.DecodeWorkers} decoder(s); {extractor.JpegDecoderDescription}");
+            }
 
             string inputArg = parse.GetValue(input)!, outputArg = parse.GetValue(output)!;
             var summary = isQuiet || !Terminal.Out.Profile.Capabilities.Interactive

@@ -11,7 +11,7 @@ internal sealed class PredictorArguments
 
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, cuda:<id> or auto.", DefaultValueFactory = _ => "cpu" };
 
-    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads (0: all cores).", DefaultValueFactory = _ => 0 };
+    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads (0: one per physical core).", DefaultValueFactory = _ => 0 };
 
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per ONNX Runtime run.", DefaultValueFactory = _ => 16 };
 

@@ -21,11 +21,17 @@ public sealed class ExtractionOptions
     /// <summary>Images per ONNX Runtime call. Default 32.</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>ONNX Runtime intra-op threads; 0 (default) lets ONNX Runtime choose.</summary>
+    /// <summary>ONNX Runtime intra-op threads; 0 (default) means one per physical core.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Parallel image decoders; 0 (default) means one per logical core.</summary>
+    /// <summary>
+    /// Parallel image decoders; 0 (default) means, on CPU, the logical cores ONNX Runtime's threads leave free
+    /// (at least one), and on a GPU every core. The first batch of a run is always decoded on every core.
+    /// </summary>
     public int DecodeWorkers { get; init; }
+
+    /// <summary>Which library decodes JPEGs. Default <see cref="JpegDecoder.Auto"/> (the system's libjpeg-turbo when installed).</summary>
+    public JpegDecoder JpegDecoder { get; init; } = JpegDecoder.Auto;
 
     /// <summary>Default CPU.</summary>
     public DeviceSpec Device { get; init; } = DeviceSpec.Cpu;

@@ -21,6 +21,11 @@ public sealed class ExtractionSummary
     public double ImagesPerSecond { get; init; }
     public string Device { get; init; } = "";
     public string DeviceReason { get; init; } = "";
+    public int OrtThreads { get; init; }
+    public int DecodeWorkers { get; init; }
+
+    /// <summary>Which library decoded the JPEGs (<see cref="Imaging.JpegDecoders.Describe"/>).</summary>
+    public string JpegDecoder { get; init; } = "";
     public List<string> Warnings { get; init; } = [];
 
     [JsonIgnore]

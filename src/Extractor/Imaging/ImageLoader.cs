@@ -4,7 +4,8 @@ using SkiaSharp;
 namespace OnnxTransfer.Extractor.Imaging;
 
 /// <summary>
-/// Decodes JPEG, PNG, BMP, GIF (first frame) and WebP with SkiaSharp into the model's input layout:
+/// Decodes JPEG, PNG, BMP, GIF (first frame) and WebP with SkiaSharp (JPEG pixels with the system's
+/// libjpeg-turbo when installed, see <see cref="ImageOptions.JpegDecoder"/>) into the model's input layout:
 /// Size x Size x 3 floats, RGB, 0-255. EXIF orientation is applied; gray and CMYK come out as RGB;
 /// transparent pixels are composited on white (what a browser or viewer shows, and what keeps a
 /// transparent logo from turning black). ICC profiles are ignored, as PIL and Keras do.
@@ -70,13 +71,10 @@ public static class ImageLoader
         byte[] rgba = ArrayPool<byte>.Shared.Rent(decodeInfo.BytesSize);
         try
         {
-            SKCodecResult result;
-            unsafe
-            {
-                fixed (byte* p = rgba) result = codec.GetPixels(decodeInfo, (IntPtr)p, decodeInfo.RowBytes, new SKCodecOptions(0));
-            }
-            if (result == SKCodecResult.IncompleteInput) throw new ImageLoadException("truncated image data");
-            if (result != SKCodecResult.Success) throw new ImageLoadException($"cannot decode image ({result})");
+            // The fast decoder takes the clean JPEGs; Skia decodes everything else, and decides what a damaged file yields.
+            bool fast = codec.EncodedFormat == SKEncodedImageFormat.Jpeg && JpegDecoders.Resolve(options.JpegDecoder) == JpegDecoder.LibjpegTurbo
+                        && TurboJpeg.Library!.TryDecode(encoded, size.Width, size.Height, rgba);
+            if (!fast) SkiaDecode(codec, decodeInfo, rgba);
 
             var oriented = new OrientedImage(rgba, size.Width, size.Height, codec.EncodedOrigin, info.AlphaType != SKAlphaType.Opaque);
             var crop = options.Resize == ResizeMode.CenterCrop
@@ -88,6 +86,14 @@ public static class ImageLoader
         {
             ArrayPool<byte>.Shared.Return(rgba);
         }
+    }
+
+    private static unsafe void SkiaDecode(SKCodec codec, SKImageInfo info, byte[] rgba)
+    {
+        SKCodecResult result;
+        fixed (byte* p = rgba) result = codec.GetPixels(info, (IntPtr)p, info.RowBytes, new SKCodecOptions(0));
+        if (result == SKCodecResult.IncompleteInput) throw new ImageLoadException("truncated image data");
+        if (result != SKCodecResult.Success) throw new ImageLoadException($"cannot decode image ({result})");
     }
 
     /// <summary>

@@ -45,6 +45,12 @@ public sealed class ImageOptions
     /// </summary>
     public bool ScaledDecode { get; init; } = true;
 
+    /// <summary>
+    /// Which library decodes JPEG pixels. Default <see cref="JpegDecoder.Auto"/>: the system's libjpeg-turbo when
+    /// installed, else SkiaSharp's. The pixels are the same either way; only the speed differs.
+    /// </summary>
+    public JpegDecoder JpegDecoder { get; init; } = JpegDecoder.Auto;
+
     /// <summary>Floats needed for one image: Size * Size * 3.</summary>
     public int TensorLength => checked(Size * Size * 3);
 
@@ -54,5 +60,6 @@ public sealed class ImageOptions
             throw new OnnxTransferException($"Input size {Size} is out of range; use --input-size between 1 and 8192 (e.g. 224).");
         if (MaxPixels < 1)
             throw new OnnxTransferException($"The pixel limit {MaxPixels} must be positive.");
+        JpegDecoders.Resolve(JpegDecoder);
     }
 }

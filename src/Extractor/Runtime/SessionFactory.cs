@@ -35,18 +35,18 @@ public static class SessionFactory
     public static ModelSession Create(byte[] model, SessionSettings settings)
     {
         var device = settings.Device;
-        if (device.Kind == DeviceKind.Cpu) return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, "requested");
+        if (device.Kind == DeviceKind.Cpu) return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, "requested", ThreadsOf(settings));
 #if ORT_GPU
         var cuda = new DeviceSpec(DeviceKind.Cuda, device.DeviceId);
         try
         {
             using var options = CpuOptions(settings);
             options.AppendExecutionProvider_CUDA(device.DeviceId);
-            return new ModelSession(new InferenceSession(model, options), cuda, device.Kind == DeviceKind.Auto ? "CUDA available" : "requested");
+            return new ModelSession(new InferenceSession(model, options), cuda, device.Kind == DeviceKind.Auto ? "CUDA available" : "requested", ThreadsOf(settings));
         }
         catch (OnnxRuntimeException e) when (device.Kind == DeviceKind.Auto)
         {
-            return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, $"CUDA unavailable ({FirstLine(e.Message)})");
+            return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, $"CUDA unavailable ({FirstLine(e.Message)})", ThreadsOf(settings));
         }
         catch (OnnxRuntimeException e)
         {
@@ -55,7 +55,7 @@ public static class SessionFactory
         }
 #else
         CheckAvailable(device);
-        return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, "this build uses the CPU ONNX Runtime package");
+        return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, "this build uses the CPU ONNX Runtime package", ThreadsOf(settings));
 #endif
     }
 
@@ -72,9 +72,11 @@ public static class SessionFactory
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
-        if (settings.Threads > 0) options.IntraOpNumThreads = settings.Threads;
+        options.IntraOpNumThreads = ThreadsOf(settings);
         return options;
     }
+
+    private static int ThreadsOf(SessionSettings settings) => settings.Threads > 0 ? settings.Threads : CpuCores.Physical;
 
 #if ORT_GPU
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
