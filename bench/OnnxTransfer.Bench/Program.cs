@@ -9,7 +9,7 @@ public static class Program
 {
     /// <summary>
     /// `e2e [options]` runs the end-to-end benchmark that writes BENCHMARKS.md; `head-quick` prints the
-    /// SGEMM ratio and an epoch time; `features-csv` and
+    /// SGEMM ratio and epoch times, ours and PyTorch's on the same rows; `features-csv` and
     /// `image-tensors` prepare inputs for the peer scripts; anything else goes to BenchmarkDotNet.
     /// </summary>
     public static async Task<int> Main(string[] args)

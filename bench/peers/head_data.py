@@ -1,4 +1,5 @@
-"""Shared loader for the head peer scripts: one layer of an onnx-transfer feature directory via pyarrow."""
+"""Shared loader for the head peer scripts: one layer of an onnx-transfer feature directory via pyarrow,
+a CSV from `features-csv`, or .npy arrays the benchmark wrote."""
 import glob
 import json
 import os
@@ -11,9 +12,14 @@ def load(features_dir, layer=None):
 
     features_dir may also be a CSV written by `dotnet run -c Release --project bench/OnnxTransfer.Bench --
     features-csv DIR OUT.csv` (split,label_index,features...), for Pythons without pyarrow; class names then
-    come from classes.json beside it if present."""
+    come from classes.json beside it if present.
+
+    features_dir may also hold x.npy (float32 [n, d]) and y.npy (int64 [n]), with optional splits.json (one split
+    name per row) and classes.json: how the bench hands its exact in-memory rows to a Python with numpy only."""
     if features_dir.endswith(".csv"):
         return _load_csv(features_dir)
+    if os.path.exists(os.path.join(features_dir, "x.npy")):
+        return _load_npy(features_dir)
     import pyarrow.parquet as pq
     shards = sorted(glob.glob(os.path.join(features_dir, "part-*.parquet")))
     if not shards:
@@ -42,6 +48,16 @@ def _load_csv(path):
     classes_file = os.path.join(os.path.dirname(path), "classes.json")
     classes = json.load(open(classes_file)) if os.path.exists(classes_file) else sorted(set(y.tolist()))
     return x, y, splits, classes
+
+
+def _load_npy(features_dir):
+    x = np.load(os.path.join(features_dir, "x.npy"))
+    y = np.load(os.path.join(features_dir, "y.npy")).astype(np.int64)
+    splits_file, classes_file = (os.path.join(features_dir, f) for f in ("splits.json", "classes.json"))
+    splits = json.load(open(splits_file)) if os.path.exists(splits_file) else [""] * len(y)
+    keep = y >= 0
+    classes = json.load(open(classes_file)) if os.path.exists(classes_file) else sorted(set(y[keep].tolist()))
+    return x[keep], y[keep], [s for s, k in zip(splits, keep) if k], classes
 
 
 def split_masks(splits, y, val_split=0.2, seed=42):

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Peer for `onnx-transfer train`: the same heads in PyTorch on CPU, same Parquet features.
+"""Peer for `onnx-transfer train`: the same heads in PyTorch on CPU, same features (Parquet, CSV or x.npy/y.npy, see head_data).
 
 usage: head_torch.py FEATURES_DIR [--head linear|mlp:1024,1024|bn-dropout] [--layer NAME] [--epochs 1] [--batch-size 64]
        [--lr 1e-3] [--dropout 0.5] [--threads N]
 Adam (eps 1e-7, as Keras), Glorot-uniform kernels, BatchNorm momentum 0.01 (= Keras 0.99) eps 1e-3.
-Prints per-epoch CPU time and validation accuracy.
+Prints the torch version and thread count, then per epoch the wall time of the training pass plus the validation
+pass (what the tool's epoch time covers) and validation accuracy. --threads sets torch's intra-op threads; without it
+torch picks its own count (Debian's build has picked 1 on a 2-core machine), so comparisons should pass it.
 """
 import argparse
 import time
@@ -28,6 +30,7 @@ args = parser.parse_args()
 if args.threads:
     torch.set_num_threads(args.threads)
 torch.manual_seed(42)
+print(f"torch {torch.__version__} on CPU, {torch.get_num_threads()} threads")
 
 x, y, splits, classes = load(args.features_dir, args.layer)
 train, val = split_masks(splits, y)
@@ -67,5 +70,5 @@ for epoch in range(1, args.epochs + 1):
     model.eval()
     with torch.no_grad():
         accuracy = (model(xv).argmax(1) == yv).float().mean().item()
-    print(f"torch {args.head} epoch {epoch}: {time.perf_counter() - start:.2f} s CPU ({torch.get_num_threads()} threads), "
+    print(f"torch {args.head} epoch {epoch}: {time.perf_counter() - start:.3f} s CPU ({torch.get_num_threads()} threads), "
           f"{len(xt)} x {d}, val accuracy {accuracy:.4f}")

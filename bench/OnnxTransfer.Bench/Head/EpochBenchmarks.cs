@@ -13,5 +13,5 @@ public class EpochBenchmarks
     public void Setup() => _set = HeadBenchData.Features(2000);
 
     [Benchmark]
-    public double MlpEpoch() => HeadQuickBench.EpochSeconds(_set, "mlp:1024,1024");
+    public double MlpEpoch() => HeadQuickBench.EpochSeconds(_set, "mlp:1024,1024")[0];
 }

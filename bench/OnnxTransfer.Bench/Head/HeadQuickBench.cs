@@ -2,22 +2,30 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics.X86;
 using MathNet.Numerics.LinearAlgebra.Single;
+using OnnxTransfer.Bench.Peers;
 using OnnxTransfer.HeadTrainer.LinearAlgebra;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.HeadTrainer.Training;
 
 namespace OnnxTransfer.Bench.Head;
 
-/// <summary>Results of <see cref="HeadQuickBench.Run"/>.</summary>
-public sealed record HeadQuickResult(double ManagedGflops, double FastGflops, double Ratio, double EpochSeconds, int EpochRows, string Head);
+/// <summary>Results of <see cref="HeadQuickBench.Run"/>; epoch times are the warm (last) of <see cref="HeadQuickBench.TimedEpochs"/>.</summary>
+public sealed record HeadQuickResult(double ManagedGflops, double FastGflops, double Ratio, double EpochSeconds, int EpochRows, string Head, TorchEpochs Torch)
+{
+    /// <summary>Our epoch time over PyTorch's (goal <= 1), or null when the peer did not run.</summary>
+    public double? TorchRatio => Torch.Last is { } torch ? EpochSeconds / torch : null;
+}
 
 /// <summary>
 /// One-shot measurements (no BenchmarkDotNet warm-up statistics) for the end-to-end report:
-/// (256 x 25088)(25088 x 1024) with MathNet's default managed provider and with the fast provider, and one
-/// training epoch of mlp:1024,1024 on 2,000 x 25,088 random features.
+/// (256 x 25088)(25088 x 1024) with MathNet's default managed provider and with the fast provider, and a
+/// training epoch of mlp:1024,1024 on 2,000 x 25,088 random features, ours and PyTorch's on the same rows.
 /// </summary>
 public static class HeadQuickBench
 {
+    /// <summary>Epochs per timed run: the first carries JIT compilation (ours) and thread-pool and allocator start-up (both), the last is timed.</summary>
+    public const int TimedEpochs = 2;
+
     public static HeadQuickResult Run(TextWriter output, int epochRows = 2000, string head = "mlp:1024,1024")
     {
         output.WriteLine($"CPU: {Environment.ProcessorCount} cores, AVX2 {Avx2.IsSupported}, FMA {Fma.IsSupported}");
@@ -34,23 +42,34 @@ public static class HeadQuickBench
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"SGEMM 256x25088 * 25088x1024: MathNet managed {managed:F3} s ({managedGflops:F1} GFLOP/s), fast provider {fast:F3} s ({fastGflops:F1} GFLOP/s), ratio {managed / fast:F1}x"));
 
-        double epoch = EpochSeconds(epochRows, head);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one epoch of {head} on {epochRows} x {HeadBenchData.FeatureWidth}: {epoch:F2} s"));
-        return new HeadQuickResult(managedGflops, fastGflops, managed / fast, epoch, epochRows, head);
+        var set = HeadBenchData.Features(epochRows);
+        var options = Options(head, TimedEpochs);
+        var ours = EpochSeconds(set, options);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"epoch of {head} on {epochRows} x {HeadBenchData.FeatureWidth}, batch {options.BatchSize}: {ours[^1]:F2} s warm (epoch {ours.Count} of {ours.Count}; epoch 1 {ours[0]:F2} s)"));
+        var torch = TorchPeer.Run(set, options);
+        var result = new HeadQuickResult(managedGflops, fastGflops, managed / fast, ours[^1], epochRows, head, torch);
+        output.WriteLine(torch.Problem ?? string.Create(CultureInfo.InvariantCulture,
+            $"PyTorch {torch.Version} CPU, {torch.Threads} threads, glibc malloc keeping freed memory, same rows and val split: {torch.Last:F2} s warm (epoch 1 {torch.Seconds[0]:F2} s); ours / PyTorch {result.TorchRatio:F2}x (goal <= 1.0)"));
+        return result;
     }
 
-    /// <summary>Seconds of one training epoch (training pass plus validation of a 20% split) on random features.</summary>
-    public static double EpochSeconds(int rows, string head, int width = HeadBenchData.FeatureWidth) =>
-        EpochSeconds(HeadBenchData.Features(rows, width), head);
+    /// <summary>
+    /// Seconds of each of <paramref name="epochs"/> training epochs (training pass plus validation of a 20% split) of
+    /// <paramref name="head"/> on <paramref name="set"/> (run files go to a temp dir).
+    /// </summary>
+    public static IReadOnlyList<double> EpochSeconds(HeadTrainer.Data.FeatureSet set, string head, int epochs = 1) =>
+        EpochSeconds(set, Options(head, epochs));
 
-    /// <summary>Seconds of one training epoch of <paramref name="head"/> on <paramref name="set"/> (run files go to a temp dir).</summary>
-    public static double EpochSeconds(HeadTrainer.Data.FeatureSet set, string head)
+    /// <summary>Trainer defaults (Adam, lr 1e-3, dropout 0.5, 20% validation split) at batch 64, for us and the PyTorch peer alike.</summary>
+    private static TrainerOptions Options(string head, int epochs) => new() { Head = HeadSpec.Parse(head), Epochs = epochs, BatchSize = 64 };
+
+    private static IReadOnlyList<double> EpochSeconds(HeadTrainer.Data.FeatureSet set, TrainerOptions options)
     {
         string dir = Path.Combine(Path.GetTempPath(), "onnx-transfer-head-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var result = new Trainer(new TrainerOptions { Head = HeadSpec.Parse(head), Epochs = 1, BatchSize = 64 }).Train(set, dir);
-            return result.History[0].Seconds;
+            return new Trainer(options).Train(set, dir).History.Select(h => h.Seconds).ToArray();
         }
         finally
         {
