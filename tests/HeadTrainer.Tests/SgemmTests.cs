@@ -21,6 +21,8 @@ public class SgemmTests
     public void Matches_naive_triple_loop_for_every_transpose(int m, int n, int k)
     {
         var rng = new Rng((ulong)(m * 1000 + n * 10 + k));
+        // beta = 0 must overwrite C, NaN included (BLAS), without reading it; 1 and -0.5 accumulate.
+        foreach (float beta in new[] { -0.5f, 0f, 1f })
         foreach (bool ta in new[] { false, true })
             foreach (bool tb in new[] { false, true })
             {
@@ -28,18 +30,20 @@ public class SgemmTests
                 var a = Random(rng, lda * (ta ? m : k));
                 var b = Random(rng, ldb * (tb ? k : n));
                 var c = Random(rng, ldc * n);
+                if (beta == 0f)
+                    for (int j = 0; j < n; j++) c.AsSpan(j * ldc, m).Fill(float.NaN);
                 var c0 = (float[])c.Clone();
-                const float alpha = 0.75f, beta = -0.5f;
+                const float alpha = 0.75f;
                 Sgemm.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
                 for (int j = 0; j < n; j++)
                     for (int i = 0; i < m; i++)
                     {
                         double s = 0;
                         for (int p = 0; p < k; p++) s += Op(a, lda, ta, i, p) * Op(b, ldb, tb, p, j);
-                        double expected = alpha * s + beta * c0[i + j * ldc];
+                        double expected = alpha * s + (beta == 0f ? 0 : beta * c0[i + j * ldc]);
                         // float32 accumulation over k terms of unit-variance products: error grows like sqrt(k) eps.
                         Assert.True(Math.Abs(c[i + j * ldc] - expected) <= 1e-5 * Math.Sqrt(k) * 10 + 1e-5 * Math.Abs(expected),
-                            $"ta={ta} tb={tb} ({i},{j}): {c[i + j * ldc]} vs {expected}");
+                            $"beta={beta} ta={ta} tb={tb} ({i},{j}): {c[i + j * ldc]} vs {expected}");
                     }
                 for (int j = 0; j < n; j++) // padding rows of C untouched
                     for (int i = m; i < ldc; i++) Assert.Equal(c0[i + j * ldc], c[i + j * ldc]);

@@ -49,12 +49,18 @@ public static unsafe class Sgemm
             CheckExtent(a.Length, transA ? k : m, transA ? m : k, lda, nameof(a));
             CheckExtent(b.Length, transB ? n : k, transB ? k : n, ldb, nameof(b));
         }
-        ScaleC(m, n, beta, c, ldc);
-        if (k == 0 || alpha == 0f) return;
+        if (k == 0 || alpha == 0f)
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+        // With beta = 0 the first k block stores into C instead of adding to it: no pass to clear C and no
+        // reading it back. For a weight gradient (25,088 x 1,024 from a batch of 64) those were most of the cost.
+        if (beta != 0f) ScaleC(m, n, beta, c, ldc);
 
         int threads = maxThreads > 0 ? maxThreads : Environment.ProcessorCount;
         if ((long)m * n * k < ParallelThreshold) threads = 1;
-        var job = new Job(transA, transB, a, lda, b, ldb, c, ldc, k, alpha);
+        var job = new Job(transA, transB, a, lda, b, ldb, c, ldc, k, alpha, Overwrite: beta == 0f);
         if (threads == 1)
         {
             RunPart(job, 0, m, 0, n);
@@ -77,9 +83,9 @@ public static unsafe class Sgemm
         });
     }
 
-    private sealed record Job(bool TransA, bool TransB, float[] A, int Lda, float[] B, int Ldb, float[] C, int Ldc, int K, float Alpha);
+    private sealed record Job(bool TransA, bool TransB, float[] A, int Lda, float[] B, int Ldb, float[] C, int Ldc, int K, float Alpha, bool Overwrite);
 
-    /// <summary>C[i0..i1, j0..j1] += alpha * op(A)[i0..i1, :] * op(B)[:, j0..j1], on the calling thread.</summary>
+    /// <summary>C[i0..i1, j0..j1] (+)= alpha * op(A)[i0..i1, :] * op(B)[:, j0..j1], on the calling thread.</summary>
     private static void RunPart(Job s, int i0, int i1, int j0, int j1)
     {
         int ncMax = Math.Min(NC, j1 - j0), kcMax = Math.Min(KC, s.K);
@@ -98,7 +104,7 @@ public static unsafe class Sgemm
                     {
                         int mc = Math.Min(MC, i1 - ic);
                         PackA(s.TransA, s.A, s.Lda, ic, mc, pc, kc, packedA);
-                        MacroKernel(packedA, packedB, s.C, s.Ldc, ic, mc, jc, nc, kc, s.Alpha);
+                        MacroKernel(packedA, packedB, s.C, s.Ldc, ic, mc, jc, nc, kc, s.Alpha, s.Overwrite && pc == 0);
                     }
                 }
             }
@@ -110,8 +116,8 @@ public static unsafe class Sgemm
         }
     }
 
-    /// <summary>C[ic..ic+mc, jc..jc+nc] += alpha * packed A block * packed B panel, tile by tile.</summary>
-    private static void MacroKernel(float[] packedA, float[] packedB, float[] c, int ldc, int ic, int mc, int jc, int nc, int kc, float alpha)
+    /// <summary>C[ic..ic+mc, jc..jc+nc] += (or, with overwrite, =) alpha * packed A block * packed B panel, tile by tile.</summary>
+    private static void MacroKernel(float[] packedA, float[] packedB, float[] c, int ldc, int ic, int mc, int jc, int nc, int kc, float alpha, bool overwrite)
     {
         float* edge = stackalloc float[MaxTile];
         fixed (float* pa0 = packedA)
@@ -129,15 +135,14 @@ public static unsafe class Sgemm
                     float* cTile = c0 + (ic + ir) + (long)(jc + jr) * ldc;
                     if (mr == MR && nr == NR)
                     {
-                        Kernel(kc, pa, pb, cTile, ldc, alpha);
+                        Kernel(kc, pa, pb, cTile, ldc, alpha, overwrite);
                     }
                     else
                     {
-                        new Span<float>(edge, MR * NR).Clear();
-                        Kernel(kc, pa, pb, edge, MR, alpha);
+                        Kernel(kc, pa, pb, edge, MR, alpha, overwrite: true);
                         for (int j = 0; j < nr; j++)
                             for (int i = 0; i < mr; i++)
-                                cTile[i + (long)j * ldc] += edge[i + j * MR];
+                                cTile[i + (long)j * ldc] = overwrite ? edge[i + j * MR] : cTile[i + (long)j * ldc] + edge[i + j * MR];
                     }
                 }
             }
@@ -145,15 +150,15 @@ public static unsafe class Sgemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
+    private static void Kernel(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite)
     {
-        if (Wide) Kernel32x12(kc, pa, pb, c, ldc, alpha);
-        else Kernel16x6(kc, pa, pb, c, ldc, alpha);
+        if (Wide) Kernel32x12(kc, pa, pb, c, ldc, alpha, overwrite);
+        else Kernel16x6(kc, pa, pb, c, ldc, alpha, overwrite);
     }
 
-    /// <summary>C[0..32, 0..12] += alpha * sum_p pa[p] (x) pb[p].</summary>
+    /// <summary>C[0..32, 0..12] += (or, with overwrite, =) alpha * sum_p pa[p] (x) pb[p].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel32x12(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
+    private static void Kernel32x12(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite)
     {
         Vector512<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
         Vector512<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
@@ -191,30 +196,36 @@ public static unsafe class Sgemm
             pb += 12;
         }
         var al = Vector512.Create(alpha);
-        Store(c, al, c00, c10);
-        Store(c + ldc, al, c01, c11);
-        Store(c + 2L * ldc, al, c02, c12);
-        Store(c + 3L * ldc, al, c03, c13);
-        Store(c + 4L * ldc, al, c04, c14);
-        Store(c + 5L * ldc, al, c05, c15);
-        Store(c + 6L * ldc, al, c06, c16);
-        Store(c + 7L * ldc, al, c07, c17);
-        Store(c + 8L * ldc, al, c08, c18);
-        Store(c + 9L * ldc, al, c09, c19);
-        Store(c + 10L * ldc, al, c0a, c1a);
-        Store(c + 11L * ldc, al, c0b, c1b);
+        Store(c, al, c00, c10, overwrite);
+        Store(c + ldc, al, c01, c11, overwrite);
+        Store(c + 2L * ldc, al, c02, c12, overwrite);
+        Store(c + 3L * ldc, al, c03, c13, overwrite);
+        Store(c + 4L * ldc, al, c04, c14, overwrite);
+        Store(c + 5L * ldc, al, c05, c15, overwrite);
+        Store(c + 6L * ldc, al, c06, c16, overwrite);
+        Store(c + 7L * ldc, al, c07, c17, overwrite);
+        Store(c + 8L * ldc, al, c08, c18, overwrite);
+        Store(c + 9L * ldc, al, c09, c19, overwrite);
+        Store(c + 10L * ldc, al, c0a, c1a, overwrite);
+        Store(c + 11L * ldc, al, c0b, c1b, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* col, Vector512<float> alpha, Vector512<float> lo, Vector512<float> hi)
+    private static void Store(float* col, Vector512<float> alpha, Vector512<float> lo, Vector512<float> hi, bool overwrite)
     {
+        if (overwrite)
+        {
+            (lo * alpha).Store(col);
+            (hi * alpha).Store(col + 16);
+            return;
+        }
         Avx512F.FusedMultiplyAdd(lo, alpha, Vector512.Load(col)).Store(col);
         Avx512F.FusedMultiplyAdd(hi, alpha, Vector512.Load(col + 16)).Store(col + 16);
     }
 
-    /// <summary>C[0..16, 0..6] += alpha * sum_p pa[p] (x) pb[p].</summary>
+    /// <summary>C[0..16, 0..6] += (or, with overwrite, =) alpha * sum_p pa[p] (x) pb[p].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel16x6(int kc, float* pa, float* pb, float* c, int ldc, float alpha)
+    private static void Kernel16x6(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite)
     {
         Vector256<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
         Vector256<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
@@ -238,17 +249,23 @@ public static unsafe class Sgemm
             pb += 6;
         }
         var al = Vector256.Create(alpha);
-        Store(c, al, c00, c10);
-        Store(c + ldc, al, c01, c11);
-        Store(c + 2L * ldc, al, c02, c12);
-        Store(c + 3L * ldc, al, c03, c13);
-        Store(c + 4L * ldc, al, c04, c14);
-        Store(c + 5L * ldc, al, c05, c15);
+        Store(c, al, c00, c10, overwrite);
+        Store(c + ldc, al, c01, c11, overwrite);
+        Store(c + 2L * ldc, al, c02, c12, overwrite);
+        Store(c + 3L * ldc, al, c03, c13, overwrite);
+        Store(c + 4L * ldc, al, c04, c14, overwrite);
+        Store(c + 5L * ldc, al, c05, c15, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* col, Vector256<float> alpha, Vector256<float> lo, Vector256<float> hi)
+    private static void Store(float* col, Vector256<float> alpha, Vector256<float> lo, Vector256<float> hi, bool overwrite)
     {
+        if (overwrite)
+        {
+            (lo * alpha).Store(col);
+            (hi * alpha).Store(col + 8);
+            return;
+        }
         MulAdd(lo, alpha, Vector256.Load(col)).Store(col);
         MulAdd(hi, alpha, Vector256.Load(col + 8)).Store(col + 8);
     }
@@ -260,24 +277,32 @@ public static unsafe class Sgemm
     /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] into MR-row strips, p-major, zero-padded.</summary>
     private static void PackA(bool transA, float[] a, int lda, int ic, int mc, int pc, int kc, float[] dst)
     {
-        int d = 0;
-        for (int ir = 0; ir < mc; ir += MR)
+        fixed (float* a0 = a)
+        fixed (float* d0 = dst)
         {
-            int mr = Math.Min(MR, mc - ir);
-            for (int p = 0; p < kc; p++)
+            for (int ir = 0; ir < mc; ir += MR)
             {
+                int mr = Math.Min(MR, mc - ir);
+                float* strip = d0 + (long)ir * kc;
                 if (!transA)
                 {
-                    // op(A)(i,p) = A[i + p*lda]: a contiguous run of mr floats.
-                    Array.Copy(a, (long)(ic + ir) + (long)(pc + p) * lda, dst, d, mr);
+                    // op(A)(i,p) = A[i + p*lda]: each p is a contiguous run of mr floats.
+                    for (int p = 0; p < kc; p++)
+                        new ReadOnlySpan<float>(a0 + (ic + ir) + (long)(pc + p) * lda, mr).CopyTo(new Span<float>(strip + p * MR, mr));
                 }
                 else
                 {
-                    long col = (long)(pc + p);
-                    for (int i = 0; i < mr; i++) dst[d + i] = a[col + (long)(ic + ir + i) * lda];
+                    // op(A)(i,p) = A[p + i*lda]: each row i is a contiguous run over p. Reading it in that order
+                    // (rather than p-major, a 100 KB stride per element for a 25,088-deep kernel) keeps the
+                    // reads sequential; the strided writes stay inside the small packed block.
+                    for (int i = 0; i < mr; i++)
+                    {
+                        float* src = a0 + pc + (long)(ic + ir + i) * lda;
+                        for (int p = 0; p < kc; p++) strip[p * MR + i] = src[p];
+                    }
                 }
-                for (int i = mr; i < MR; i++) dst[d + i] = 0f;
-                d += MR;
+                if (mr < MR)
+                    for (int p = 0; p < kc; p++) new Span<float>(strip + p * MR + mr, MR - mr).Clear();
             }
         }
     }

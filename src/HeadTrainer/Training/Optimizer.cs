@@ -1,3 +1,4 @@
+using System.Numerics;
 using OnnxTransfer.HeadTrainer.Model;
 
 namespace OnnxTransfer.HeadTrainer.Training;
@@ -65,16 +66,53 @@ public sealed class Optimizer
                     if (Kind == OptimizerKind.AdamW && WeightDecay != 0f)
                         for (int i = 0; i < w.Length; i++) w[i] -= lr * WeightDecay * w[i];
                     float[] m = Slot(_m, p), v = Slot(_v, p);
-                    for (int i = 0; i < w.Length; i++)
-                    {
-                        m[i] += (g[i] - m[i]) * (1 - Beta1);
-                        v[i] += (g[i] * g[i] - v[i]) * (1 - Beta2);
-                        w[i] -= alpha * m[i] / (MathF.Sqrt(v[i]) + Epsilon);
-                    }
+                    // 25 million weights for mlp:1024,1024 on VGG19 block5_pool: a single-threaded scalar loop
+                    // took half of each epoch. Elementwise, so any chunking and SIMD width give the same bits.
+                    Chunked(w.Length, (from, to) => AdamRange(w.AsSpan(from, to - from), g.AsSpan(from, to - from),
+                                                              m.AsSpan(from, to - from), v.AsSpan(from, to - from), alpha));
                     break;
             }
         }
         Iterations = t;
+    }
+
+    /// <summary>Runs <paramref name="body"/> over [0, n) in chunks on the thread pool.</summary>
+    private static void Chunked(int n, Action<int, int> body)
+    {
+        const int Chunk = 1 << 16;
+        if (n <= Chunk) body(0, n);
+        else Parallel.For(0, (n + Chunk - 1) / Chunk, c => body(c * Chunk, Math.Min(n, (c + 1) * Chunk)));
+    }
+
+    /// <summary>The Adam update of the class comment over one range, Vector&lt;float&gt; wide then scalar (same operations, same rounding).</summary>
+    private static void AdamRange(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float alpha)
+    {
+        const float OneMinusBeta1 = 1 - Beta1, OneMinusBeta2 = 1 - Beta2;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var b1 = new Vector<float>(OneMinusBeta1);
+            var b2 = new Vector<float>(OneMinusBeta2);
+            var a = new Vector<float>(alpha);
+            var eps = new Vector<float>(Epsilon);
+            for (; i <= w.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var gi = new Vector<float>(g[i..]);
+                var mi = new Vector<float>(m[i..]);
+                var vi = new Vector<float>(v[i..]);
+                mi += (gi - mi) * b1;
+                vi += (gi * gi - vi) * b2;
+                (new Vector<float>(w[i..]) - a * mi / (Vector.SquareRoot(vi) + eps)).CopyTo(w[i..]);
+                mi.CopyTo(m[i..]);
+                vi.CopyTo(v[i..]);
+            }
+        }
+        for (; i < w.Length; i++)
+        {
+            m[i] += (g[i] - m[i]) * OneMinusBeta1;
+            v[i] += (g[i] * g[i] - v[i]) * OneMinusBeta2;
+            w[i] -= alpha * m[i] / (MathF.Sqrt(v[i]) + Epsilon);
+        }
     }
 
     private static float[] Slot(Dictionary<string, float[]> slots, Parameter p)
