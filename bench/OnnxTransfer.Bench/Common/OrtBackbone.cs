@@ -8,9 +8,9 @@ using OnnxTransfer.Onnx.Proto;
 namespace OnnxTransfer.Bench.Common;
 
 /// <summary>
-/// A truncated model run by ONNX Runtime alone, set up exactly as FeatureExtractor sets up its
-/// session (same SessionFactory settings, same BatchRunner over the feature outputs) so that its
-/// throughput is the ceiling the extraction pipeline is measured against.
+/// A truncated model run by ONNX Runtime alone, set up as FeatureExtractor sets up its session
+/// (SessionFactory with the given settings, the same BatchRunner over the feature outputs) so that
+/// its throughput is the ceiling the extraction pipeline is measured against.
 /// </summary>
 public sealed class OrtBackbone : IDisposable
 {

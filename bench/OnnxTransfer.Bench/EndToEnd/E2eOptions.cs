@@ -10,7 +10,7 @@ public sealed class E2eOptions
         "usage: e2e [--quick] [--images N] [--out FILE] [--batch-size N] [--threads N] [--repeats N] [--device D]\n" +
         "  --quick         about 2 minutes: fewer photos and repeats (a smoke run)\n" +
         "  --images N      photos for EfficientNetB0 (default 192, quick 32); MobileNet 0.25 gets 4N,\n" +
-        "                  VGG19 block2_pool N/4 and block5_pool N/6 (at least 8)\n" +
+        "                  VGG19 block2_pool N/4 and block5_pool N/3 (at least 8)\n" +
         "  --out FILE      report file (default BENCHMARKS.md in the current folder)\n" +
         "  --batch-size N  images per ONNX Runtime run, extraction and ORT-only alike (default 32)\n" +
         "  --threads N     ONNX Runtime intra-op threads; 0 = one per physical core, and also one fewer (default 0)\n" +

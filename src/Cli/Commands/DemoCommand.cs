@@ -57,7 +57,7 @@ public static class DemoCommand
                 extractor.Warning += w => Console.Error.WriteLine($"warning: {w}");
                 var s = await extractor.ExtractAsync(images, features, null, ct);
                 Console.WriteLine($"{s.ImagesIn} images -> {s.RowsWritten} rows, {s.Errors} errors, {s.ImagesPerSecond:F1} images/s on {s.Device} " +
-                                  $"({s.OrtThreads} ORT thread(s), {s.DecodeWorkers} decoder(s)); {s.JpegDecoder}");
+                                  $"({s.OrtThreads} ORT thread(s), {s.DecodeWorkers} decoder thread(s) at {s.DecoderPriority} priority); {s.JpegDecoder}");
             }
 
             Step("4/6 train BatchNorm-Dropout-Dense head (Adam 1e-3, early stopping on val_loss)");

@@ -74,7 +74,7 @@ public static class ExtractCommand
             {
                 if (options.Device.Kind == DeviceKind.Auto && extractor.Device.Kind == DeviceKind.Cpu)
                     Console.Error.WriteLine($"using CPU: {extractor.DeviceReason}");
-                Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {extractor.OrtThreads} thread(s), {extractor.DecodeWorkers} decoder(s); {extractor.JpegDecoderDescription}");
+                Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {extractor.OrtThreads} thread(s), {extractor.DecodeWorkers} decoder thread(s) at {FeatureExtractor.DecoderPriority} priority; {extractor.JpegDecoderDescription}");
             }
 
             string inputArg = parse.GetValue(input)!, outputArg = parse.GetValue(output)!;

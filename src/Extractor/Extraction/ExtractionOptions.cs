@@ -25,8 +25,9 @@ public sealed class ExtractionOptions
     public int Threads { get; init; }
 
     /// <summary>
-    /// Parallel image decoders; 0 (default) means, on CPU, the logical cores ONNX Runtime's threads leave free
-    /// (at least one), and on a GPU every core. The first batch of a run is always decoded on every core.
+    /// Decoder threads. 0 (default) means one per logical core when they can run at idle priority (Linux,
+    /// Windows), since they then only use CPU time ONNX Runtime leaves idle; otherwise, on CPU, the cores
+    /// ORT's threads leave free (at least one), and on a GPU every core.
     /// </summary>
     public int DecodeWorkers { get; init; }
 

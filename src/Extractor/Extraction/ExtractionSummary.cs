@@ -24,6 +24,9 @@ public sealed class ExtractionSummary
     public int OrtThreads { get; init; }
     public int DecodeWorkers { get; init; }
 
+    /// <summary>The decoder threads' CPU priority (<see cref="FeatureExtractor.DecoderPriority"/>).</summary>
+    public string DecoderPriority { get; init; } = "";
+
     /// <summary>Which library decoded the JPEGs (<see cref="Imaging.JpegDecoders.Describe"/>).</summary>
     public string JpegDecoder { get; init; } = "";
     public List<string> Warnings { get; init; } = [];

@@ -103,6 +103,7 @@ public static class Resampler
             return new Plan(xs, ys, System.Buffers.ArrayPool<float>.Shared.Rent(srcHeight * dstWidth * Channels), needed, dstWidth, dstHeight);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Horizontal(ReadOnlySpan<float> srcRow, int y)
         {
             var tmpRow = _tmp.AsSpan(y * _dstWidth * Channels, _dstWidth * Channels);
@@ -130,6 +131,7 @@ public static class Resampler
         /// stored pixel <paramref name="pixel"/> and steps by <paramref name="stepX"/> pixels; the sums
         /// run in the same order, so the results are bit-identical.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Horizontal(byte[] rgba, int pixel, int stepX, int y)
         {
             // The taps were built for the crop, so every index read is inside the image; the array
@@ -172,6 +174,7 @@ public static class Resampler
             return Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(bytes)).AsInt32());
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Vertical(Span<float> dst)
         {
             int rowLen = _dstWidth * Channels;
@@ -189,6 +192,7 @@ public static class Resampler
     }
 
     /// <summary>acc += w * row, with explicit SIMD since this contiguous loop is where the vertical pass spends its time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyAdd(ReadOnlySpan<float> row, float w, Span<float> acc)
     {
         int i = 0;

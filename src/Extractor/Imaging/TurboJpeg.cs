@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace OnnxTransfer.Extractor.Imaging;
 
 /// <summary>
-/// The system's libjpeg-turbo through its TurboJPEG API: the one place this library makes native
-/// calls of its own. SkiaSharp bundles libjpeg-turbo built without its SIMD code, which makes JPEG
+/// The system's libjpeg-turbo through its TurboJPEG API; every call into that library goes through
+/// this class. SkiaSharp bundles libjpeg-turbo built without its SIMD code, which makes JPEG
 /// decoding (most of an image's preprocessing time) about twice as slow as a distribution's build.
 /// Both run the same integer IDCT and fancy upsampling, so their pixels are the same bytes (tested).
 /// </summary>

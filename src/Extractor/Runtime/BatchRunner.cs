@@ -4,8 +4,9 @@ namespace OnnxTransfer.Extractor.Runtime;
 
 /// <summary>
 /// Runs one float input through a session in fixed-size batches with no per-batch allocation of
-/// tensors: the input and every output live in pinned arrays allocated once, wrapped by OrtValues
-/// created once for the full batch size (a short last batch gets views over the same arrays).
+/// tensors: the inputs and every output live in pinned arrays allocated once, wrapped by OrtValues
+/// created once for the full batch size (a short last batch gets views over the same arrays). With
+/// several input buffers, a caller fills one while another runs, and nothing is copied between them.
 /// </summary>
 public sealed class BatchRunner : IDisposable
 {
@@ -14,7 +15,7 @@ public sealed class BatchRunner : IDisposable
     private readonly string[] _outputNames;
     private readonly long[] _imageShape;
     private readonly long[][] _outputShapes;
-    private readonly OrtValue _fullInput;
+    private readonly OrtValue[] _fullInputs;
     private readonly OrtValue[] _fullOutputs;
     private readonly RunOptions _runOptions = new();
 
@@ -24,9 +25,11 @@ public sealed class BatchRunner : IDisposable
     /// <param name="outputNames">The float outputs to fetch.</param>
     /// <param name="outputShapes">One item's shape for each output.</param>
     /// <param name="batchSize">Items per run.</param>
+    /// <param name="inputBuffers">Input arrays to allocate (<see cref="Inputs"/>); default 1.</param>
     public BatchRunner(ModelSession session, string inputName, long[] imageShape, IReadOnlyList<string> outputNames,
-                       IReadOnlyList<long[]> outputShapes, int batchSize)
+                       IReadOnlyList<long[]> outputShapes, int batchSize, int inputBuffers = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputBuffers, 1);
         _session = session;
         _inputNames = [inputName];
         _outputNames = [.. outputNames];
@@ -34,30 +37,35 @@ public sealed class BatchRunner : IDisposable
         _outputShapes = [.. outputShapes];
         BatchSize = batchSize;
         // Pinned so the OrtValues can point at them for the runner's lifetime, and so a CUDA copy can DMA from them.
-        Input = GC.AllocateArray<float>(checked((int)(batchSize * Product(imageShape))), pinned: true);
+        Inputs = Enumerable.Range(0, inputBuffers)
+            .Select(_ => GC.AllocateArray<float>(checked((int)(batchSize * Product(imageShape))), pinned: true)).ToArray();
         Outputs = _outputShapes.Select(s => GC.AllocateArray<float>(checked((int)(batchSize * Product(s))), pinned: true)).ToArray();
-        _fullInput = View(Input, batchSize, imageShape);
+        _fullInputs = Inputs.Select(i => View(i, batchSize, imageShape)).ToArray();
         _fullOutputs = Outputs.Select((o, i) => View(o, batchSize, _outputShapes[i])).ToArray();
     }
 
     public int BatchSize { get; }
 
-    /// <summary>Write up to BatchSize items here, back to back, before <see cref="Run"/>.</summary>
-    public float[] Input { get; }
+    /// <summary>The input buffers: write up to BatchSize items into one, back to back, then <see cref="Run"/> it.</summary>
+    public IReadOnlyList<float[]> Inputs { get; }
+
+    /// <summary>The first input buffer, the one <see cref="Run"/> reads by default.</summary>
+    public float[] Input => Inputs[0];
 
     /// <summary>After <see cref="Run"/>, each output's first count items, back to back.</summary>
     public float[][] Outputs { get; }
 
-    /// <summary>Runs the first <paramref name="count"/> items of <see cref="Input"/>.</summary>
-    public void Run(int count)
+    /// <summary>Runs the first <paramref name="count"/> items of input buffer <paramref name="buffer"/>.</summary>
+    public void Run(int count, int buffer = 0)
     {
         if (count < 1 || count > BatchSize) throw new ArgumentOutOfRangeException(nameof(count));
+        if ((uint)buffer >= (uint)Inputs.Count) throw new ArgumentOutOfRangeException(nameof(buffer));
         if (count == BatchSize)
         {
-            RunValues(_fullInput, _fullOutputs);
+            RunValues(_fullInputs[buffer], _fullOutputs);
             return;
         }
-        using var input = View(Input, count, _imageShape);
+        using var input = View(Inputs[buffer], count, _imageShape);
         var outputs = Outputs.Select((o, i) => View(o, count, _outputShapes[i])).ToArray();
         try { RunValues(input, outputs); }
         finally { foreach (var o in outputs) o.Dispose(); }
@@ -103,7 +111,7 @@ public sealed class BatchRunner : IDisposable
 
     public void Dispose()
     {
-        _fullInput.Dispose();
+        foreach (var i in _fullInputs) i.Dispose();
         foreach (var o in _fullOutputs) o.Dispose();
         _runOptions.Dispose();
     }

@@ -73,6 +73,7 @@ public static class SessionFactory
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
         options.IntraOpNumThreads = ThreadsOf(settings);
+        if (!settings.AllowSpinning) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return options;
     }
 

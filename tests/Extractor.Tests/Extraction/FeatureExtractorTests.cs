@@ -107,7 +107,9 @@ public class FeatureExtractorTests
     {
         using var input = new TempDir();
         using var output = new TempDir();
+        using var clean = new TempDir();
         TestData.SplitFolder(input.Path, perClass: 2);
+        Run(input.Path, clean.Path, Options(batch: 3));
         string bees = input.File("train", "bees");
         var jpeg = TestImages.Encode(TestImages.RandomRgba(64, 64, 3), 64, 64, SKEncodedImageFormat.Jpeg, 90);
         File.WriteAllBytes(Path.Combine(bees, "empty.jpg"), []);
@@ -138,6 +140,11 @@ public class FeatureExtractorTests
         Assert.Contains("50000x50000", errors["train/bees/bomb.png"]);
         Assert.StartsWith("cannot read file", errors["train/bees/unreadable.jpg"]);
         Assert.DoesNotContain(TestData.ReadWithDuckDb(output.Path, "gap"), r => errors.ContainsKey(r.Path));
+        // The failed images sit between good ones in the same batches; each good image keeps its own features.
+        var expected = TestData.ReadWithDuckDb(clean.Path, "gap").ToDictionary(r => r.Path, r => r.Features[0]);
+        var rows = TestData.ReadWithDuckDb(output.Path, "gap");
+        Assert.Equal(expected.Keys.Order(), rows.Select(r => r.Path).Order());
+        Assert.All(rows, r => Assert.Equal(expected[r.Path], r.Features[0]));
     }
 
     [Fact]

@@ -25,19 +25,22 @@ public class ThreadDefaultsTests
     }
 
     [Fact]
-    public async Task Defaults_give_ort_a_thread_per_physical_core_and_the_decoders_the_rest_and_the_summary_records_them()
+    public async Task Defaults_give_ort_a_thread_per_physical_core_and_the_decoders_every_idle_core_and_the_summary_records_them()
     {
         using var input = new TempDir();
         using var output = new TempDir();
         TestData.SplitFolder(input.Path, perClass: 3);
         using var extractor = new FeatureExtractor(TestModels.TinyConv(), new ExtractionOptions { BatchSize = 4 });
         Assert.Equal(CpuCores.Physical, extractor.OrtThreads);
-        Assert.Equal(Math.Max(1, Environment.ProcessorCount - CpuCores.Physical), extractor.DecodeWorkers);
+        // Idle-priority decoders may use every core; at normal priority only the cores ORT leaves free.
+        Assert.Equal(IdlePriority.Available ? Environment.ProcessorCount : Math.Max(1, Environment.ProcessorCount - CpuCores.Physical),
+                     extractor.DecodeWorkers);
 
         await extractor.ExtractAsync(input.Path, output.Path);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, FeatureFormat.SummaryFile)));
         Assert.Equal(extractor.OrtThreads, summary.RootElement.GetProperty("ort_threads").GetInt32());
         Assert.Equal(extractor.DecodeWorkers, summary.RootElement.GetProperty("decode_workers").GetInt32());
+        Assert.Equal(FeatureExtractor.DecoderPriority, summary.RootElement.GetProperty("decoder_priority").GetString());
         Assert.Equal(JpegDecoders.Describe(JpegDecoder.Auto), summary.RootElement.GetProperty("jpeg_decoder").GetString());
     }
 
