@@ -7,33 +7,60 @@ namespace OnnxTransfer.IO;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Opens a temporary sibling of <paramref name="path"/>; <see cref="PendingFile.Commit"/> puts it in place.</summary>
+    public static PendingFile Create(string path) => new(path);
+
     public static void Write(string path, Action<Stream> write)
     {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        using var file = Create(path);
+        write(file.Stream);
+        file.Commit();
     }
 
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
+}
+
+/// <summary>A file being written under a temporary name; disposing it uncommitted deletes it.</summary>
+public sealed class PendingFile : IDisposable
+{
+    private readonly string _target, _temp;
+    private FileStream? _stream;
+
+    internal PendingFile(string path)
     {
-        byte[] copy = bytes.ToArray();
-        Write(path, s => s.Write(copy));
+        _target = Path.GetFullPath(path);
+        string dir = Path.GetDirectoryName(_target) ?? ".";
+        Directory.CreateDirectory(dir);
+        _temp = Path.Combine(dir, $".{Path.GetFileName(_target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        _stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+    }
+
+    /// <summary>Where to write the content.</summary>
+    public Stream Stream => _stream ?? throw new ObjectDisposedException(nameof(PendingFile));
+
+    /// <summary>Flushes the content to disk and renames it over the target.</summary>
+    public void Commit()
+    {
+        var stream = _stream ?? throw new ObjectDisposedException(nameof(PendingFile));
+        stream.Flush(flushToDisk: true);
+        stream.Dispose();
+        _stream = null;
+        try { File.Move(_temp, _target, overwrite: true); }
+        catch
+        {
+            File.Delete(_temp);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_stream is null) return;
+        _stream.Dispose();
+        _stream = null;
+        File.Delete(_temp);
     }
 }

@@ -45,10 +45,16 @@ public sealed class ExtractionOptions
     public int ImagesPerShard { get; init; } = 1024;
 
     /// <summary>
-    /// Upper bound on one shard's feature bytes. A shard is held in memory while it fills and is written,
-    /// and at most three are alive at once, so this bounds the run's memory. Default 128 MiB.
+    /// Upper bound on one shard file's feature bytes. Default 128 MiB. Memory does not grow with it: rows go
+    /// to the file a Parquet row group at a time (see <see cref="MaxRowGroupBytes"/>).
     /// </summary>
     public long MaxShardBytes { get; init; } = 128L << 20;
+
+    /// <summary>
+    /// Upper bound on the feature bytes of one Parquet row group (at least one row). Default 64 MiB. The run holds
+    /// three row groups of rows in memory (filling, queued, being written), and readers read a row group at once.
+    /// </summary>
+    public long MaxRowGroupBytes { get; init; } = FeatureWriter.DefaultRowGroupBytes;
 
     /// <summary>Warn when the whole feature set will exceed this many bytes. Default 4 GiB.</summary>
     public long WarnTotalBytes { get; init; } = 4L << 30;
@@ -67,6 +73,7 @@ public sealed class ExtractionOptions
         if (BatchSize < 1) throw new OnnxTransferException($"--batch-size {BatchSize} must be at least 1.");
         if (Threads < 0) throw new OnnxTransferException($"--threads {Threads} must be 0 (automatic) or more.");
         if (DecodeWorkers < 0) throw new OnnxTransferException($"Decode workers {DecodeWorkers} must be 0 (automatic) or more.");
+        if (MaxRowGroupBytes < 1) throw new OnnxTransferException($"Max row group bytes {MaxRowGroupBytes} must be at least 1.");
         if (ImagesPerShard < 1) throw new OnnxTransferException($"Images per shard {ImagesPerShard} must be at least 1.");
         if (InputSize is < 1 or > 8192) throw new OnnxTransferException($"--input-size {InputSize} must be between 1 and 8192.");
     }

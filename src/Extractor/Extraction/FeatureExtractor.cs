@@ -137,17 +137,22 @@ public sealed class FeatureExtractor : IDisposable
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             var batches = Channel.CreateBounded<DecodedBatch>(1);
-            var shards = Channel.CreateBounded<(ShardRows Rows, List<string[]> Errors)>(1);
+            var chunks = Channel.CreateBounded<RowChunk>(1);
             var free = Channel.CreateUnbounded<int>();
             for (int i = 0; i < _runner.Inputs.Count; i++) free.Writer.TryWrite(i);
+            // Rows travel to the writer a Parquet row group at a time, so writing overlaps inference and the
+            // last shard's write is one row group, not a whole shard. Three buffers: filling, queued, writing.
+            int groupRows = Math.Min(perShard, FeatureWriter.RowGroupRows(lengths.Sum(n => (long)n), _options.MaxRowGroupBytes));
+            var emptyRows = Channel.CreateUnbounded<ShardRows>();
+            for (int i = 0; i < 3; i++) emptyRows.Writer.TryWrite(new ShardRows(0, lengths, groupRows));
             // Disposed last (after the stages): skips images of a failed run nobody has started yet.
             using var pool = new DecoderPool(DecodeWorkers, idlePriority: true);
 
             var tasks = new[]
             {
                 Guard(linked, () => DecodeAsync(inputs.Items, pending, perShard, pool, free.Reader, batches.Writer, linked.Token)),
-                Guard(linked, () => InferAsync(inputs.Items, batches.Reader, free.Writer, shards.Writer, lengths, perShard, tracker, linked.Token)),
-                Guard(linked, () => WriteAsync(shards.Reader, writer, manifest, outputDir, records, tracker, linked.Token)),
+                Guard(linked, () => InferAsync(inputs.Items, batches.Reader, free.Writer, emptyRows.Reader, chunks.Writer, lengths, tracker, linked.Token)),
+                Guard(linked, () => WriteAsync(chunks.Reader, emptyRows.Writer, writer, manifest, outputDir, records, tracker, linked.Token)),
                 // The exact truncated graph the features came from (its SHA-256 is in every shard's metadata),
                 // so a head trained on them can later be chained to the same backbone, and nothing else. Written
                 // beside the pipeline: for VGG19 that is 80 MB and an fsync, a tenth of a second of waiting.
@@ -223,8 +228,14 @@ public sealed class FeatureExtractor : IDisposable
         output.Complete();
     }
 
+    /// <summary>
+    /// Rows for the writer: one row group of shard <paramref name="Shard"/> (null when none is left), and at
+    /// the shard's end, <paramref name="EndOfShard"/> with the shard's failed images.
+    /// </summary>
+    private sealed record RowChunk(int Shard, ShardRows? Rows, bool EndOfShard, List<string[]> Errors);
+
     private async Task InferAsync(IReadOnlyList<InputItem> all, ChannelReader<DecodedBatch> input, ChannelWriter<int> free,
-                                  ChannelWriter<(ShardRows, List<string[]>)> output, int[] lengths, int perShard,
+                                  ChannelReader<ShardRows> emptyRows, ChannelWriter<RowChunk> output, int[] lengths,
                                   ProgressTracker tracker, CancellationToken ct)
     {
         int len = Image.TensorLength;
@@ -233,8 +244,6 @@ public sealed class FeatureExtractor : IDisposable
         var items = new List<InputItem>(_options.BatchSize);
         await foreach (var batch in input.ReadAllAsync(ct))
         {
-            rows ??= new ShardRows(batch.Shard, lengths, perShard);
-            var shardRows = rows;
             items.Clear();
             await Task.Run(() =>
             {
@@ -249,17 +258,29 @@ public sealed class FeatureExtractor : IDisposable
                     if (items.Count != j) pixels.AsSpan(j * len, len).CopyTo(pixels.AsSpan(items.Count * len, len));
                     items.Add(item);
                 }
-                if (items.Count == 0) return;
-                _runner.Run(items.Count, batch.Buffer);
-                for (int l = 0; l < lengths.Length; l++)
-                    _runner.Outputs[l].AsSpan(0, items.Count * lengths[l]).CopyTo(shardRows.Features[l].AsSpan(shardRows.Count * lengths[l]));
-                shardRows.Items.AddRange(items);
+                if (items.Count > 0) _runner.Run(items.Count, batch.Buffer);
             }, ct);
             free.TryWrite(batch.Buffer);
+            for (int k = 0; k < items.Count; k++)
+            {
+                if (rows is null)
+                {
+                    rows = await emptyRows.ReadAsync(ct);
+                    rows.Reset(batch.Shard);
+                }
+                for (int l = 0; l < lengths.Length; l++)
+                    _runner.Outputs[l].AsSpan(k * lengths[l], lengths[l]).CopyTo(rows.Features[l].AsSpan(rows.Count * lengths[l]));
+                rows.Items.Add(items[k]);
+                if (rows.Count == rows.Capacity)
+                {
+                    await output.WriteAsync(new RowChunk(batch.Shard, rows, false, []), ct);
+                    rows = null;
+                }
+            }
             tracker.Add(batch.Count, batch.Count - items.Count);
             if (batch.LastInShard)
             {
-                await output.WriteAsync((rows, errors), ct);
+                await output.WriteAsync(new RowChunk(batch.Shard, rows, true, errors), ct);
                 rows = null;
                 errors = [];
             }
@@ -267,18 +288,43 @@ public sealed class FeatureExtractor : IDisposable
         output.Complete();
     }
 
-    private static async Task WriteAsync(ChannelReader<(ShardRows Rows, List<string[]> Errors)> input, FeatureWriter writer,
+    private static async Task WriteAsync(ChannelReader<RowChunk> input, ChannelWriter<ShardRows> emptyRows, FeatureWriter writer,
                                          ExtractionManifest manifest, string outputDir, ExtractionManifest.ShardRecord?[] records,
                                          ProgressTracker tracker, CancellationToken ct)
     {
-        await foreach (var (rows, errors) in input.ReadAllAsync(ct))
+        FeatureWriter.ShardFile? file = null;
+        try
         {
-            // An all-failed shard has no file; its record alone says it is finished.
-            if (rows.Count > 0) await Task.Run(() => writer.Write(rows, Path.Combine(outputDir, FeatureFormat.ShardName(rows.ShardIndex)), ct), ct);
-            var record = new ExtractionManifest.ShardRecord(rows.ShardIndex, rows.Count, errors);
-            manifest.MarkFinished(record);
-            records[rows.ShardIndex] = record;
-            tracker.Report();
+            await foreach (var chunk in input.ReadAllAsync(ct))
+            {
+                if (chunk.Rows is { } rows)
+                {
+                    if (rows.Count > 0)
+                    {
+                        file ??= await writer.OpenAsync(Path.Combine(outputDir, FeatureFormat.ShardName(chunk.Shard)), ct);
+                        await Task.Run(() => file.AppendAsync(rows, 0, rows.Count, ct), ct);
+                    }
+                    emptyRows.TryWrite(rows);
+                }
+                if (!chunk.EndOfShard) continue;
+                // An all-failed shard has no file; its record alone says it is finished.
+                int written = file?.Rows ?? 0;
+                if (file is not null)
+                {
+                    await Task.Run(file.CommitAsync, ct);
+                    file.Dispose();
+                    file = null;
+                }
+                var record = new ExtractionManifest.ShardRecord(chunk.Shard, written, chunk.Errors);
+                manifest.MarkFinished(record);
+                records[chunk.Shard] = record;
+                tracker.Report();
+            }
+        }
+        finally
+        {
+            // A failed or cancelled run leaves no partial shard behind.
+            file?.Dispose();
         }
     }
 

@@ -5,24 +5,35 @@ using Parquet.Schema;
 
 namespace OnnxTransfer.Extractor.Extraction;
 
-/// <summary>The rows of one shard: per-row identity columns and, per layer, all rows' features back to back.</summary>
+/// <summary>Rows of one shard: per-row identity columns and, per layer, all rows' features back to back.</summary>
 public sealed class ShardRows
 {
     public ShardRows(int shardIndex, IReadOnlyList<int> featureLengths, int capacity)
     {
         ShardIndex = shardIndex;
         FeatureLengths = featureLengths;
+        Capacity = capacity;
         Features = featureLengths.Select(n => new float[(long)n * capacity]).ToArray();
     }
 
-    public int ShardIndex { get; }
+    public int ShardIndex { get; private set; }
     public IReadOnlyList<int> FeatureLengths { get; }
+
+    /// <summary>Rows the feature arrays hold.</summary>
+    public int Capacity { get; }
     public List<InputItem> Items { get; } = [];
 
     /// <summary>Per layer, Items.Count * FeatureLengths[layer] floats in row order.</summary>
     public float[][] Features { get; }
 
     public int Count => Items.Count;
+
+    /// <summary>Empties the rows for reuse, for another shard.</summary>
+    internal void Reset(int shardIndex)
+    {
+        ShardIndex = shardIndex;
+        Items.Clear();
+    }
 }
 
 /// <summary>
@@ -31,8 +42,8 @@ public sealed class ShardRows
 /// </summary>
 public sealed class FeatureWriter
 {
-    /// <summary>Rows per Parquet row group: keeps readers' and the writer's buffers small for big feature vectors.</summary>
-    private const long RowGroupFloats = 16L << 20;
+    /// <summary>Default bound on a row group's feature bytes: keeps readers' and the writer's buffers small for big feature vectors.</summary>
+    public const long DefaultRowGroupBytes = 64L << 20;
 
     private readonly DataField<string> _path = new(FeatureFormat.PathColumn);
     private readonly DataField<string> _label = new(FeatureFormat.LabelColumn);
@@ -41,6 +52,8 @@ public sealed class FeatureWriter
     private readonly ListField[] _features;
     private readonly ParquetSchema _schema;
     private readonly IReadOnlyDictionary<string, string> _metadata;
+    private readonly Lock _levelsLock = new();
+    private (int Count, int Len, int Max, int[] Definitions, int[] Repetitions)? _levels;
 
     public FeatureWriter(IReadOnlyList<string> layers, IReadOnlyDictionary<string, string> metadata)
     {
@@ -49,47 +62,116 @@ public sealed class FeatureWriter
         _metadata = metadata;
     }
 
-    /// <summary>Writes <paramref name="rows"/> to <paramref name="path"/> (temp file + rename).</summary>
-    public void Write(ShardRows rows, string path, CancellationToken ct = default) =>
-        AtomicFile.Write(path, s => WriteAsync(rows, s, ct).GetAwaiter().GetResult());
+    /// <summary>Rows per row group for rows of <paramref name="floatsPerRow"/> feature values (at least 1).</summary>
+    public static int RowGroupRows(long floatsPerRow, long maxGroupBytes = DefaultRowGroupBytes) =>
+        (int)Math.Clamp(maxGroupBytes / (4 * Math.Max(1, floatsPerRow)), 1, int.MaxValue);
 
-    private async Task WriteAsync(ShardRows rows, Stream stream, CancellationToken ct)
+    /// <summary>Writes <paramref name="rows"/> to <paramref name="path"/> (temp file + rename).</summary>
+    public void Write(ShardRows rows, string path, CancellationToken ct = default)
     {
-        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
-        await using var writer = await ParquetWriter.CreateAsync(_schema, stream, options, append: false, ct);
-        writer.CustomMetadata = _metadata.ToDictionary();
-        long floatsPerRow = Math.Max(1, rows.FeatureLengths.Sum(n => (long)n));
-        int groupRows = (int)Math.Clamp(RowGroupFloats / floatsPerRow, 1, int.MaxValue);
-        for (int first = 0; first < rows.Count; first += groupRows)
+        using var file = OpenAsync(path, ct).GetAwaiter().GetResult();
+        int group = RowGroupRows(rows.FeatureLengths.Sum(n => (long)n));
+        for (int first = 0; first < rows.Count; first += group)
+            file.AppendAsync(rows, first, Math.Min(group, rows.Count - first), ct).GetAwaiter().GetResult();
+        file.CommitAsync().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Starts a shard file at <paramref name="path"/>, invisible until <see cref="ShardFile.CommitAsync"/>.</summary>
+    public async Task<ShardFile> OpenAsync(string path, CancellationToken ct = default)
+    {
+        var file = AtomicFile.Create(path);
+        try
         {
-            int count = Math.Min(groupRows, rows.Count - first);
-            var items = rows.Items.GetRange(first, count);
-            using var group = writer.CreateRowGroup();
-            await group.WriteAsync(_path, items.Select(i => i.RelativePath).ToArray());
-            await group.WriteAsync(_label, items.Select(i => i.Label).ToArray());
-            await group.WriteAsync<int>(_labelIndex, items.Select(i => i.LabelIndex).ToArray(), null, null, ct);
-            await group.WriteAsync(_split, items.Select(i => i.Split).ToArray());
-            for (int l = 0; l < _features.Length; l++)
-            {
-                int len = rows.FeatureLengths[l];
-                var item = (DataField)_features[l].Item;
-                ReadOnlyMemory<float> values = rows.Features[l].AsMemory(first * len, count * len);
-                // Every element is present in a present list, so all definition levels are the maximum;
-                // the low-level call takes them explicitly because the list itself is optional.
-                var definitions = new int[count * len];
-                Array.Fill(definitions, item.MaxDefinitionLevel);
-                await group.WriteAllPartsAsync(item, values, definitions, RepetitionLevels(count, len), ct);
-            }
-            group.CompleteValidate();
+            var writer = await ParquetWriter.CreateAsync(_schema, file.Stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy },
+                                                         append: false, ct);
+            writer.CustomMetadata = _metadata.ToDictionary();
+            return new ShardFile(this, file, writer);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
         }
     }
 
-    /// <summary>Parquet repetition levels for count lists of len values: 0 starts a row, 1 continues it.</summary>
-    private static ReadOnlyMemory<int> RepetitionLevels(int count, int len)
+    /// <summary>
+    /// One shard file being written a row group at a time, so a pipeline can write while later rows
+    /// are still being computed. Disposing it uncommitted deletes it.
+    /// </summary>
+    public sealed class ShardFile : IDisposable
     {
-        var levels = new int[count * len];
-        Array.Fill(levels, 1);
-        for (int r = 0; r < count; r++) levels[r * len] = 0;
-        return levels;
+        private readonly FeatureWriter _owner;
+        private readonly PendingFile _file;
+        private ParquetWriter? _writer;
+
+        internal ShardFile(FeatureWriter owner, PendingFile file, ParquetWriter writer)
+        {
+            _owner = owner;
+            _file = file;
+            _writer = writer;
+        }
+
+        /// <summary>Rows written so far.</summary>
+        public int Rows { get; private set; }
+
+        /// <summary>Writes rows first..first+count-1 of <paramref name="rows"/> as one row group.</summary>
+        public async Task AppendAsync(ShardRows rows, int first, int count, CancellationToken ct = default)
+        {
+            var writer = _writer ?? throw new ObjectDisposedException(nameof(ShardFile));
+            if (count < 1 || first < 0 || first + count > rows.Count) throw new ArgumentOutOfRangeException(nameof(count));
+            var items = rows.Items.GetRange(first, count);
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync(_owner._path, items.Select(i => i.RelativePath).ToArray());
+            await group.WriteAsync(_owner._label, items.Select(i => i.Label).ToArray());
+            await group.WriteAsync<int>(_owner._labelIndex, items.Select(i => i.LabelIndex).ToArray(), null, null, ct);
+            await group.WriteAsync(_owner._split, items.Select(i => i.Split).ToArray());
+            for (int l = 0; l < _owner._features.Length; l++)
+            {
+                int len = rows.FeatureLengths[l];
+                var item = (DataField)_owner._features[l].Item;
+                ReadOnlyMemory<float> values = rows.Features[l].AsMemory(first * len, count * len);
+                var (definitions, repetitions) = _owner.Levels(count, len, item.MaxDefinitionLevel);
+                await group.WriteAllPartsAsync(item, values, definitions, repetitions, ct);
+            }
+            group.CompleteValidate();
+            Rows += count;
+        }
+
+        /// <summary>Writes the footer, flushes to disk and renames the file into place.</summary>
+        public async Task CommitAsync()
+        {
+            var writer = _writer ?? throw new ObjectDisposedException(nameof(ShardFile));
+            _writer = null;
+            await writer.DisposeAsync();
+            _file.Commit();
+        }
+
+        public void Dispose()
+        {
+            // An uncommitted file is abandoned: its partial content is deleted, not finished.
+            _writer = null;
+            _file.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Parquet levels for count lists of len values. Every element is present in a present list, so all
+    /// definition levels are the maximum (the low-level call takes them because the list itself is
+    /// optional); repetition levels are 0 where a row starts, 1 elsewhere. Kept for the next row group
+    /// of the same shape: for block2_pool they are 64 MB each, and allocating them per group cost a full GC.
+    /// </summary>
+    private (ReadOnlyMemory<int> Definitions, ReadOnlyMemory<int> Repetitions) Levels(int count, int len, int maxDefinition)
+    {
+        lock (_levelsLock)
+        {
+            if (_levels is { } c && c.Count == count && c.Len == len && c.Max == maxDefinition) return (c.Definitions, c.Repetitions);
+            var definitions = new int[count * len];
+            Array.Fill(definitions, maxDefinition);
+            var repetitions = new int[count * len];
+            Array.Fill(repetitions, 1);
+            for (int r = 0; r < count; r++) repetitions[r * len] = 0;
+            _levels = (count, len, maxDefinition, definitions, repetitions);
+            return (definitions, repetitions);
+        }
     }
 }

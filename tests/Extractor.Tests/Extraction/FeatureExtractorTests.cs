@@ -14,10 +14,11 @@ namespace OnnxTransfer.Extractor.Tests.Extraction;
 public class FeatureExtractorTests
 {
     private static ExtractionOptions Options(int imagesPerShard = 1024, int batch = 4, int workers = 2,
-                                             Interpolation interpolation = Interpolation.Bilinear, bool overwrite = false) => new()
+                                             Interpolation interpolation = Interpolation.Bilinear, bool overwrite = false,
+                                             long maxRowGroupBytes = FeatureWriter.DefaultRowGroupBytes) => new()
     {
         ModelName = "tiny", BatchSize = batch, DecodeWorkers = workers, Threads = 1, ImagesPerShard = imagesPerShard,
-        Interpolation = interpolation, Overwrite = overwrite,
+        Interpolation = interpolation, Overwrite = overwrite, MaxRowGroupBytes = maxRowGroupBytes,
     };
 
     private static ExtractionSummary Run(string input, string output, ExtractionOptions options,
@@ -148,6 +149,29 @@ public class FeatureExtractorTests
     }
 
     [Fact]
+    public void Shards_written_a_row_group_at_a_time_hold_the_same_rows()
+    {
+        using var input = new TempDir();
+        using var whole = new TempDir();
+        using var grouped = new TempDir();
+        var paths = TestData.SplitFolder(input.Path, perClass: 5); // 20 images: shards of 8, 8, 4
+        Run(input.Path, whole.Path, Options(imagesPerShard: 8, batch: 3));
+        // Room for 3 rows of the tiny model's features per row group: groups end inside batches and shards.
+        long rowBytes = 4L * TestData.ReadWithDuckDb(whole.Path, "conv", "gap")[0].Features.Sum(f => f.Length);
+        Run(input.Path, grouped.Path, Options(imagesPerShard: 8, batch: 3, maxRowGroupBytes: 3 * rowBytes + 1));
+
+        Assert.Equal(1, TestData.RowGroupsWithDuckDb(whole.File("part-00000.parquet")));
+        Assert.Equal([3, 3, 2], new[] { "part-00000.parquet", "part-00001.parquet", "part-00002.parquet" }
+                                    .Select(f => TestData.RowGroupsWithDuckDb(grouped.File(f))));
+        var expected = TestData.ReadWithDuckDb(whole.Path, "conv", "gap");
+        var actual = TestData.ReadWithDuckDb(grouped.Path, "conv", "gap");
+        Assert.Equal(paths, actual.Select(r => r.Path));
+        Assert.Equal(expected.Select(r => (r.File, r.Path, r.Label, r.Split)), actual.Select(r => (r.File, r.Path, r.Label, r.Split)));
+        for (int i = 0; i < expected.Count; i++)
+            for (int l = 0; l < 2; l++) Assert.Equal(expected[i].Features[l], actual[i].Features[l]);
+    }
+
+    [Fact]
     public void Cancelled_run_resumes_without_duplicates_and_leaves_finished_shards_alone()
     {
         using var input = new TempDir();
@@ -164,6 +188,7 @@ public class FeatureExtractorTests
         Assert.ThrowsAny<OperationCanceledException>(() => Run(input.Path, interrupted.Path, options, progress, cts.Token));
         var before = TestData.Shards(interrupted.Path);
         Assert.InRange(before.Count, 2, 5);
+        Assert.Empty(Directory.GetFiles(interrupted.Path, "*.tmp")); // the shard being written was abandoned, not left half-done
         Assert.False(File.Exists(interrupted.File(FeatureFormat.SummaryFile)));
 
         Thread.Sleep(20); // so a rewritten shard would get a different timestamp

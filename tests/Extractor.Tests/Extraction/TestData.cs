@@ -71,6 +71,16 @@ public static class TestData
         return result;
     }
 
+    /// <summary>The number of row groups in one Parquet file, read by DuckDB.</summary>
+    public static long RowGroupsWithDuckDb(string file)
+    {
+        using var conn = new DuckDBConnection("Data Source=:memory:");
+        conn.Open();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = $"SELECT num_row_groups FROM parquet_file_metadata('{file}')";
+        return Convert.ToInt64(cmd.ExecuteScalar());
+    }
+
     /// <summary>sha256 and last-write time of every shard, to prove a rerun left finished shards alone.</summary>
     public static Dictionary<string, (string Hash, DateTime Written)> Shards(string dir) =>
         Directory.GetFiles(dir, "part-*.parquet").Order(StringComparer.Ordinal).ToDictionary(f => Path.GetFileName(f),
