@@ -14,7 +14,7 @@ public sealed class E2eOptions
         "  --out FILE      report file (default BENCHMARKS.md in the current folder)\n" +
         "  --batch-size N  images per ONNX Runtime run, extraction and ORT-only alike (default 32)\n" +
         "  --threads N     ONNX Runtime intra-op threads; 0 = one per physical core, and also one fewer (default 0)\n" +
-        "  --repeats N     timed repeats of each extraction/ORT-only pair, best kept (default 2, quick 1)\n" +
+        "  --repeats N     timed repeats of each extraction/ORT-only pair, best kept (default 3, quick 1)\n" +
         "  --device D      cpu (default) or cuda[:id] for ORT (needs a build with -p:OrtGpu=true)";
 
     public bool Quick { get; private init; }
@@ -88,7 +88,7 @@ public sealed class E2eOptions
             Out = output ?? "BENCHMARKS.md",
             BatchSize = batch ?? 32,
             Threads = threads ?? 0,
-            Repeats = repeats ?? (quick ? 1 : 2),
+            Repeats = repeats ?? (quick ? 1 : 3),
             Device = device,
             Arguments = args,
         };
