@@ -10,13 +10,19 @@ public static class SessionFactory
         "this build uses the CPU ONNX Runtime package; rebuild with -p:OrtGpu=true on a feed that has " +
         "Microsoft.ML.OnnxRuntime.Gpu.Linux, with CUDA 12/13 + cuDNN 9 installed";
 
-    /// <summary>True when this build was compiled against the CUDA ONNX Runtime package.</summary>
+    /// <summary>True when this build has the CUDA code: -p:OrtGpu=true (the CUDA package) or -p:OrtGpuApi=true (CI, CPU package).</summary>
     public static bool IsGpuBuild =>
 #if ORT_GPU
         true;
 #else
         false;
 #endif
+
+    /// <summary>
+    /// Whether the loaded native ONNX Runtime has the CUDA provider: false for the CPU package, which a
+    /// -p:OrtGpuApi=true build runs with the CUDA code compiled in.
+    /// </summary>
+    public static bool HasCudaProvider => OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider");
 
     /// <summary>ONNX Runtime's version string, e.g. 1.31.1.</summary>
     public static string OrtVersion => OrtEnv.Instance().GetVersionString();
@@ -41,17 +47,21 @@ public static class SessionFactory
         try
         {
             using var options = CpuOptions(settings);
-            options.AppendExecutionProvider_CUDA(device.DeviceId);
+            // The provider-options API, not AppendExecutionProvider_CUDA(int): that one binds an export the CPU
+            // native library lacks (EntryPointNotFoundException), while this one reports an OnnxRuntimeException.
+            using var cudaOptions = new OrtCUDAProviderOptions();
+            cudaOptions.UpdateOptions(new Dictionary<string, string> { ["device_id"] = device.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            options.AppendExecutionProvider_CUDA(cudaOptions);
             return new ModelSession(new InferenceSession(model, options), cuda, device.Kind == DeviceKind.Auto ? "CUDA available" : "requested", ThreadsOf(settings));
         }
         catch (OnnxRuntimeException e) when (device.Kind == DeviceKind.Auto)
         {
-            return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, $"CUDA unavailable ({FirstLine(e.Message)})", ThreadsOf(settings));
+            return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, $"CUDA unavailable ({Reason(e)}{(!HasCudaProvider ? ", ONNX Runtime's CPU package is loaded" : "")})", ThreadsOf(settings));
         }
         catch (OnnxRuntimeException e)
         {
             throw new OnnxTransferException(
-                $"Cannot use --device {cuda}: {FirstLine(e.Message)}; check that CUDA 12/13 and cuDNN 9 are installed and the device id exists, or use --device cpu.", e);
+                $"Cannot use --device {cuda}: {Reason(e)}{(!HasCudaProvider ? " (ONNX Runtime's CPU package is loaded: build with -p:OrtGpu=true)" : "")}; check that CUDA 12/13 and cuDNN 9 are installed and the device id exists, or use --device cpu.", e);
         }
 #else
         CheckAvailable(device);
@@ -80,6 +90,13 @@ public static class SessionFactory
     private static int ThreadsOf(SessionSettings settings) => settings.Threads > 0 ? settings.Threads : CpuCores.Physical;
 
 #if ORT_GPU
-    private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
+    /// <summary>ORT's first line without its "[ErrorCode:X] " prefix and final period, to embed in one sentence.</summary>
+    private static string Reason(OnnxRuntimeException e)
+    {
+        string line = e.Message.Split('\n', 2)[0].Trim();
+        if (line.StartsWith("[ErrorCode:", StringComparison.Ordinal) && line.IndexOf("] ", StringComparison.Ordinal) is > 0 and var end)
+            line = line[(end + 2)..];
+        return line.TrimEnd('.');
+    }
 #endif
 }
