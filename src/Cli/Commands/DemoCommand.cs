@@ -56,7 +56,10 @@ public static class DemoCommand
             {
                 extractor.Warning += w => Console.Error.WriteLine($"warning: {w}");
                 var s = await extractor.ExtractAsync(images, features, null, ct);
-                Console.WriteLine($"{s.ImagesIn} images -> {s.RowsWritten} rows, {s.Errors} errors, {s.ImagesPerSecond:F1} images/s on {s.Device} " +
+                // A rerun resumes the earlier extraction; its rate then covers only the images processed now.
+                string rate = s.ProcessedImages > 0 ? $"{s.ImagesPerSecond:F1} images/s" : "nothing left to extract";
+                Console.WriteLine($"{s.ImagesIn} images -> {s.RowsWritten} rows, {s.Errors} errors" +
+                                  (s.ResumedImages > 0 ? $" ({s.ResumedImages} done by an earlier run)" : "") + $", {rate} on {s.Device} " +
                                   $"({s.OrtThreads} ORT thread(s), {s.DecodeWorkers} decoder thread(s) at {s.DecoderPriority} priority); {s.JpegDecoder}");
             }
 
