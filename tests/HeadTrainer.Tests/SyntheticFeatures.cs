@@ -50,7 +50,7 @@ public static class SyntheticFeatures
         int half = n / 2;
         foreach (var (shard, from, to) in new[] { (0, 0, half), (1, half, n) })
         {
-            var rows = new ShardRows(shard, [d], to - from);
+            var rows = new ShardRows([d], to - from);
             for (int r = from; r < to; r++)
             {
                 string split = withVal ? (r / classes % 3 == 2 ? "val" : "train") : "train";

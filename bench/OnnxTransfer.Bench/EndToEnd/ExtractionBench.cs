@@ -101,7 +101,7 @@ public static class ExtractionBench
     /// </summary>
     private static double TimeWrite(string layer, int width, OrtBackbone ort, int images, string path)
     {
-        var rows = new ShardRows(0, [width], images);
+        var rows = new ShardRows([width], images);
         for (int i = 0; i < images; i++)
         {
             rows.Items.Add(new InputItem($"c/{i:D6}.jpg", "", "c", 0, ""));

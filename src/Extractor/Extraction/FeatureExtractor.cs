@@ -144,7 +144,7 @@ public sealed class FeatureExtractor : IDisposable
             // last shard's write is one row group, not a whole shard. Three buffers: filling, queued, writing.
             int groupRows = Math.Min(perShard, FeatureWriter.RowGroupRows(lengths.Sum(n => (long)n), _options.MaxRowGroupBytes));
             var emptyRows = Channel.CreateUnbounded<ShardRows>();
-            for (int i = 0; i < 3; i++) emptyRows.Writer.TryWrite(new ShardRows(0, lengths, groupRows));
+            for (int i = 0; i < 3; i++) emptyRows.Writer.TryWrite(new ShardRows(lengths, groupRows));
             // Disposed last (after the stages): skips images of a failed run nobody has started yet.
             using var pool = new DecoderPool(DecodeWorkers, idlePriority: true);
 
@@ -266,7 +266,7 @@ public sealed class FeatureExtractor : IDisposable
                 if (rows is null)
                 {
                     rows = await emptyRows.ReadAsync(ct);
-                    rows.Reset(batch.Shard);
+                    rows.Clear();
                 }
                 for (int l = 0; l < lengths.Length; l++)
                     _runner.Outputs[l].AsSpan(k * lengths[l], lengths[l]).CopyTo(rows.Features[l].AsSpan(rows.Count * lengths[l]));

@@ -5,18 +5,16 @@ using Parquet.Schema;
 
 namespace OnnxTransfer.Extractor.Extraction;
 
-/// <summary>Rows of one shard: per-row identity columns and, per layer, all rows' features back to back.</summary>
+/// <summary>Rows for a shard file: per-row identity columns and, per layer, all rows' features back to back.</summary>
 public sealed class ShardRows
 {
-    public ShardRows(int shardIndex, IReadOnlyList<int> featureLengths, int capacity)
+    public ShardRows(IReadOnlyList<int> featureLengths, int capacity)
     {
-        ShardIndex = shardIndex;
         FeatureLengths = featureLengths;
         Capacity = capacity;
         Features = featureLengths.Select(n => new float[(long)n * capacity]).ToArray();
     }
 
-    public int ShardIndex { get; private set; }
     public IReadOnlyList<int> FeatureLengths { get; }
 
     /// <summary>Rows the feature arrays hold.</summary>
@@ -28,12 +26,8 @@ public sealed class ShardRows
 
     public int Count => Items.Count;
 
-    /// <summary>Empties the rows for reuse, for another shard.</summary>
-    internal void Reset(int shardIndex)
-    {
-        ShardIndex = shardIndex;
-        Items.Clear();
-    }
+    /// <summary>Empties the rows for reuse.</summary>
+    internal void Clear() => Items.Clear();
 }
 
 /// <summary>

@@ -21,10 +21,10 @@ internal static partial class IdlePriority
     [LibraryImport("libc", SetLastError = true)]
     private static partial int sched_setscheduler(int pid, int policy, ref SchedParam param);
 
-    private static readonly Lazy<string> Probe = new(() =>
+    private static readonly Lazy<(bool Lowered, string Description)> Probe = new(() =>
     {
         // Found out on a throwaway thread, because a lowered thread stays lowered.
-        string result = "";
+        (bool, string) result = default;
         var thread = new Thread(() => result = LowerCurrentThread()) { IsBackground = true };
         thread.Start();
         thread.Join();
@@ -32,30 +32,30 @@ internal static partial class IdlePriority
     });
 
     /// <summary>What <see cref="LowerCurrentThread"/> achieves on this machine, e.g. "idle (SCHED_IDLE)".</summary>
-    public static string Description => Probe.Value;
+    public static string Description => Probe.Value.Description;
 
     /// <summary>True when decoder threads actually run below normal priority here.</summary>
-    public static bool Available => !Description.StartsWith("normal", StringComparison.Ordinal);
+    public static bool Available => Probe.Value.Lowered;
 
-    /// <summary>Lowers the calling thread; returns what it got, "normal (...why)" when it could not.</summary>
-    public static string LowerCurrentThread()
+    /// <summary>Lowers the calling thread; says whether it could and what it got, "normal (...why)" when it could not.</summary>
+    public static (bool Lowered, string Description) LowerCurrentThread()
     {
         if (OperatingSystem.IsWindows())
         {
             Thread.CurrentThread.Priority = ThreadPriority.Lowest;
-            return "lowest (Windows thread priority)";
+            return (true, "lowest (Windows thread priority)");
         }
-        if (!OperatingSystem.IsLinux()) return "normal (idle priority is implemented for Linux and Windows only)";
+        if (!OperatingSystem.IsLinux()) return (false, "normal (idle priority is implemented for Linux and Windows only)");
         try
         {
             var param = new SchedParam();
             return sched_setscheduler(0, SchedIdle, ref param) == 0
-                ? "idle (SCHED_IDLE)"
-                : $"normal (sched_setscheduler(SCHED_IDLE) failed with errno {Marshal.GetLastPInvokeError()})";
+                ? (true, "idle (SCHED_IDLE)")
+                : (false, $"normal (sched_setscheduler(SCHED_IDLE) failed with errno {Marshal.GetLastPInvokeError()})");
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            return $"normal (libc's sched_setscheduler not found: {e.Message})";
+            return (false, $"normal (libc's sched_setscheduler not found: {e.Message})");
         }
     }
 }

@@ -59,17 +59,7 @@ public class JpegDecoderTests
                 rgba[i] = (byte)((x * 255 / width + rgba[i] / 8) & 255);
                 rgba[i + 1] = (byte)((y * 255 / height + rgba[i + 1] / 8) & 255);
             }
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, colorType, SKAlphaType.Opaque));
-        if (colorType == SKColorType.Gray8)
-        {
-            var gray = new byte[width * height];
-            for (int i = 0; i < gray.Length; i++) gray[i] = rgba[i * 4];
-            System.Runtime.InteropServices.Marshal.Copy(gray, 0, bitmap.GetPixels(), gray.Length);
-        }
-        else System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
-        using var pixmap = bitmap.PeekPixels();
-        using var data = pixmap.Encode(new SKJpegEncoderOptions(90, downsample, SKJpegEncoderAlphaOption.Ignore));
-        return (data ?? throw new InvalidOperationException("Skia cannot encode this JPEG")).ToArray();
+        return TestImages.Encode(rgba, width, height, SKEncodedImageFormat.Jpeg, 90, colorType, SKAlphaType.Opaque, downsample);
     }
 
     [TurboFact]

@@ -6,9 +6,13 @@ namespace OnnxTransfer.Extractor.Tests.Imaging;
 /// <summary>Builds small encoded images with known pixels for decoder tests.</summary>
 public static class TestImages
 {
-    /// <summary>Encodes RGBA pixels (row-major, 4 bytes each) in a Skia-writable format.</summary>
+    /// <summary>
+    /// Encodes RGBA pixels (row-major, 4 bytes each) in a Skia-writable format; <paramref name="jpegDownsample"/>
+    /// picks a JPEG's chroma subsampling (default: Skia's).
+    /// </summary>
     public static byte[] Encode(byte[] rgba, int width, int height, SKEncodedImageFormat format, int quality = 100,
-                                SKColorType colorType = SKColorType.Rgba8888, SKAlphaType alphaType = SKAlphaType.Unpremul)
+                                SKColorType colorType = SKColorType.Rgba8888, SKAlphaType alphaType = SKAlphaType.Unpremul,
+                                SKJpegEncoderDownsample? jpegDownsample = null)
     {
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, colorType, alphaType));
         if (colorType == SKColorType.Gray8)
@@ -22,6 +26,8 @@ public static class TestImages
         using var pixmap = bitmap.PeekPixels();
         using var data = format == SKEncodedImageFormat.Webp
             ? pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))
+            : jpegDownsample is { } downsample
+            ? pixmap.Encode(new SKJpegEncoderOptions(quality, downsample, SKJpegEncoderAlphaOption.Ignore))
             : pixmap.Encode(format, quality);
         return (data ?? throw new InvalidOperationException($"Skia cannot encode {format}")).ToArray();
     }
