@@ -90,6 +90,20 @@ public class PipelineCliTests(DemoRun demo) : IClassFixture<DemoRun>
         Assert.Equal(Top1(fromRun), Top1(fromFile));
     }
 
+    [Fact]
+    public void ExtractRunsSessionsSideBySideAndSaysSo()
+    {
+        string backbone = Path.Combine(Run, "backbone.onnx");
+        var r = Cli.Run("extract", Val, "--model", backbone, "--device", "cpu", "--threads", "2", "--sessions", "2", "-o", demo.File("sessions"));
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("ONNX Runtime on cpu with 2 sessions of 1 thread(s)", r.Error);
+        Assert.Contains("60 images -> 60 rows, 0 errors", r.Out);
+
+        var bad = Cli.Run("extract", Val, "--model", backbone, "--threads", "2", "--sessions", "3", "-o", demo.File("bad"));
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Equal(["error: --sessions 3 needs at least one ORT thread per session, but --threads is 2; raise --threads or lower --sessions."], bad.ErrorLines);
+    }
+
     [Theory]
     [InlineData("predict", "/nonexistent/run", "x.jpg")]
     [InlineData("evaluate", "/nonexistent/run", "photos")]

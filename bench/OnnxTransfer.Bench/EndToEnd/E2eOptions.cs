@@ -9,8 +9,9 @@ public sealed class E2eOptions
     public const string Usage =
         "usage: e2e [--quick] [--images N] [--out FILE] [--batch-size N] [--threads N] [--repeats N] [--device D]\n" +
         "  --quick         about 2 minutes: fewer photos and repeats (a smoke run)\n" +
-        "  --images N      photos for EfficientNetB0 (default 192, quick 32); MobileNet 0.25 gets 4N,\n" +
-        "                  VGG19 block2_pool N/4 and block5_pool N/3 (at least 8)\n" +
+        "  --images N      base photo count (default 192, quick 32): EfficientNetB0 extraction gets 2N,\n" +
+        "                  MobileNet 0.25 4N, VGG19 block2_pool N/4 and block5_pool N/3 (at least 8);\n" +
+        "                  prediction throughput N\n" +
         "  --out FILE      report file (default BENCHMARKS.md in the current folder)\n" +
         "  --batch-size N  images per ONNX Runtime run, extraction and ORT-only alike (default 32)\n" +
         "  --threads N     ONNX Runtime intra-op threads; 0 = one per physical core, and also one fewer (default 0)\n" +
@@ -19,7 +20,7 @@ public sealed class E2eOptions
 
     public bool Quick { get; private init; }
 
-    /// <summary>Photos for EfficientNetB0 and the predict throughput. Default 96 (quick 32).</summary>
+    /// <summary>Base photo count (see <see cref="Usage"/>): prediction throughput; extraction scales it per model. Default 192 (quick 32).</summary>
     public int Images { get; private init; }
 
     public string Out { get; private init; } = "BENCHMARKS.md";

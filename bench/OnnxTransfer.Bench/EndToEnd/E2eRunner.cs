@@ -63,6 +63,7 @@ public static class E2eRunner
             await ScalingAsync();
             var decode = Decode();
             string? efficientNetFeatures = await ExtractionAsync(decode.ImagesPerSecond);
+            await SessionsAsync();
             Epoch(efficientNetFeatures);
             Predict();
 
@@ -118,7 +119,7 @@ public static class E2eRunner
         {
             var plan = new (BenchModel Model, int Images)[]
             {
-                (BenchModel.EfficientNetB0Avg, options.Images),
+                (BenchModel.EfficientNetB0Avg, options.ImagesScaled(2)),
                 (BenchModel.Vgg19Block2, options.ImagesScaled(0.25)),
                 (BenchModel.Vgg19Block5, options.ImagesScaled(1.0 / 3)),
                 (BenchModel.MobileNet025Real, options.ImagesScaled(4)),
@@ -168,6 +169,32 @@ public static class E2eRunner
                       "same run). Virtual CPUs can share a physical core or its cache, so decoding on the \"free\" core is not quite free.\n"
                     : ""));
             return efficientNet;
+        }
+
+        private async Task SessionsAsync()
+        {
+            int threads = options.Threads > 0 ? options.Threads : CpuCores.Physical;
+            if (threads < 2) return;
+            var table = new MarkdownTable("Model / layer / pool", "Images", "ORT threads",
+                $"Extraction img/s, 1 session of {threads} threads", $"Extraction img/s, {threads} sessions of 1 thread", "Speedup",
+                $"ORT-only img/s, 1 session of {threads} threads", $"ORT-only img/s, {threads} sessions of 1 thread",
+                $"{threads} sessions: extraction / ORT-only 1 session", $"{threads} sessions: extraction / ORT-only {threads} sessions");
+            foreach (var (model, images) in new[] { (BenchModel.EfficientNetB0Avg, options.ImagesScaled(2)), (BenchModel.MobileNet025Real, options.ImagesScaled(4)) })
+            {
+                Progress($"sessions side by side: {model.Id}, {images} images, {threads} ORT threads");
+                var r = await SessionsBench.RunAsync(model, images, threads, options, workDir);
+                table.Add(model.Title, images, threads, F(r.OneSession, 1), F(r.ManySessions, 1), $"{F(r.Speedup, 2)}x", F(r.OrtOneSession, 1),
+                          F(r.OrtManySessions, 1), F(r.ManySessions / r.OrtOneSession, 3), F(r.ManySessions / r.OrtManySessions, 3));
+            }
+            Section($"Parallel sessions (`extract --sessions {threads}`)",
+                $"The same {threads} ORT threads as one session, or as {threads} single-threaded sessions each running its own batches " +
+                "(`ExtractionOptions.Sessions`; rows still leave in input order). A multi-threaded session spends part of every kernel " +
+                "with its threads waiting on each other; side by side, single-threaded sessions do not, at the cost of a second copy of " +
+                "the weights and activation memory. ORT-only is measured in both layouts (pre-decoded images, same batches, one session " +
+                "the faster of spin-wait on and off); best of " +
+                $"{options.Repeats} alternating repeat(s). The last column is the pipeline's own overhead in this layout: the decoders' CPU " +
+                "time has no idle ORT time to hide in, since single-threaded sessions leave none. VGG19 is not shown: its ORT CPU time per image " +
+                "hardly changes with the thread count (the cost table above), so there is little to win.\n\n" + table);
         }
 
         private void Epoch(string? featuresDir)

@@ -22,6 +22,12 @@ public static class ExtractCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:<id> or auto.", DefaultValueFactory = _ => "auto" };
         var batch = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per physical core).", DefaultValueFactory = _ => 0 };
+        var sessions = new Option<int>("--sessions")
+        {
+            Description = "ONNX Runtime sessions running side by side on CPU, sharing --threads (each one: weights and activation memory). " +
+                          "1 thread each is fastest for EfficientNet/MobileNet-size models; default 1.",
+            DefaultValueFactory = _ => 1,
+        };
         var size = new Option<int?>("--input-size") { Description = "Square input side (default: the model's, usually 224)." };
         var resize = new Option<string>("--resize") { Description = "stretch or center-crop.", DefaultValueFactory = _ => "stretch" };
         resize.AcceptOnlyFromAmong("stretch", "center-crop");
@@ -38,7 +44,7 @@ public static class ExtractCommand
 
         var command = new Command("extract", "Extract CNN features from images into sharded Parquet (resumable: rerun the same command to continue).")
         {
-            input, model, layers, pool, output, device, batch, threads, size, resize, interpolation, jpegDecoder, overwrite, quiet,
+            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, interpolation, jpegDecoder, overwrite, quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -61,6 +67,7 @@ public static class ExtractCommand
                 Device = deviceSpec,
                 BatchSize = parse.GetValue(batch),
                 Threads = parse.GetValue(threads),
+                Sessions = parse.GetValue(sessions),
                 InputSize = parse.GetValue(size),
                 Resize = OptionNames.Parse<ResizeMode>(parse.GetValue(resize)!),
                 Interpolation = OptionNames.Parse<Interpolation>(parse.GetValue(interpolation)!),
@@ -74,7 +81,7 @@ public static class ExtractCommand
             {
                 if (options.Device.Kind == DeviceKind.Auto && extractor.Device.Kind == DeviceKind.Cpu)
                     Console.Error.WriteLine($"using CPU: {extractor.DeviceReason}");
-                Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {extractor.OrtThreads} thread(s), {extractor.DecodeWorkers} decoder thread(s) at {FeatureExtractor.DecoderPriority} priority; {extractor.JpegDecoderDescription}");
+                Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {Sessions(extractor)}, {extractor.DecodeWorkers} decoder thread(s) at {FeatureExtractor.DecoderPriority} priority; {extractor.JpegDecoderDescription}");
             }
 
             string inputArg = parse.GetValue(input)!, outputArg = parse.GetValue(output)!;
@@ -89,6 +96,9 @@ public static class ExtractCommand
         });
         return command;
     }
+
+    private static string Sessions(FeatureExtractor e) =>
+        e.Sessions == 1 ? $"{e.OrtThreads} thread(s)" : $"{e.Sessions} sessions of {e.OrtThreads / e.Sessions} thread(s)";
 
     private static Task<ExtractionSummary> WithProgressBar(Func<IProgress<ExtractionProgress>, Task<ExtractionSummary>> run) =>
         Terminal.Out.Progress()

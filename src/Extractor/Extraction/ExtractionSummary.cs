@@ -21,7 +21,11 @@ public sealed class ExtractionSummary
     public double ImagesPerSecond { get; init; }
     public string Device { get; init; } = "";
     public string DeviceReason { get; init; } = "";
+    /// <summary>ONNX Runtime's intra-op threads, all sessions together.</summary>
     public int OrtThreads { get; init; }
+
+    /// <summary>ONNX Runtime sessions run side by side (<see cref="ExtractionOptions.Sessions"/>).</summary>
+    public int Sessions { get; init; }
     public int DecodeWorkers { get; init; }
 
     /// <summary>The decoder threads' CPU priority (<see cref="FeatureExtractor.DecoderPriority"/>).</summary>
