@@ -19,7 +19,7 @@ public sealed record SessionsResult(BenchModel Model, int Images, int Threads, d
 /// <summary>
 /// Times extraction with one multi-threaded ORT session against the same thread count split into
 /// single-threaded sessions on different batches, next to ORT alone in both layouts (pre-decoded images,
-/// same batches; the one-session reference is the faster of spin-waiting on and off). Everything is
+/// same batches; the one-session reference is the faster of ORT's default settings and the extractor's). Everything is
 /// warmed up first, the four alternate within each repeat, and the best of the repeats is kept.
 /// </summary>
 public static class SessionsBench
@@ -32,10 +32,10 @@ public static class SessionsBench
         // Two batches for every session: a session's first runs grow ORT's memory arena and are several times slower.
         string warm = photos.Materialize(Path.Combine(workDir, "warm-sessions"), 2 * threads * options.BatchSize);
         string output = Path.Combine(workDir, "out-sessions");
-        OrtBackbone Ort(int t, bool spin) =>
-            new(model, options.BatchSize, new SessionSettings { Device = options.Device, Threads = t, AllowSpinning = spin });
-        var one = new[] { Ort(threads, spin: true), Ort(threads, spin: false) };
-        var many = Enumerable.Range(0, threads).Select(_ => Ort(1, spin: false)).ToArray();
+        OrtBackbone Ort(int t, bool ortDefaults) => new(model, options.BatchSize,
+            ortDefaults ? new SessionSettings { Device = options.Device, Threads = t } : ExtractionBench.AsExtractorRunsIt(options.Device, t));
+        var one = new[] { Ort(threads, ortDefaults: true), Ort(threads, ortDefaults: false) };
+        var many = Enumerable.Range(0, threads).Select(_ => Ort(1, ortDefaults: false)).ToArray();
         try
         {
             foreach (var ort in one.Concat(many))

@@ -75,12 +75,14 @@ public static class SessionFactory
         return new InferenceSession(model, options);
     }
 
-    private static SessionOptions CpuOptions(SessionSettings settings)
+    /// <summary>The session options for <paramref name="settings"/> (CUDA sessions add their provider to these).</summary>
+    internal static SessionOptions CpuOptions(SessionSettings settings)
     {
         var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            EnableMemoryPattern = settings.MemoryPattern,
         };
         options.IntraOpNumThreads = ThreadsOf(settings);
         if (!settings.AllowSpinning) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");

@@ -14,4 +14,12 @@ public sealed class SessionSettings
     /// Default true, ORT's own default; turn it off when other busy threads share the cores.
     /// </summary>
     public bool AllowSpinning { get; init; } = true;
+
+    /// <summary>
+    /// Whether ORT plans each input shape's memory as one block after the shape's first run (ORT's
+    /// SessionOptions.EnableMemoryPattern). Default true, ORT's own default. Off, the arena the first run
+    /// grew is simply reused: the second run is as fast as the later ones instead of paying for a fresh
+    /// block, and peak memory is lower (the cold-start table in BENCHMARKS.md measures both).
+    /// </summary>
+    public bool MemoryPattern { get; init; } = true;
 }

@@ -12,7 +12,8 @@ public class BatchRunnerTests
     public void Each_input_buffer_runs_its_own_items_full_or_short_batch()
     {
         byte[] model = OnnxModelFile.ToBytes(TestModels.TinyConv());
-        using var session = SessionFactory.Create(model, new SessionSettings { Threads = 1, AllowSpinning = false });
+        // The extractor's settings; the reference below is a session with ORT's defaults.
+        using var session = SessionFactory.Create(model, new SessionSettings { Threads = 1, AllowSpinning = false, MemoryPattern = false });
         long[] item = [16, 16, 3];
         int len = 16 * 16 * 3;
         var shapes = BatchRunner.ProbeOutputShapes(session, "image", item, ["gap"]);
