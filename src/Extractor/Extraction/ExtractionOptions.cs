@@ -28,8 +28,8 @@ public sealed class ExtractionOptions
     /// ONNX Runtime sessions running side by side on different batches, on CPU; <see cref="Threads"/> is split
     /// among them (at least one each). Default 1. Several single-threaded sessions waste none of the time a
     /// multi-threaded one spends synchronising its threads inside each kernel: on 2 cores, 2 sessions of 1
-    /// thread extracted EfficientNetB0 and MobileNet features about 10 % faster than 1 session of 2 threads
-    /// (BENCHMARKS.md); VGG19, whose kernels already keep every thread busy, gains nothing. Each session holds
+    /// thread extracted EfficientNetB0 and MobileNet features a few per cent faster than 1 session of 2 threads
+    /// (4 to 11 % across runs; BENCHMARKS.md); VGG19, whose kernels already keep every thread busy, gains nothing. Each session holds
     /// its own copy of the weights and its own ONNX Runtime memory arena. Not for CUDA, where one session
     /// keeps the GPU busy.
     /// </summary>
