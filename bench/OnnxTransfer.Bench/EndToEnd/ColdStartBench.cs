@@ -24,18 +24,32 @@ public static class ColdStartBench
 {
     public const string ChildVerb = "cold-start-child";
 
-    /// <summary>ORT's first <paramref name="runs"/> batches in a fresh process, memory pattern on (ORT's default) or off (the extractor's).</summary>
-    public static ColdRuns Runs(BenchModel spec, bool memoryPattern, int runs, E2eOptions options) =>
-        Child<ColdRuns>(spec.Id, "runs", memoryPattern ? "on" : "off", runs.ToString(CultureInfo.InvariantCulture), options.BatchSize.ToString(CultureInfo.InvariantCulture));
+    /// <summary>What glibc's malloc is told to do with large blocks so that they get transparent huge pages (glibc 2.35+).</summary>
+    public const string HugePagesTunable = "glibc.malloc.hugetlb=1";
+
+    /// <summary>Where transparent huge pages are used on this machine ("always", "madvise", "never"), or null when unknown.</summary>
+    public static string? TransparentHugePages()
+    {
+        try { return File.ReadAllText("/sys/kernel/mm/transparent_hugepage/enabled").Split(' ').FirstOrDefault(w => w.StartsWith('['))?.Trim('[', ']', '\n'); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>
+    /// ORT's first <paramref name="runs"/> batches in a fresh process, memory pattern on (ORT's default) or off (the
+    /// extractor's), and with glibc's malloc asking for huge pages (<see cref="HugePagesTunable"/>) or not.
+    /// </summary>
+    public static ColdRuns Runs(BenchModel spec, bool memoryPattern, bool hugePages, int runs, E2eOptions options) =>
+        Child<ColdRuns>(hugePages, spec.Id, "runs", memoryPattern ? "on" : "off", runs.ToString(CultureInfo.InvariantCulture), options.BatchSize.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>A fresh FeatureExtractor (default settings) over <paramref name="images"/> photos, twice.</summary>
-    public static ColdExtraction Extraction(BenchModel spec, int images, E2eOptions options) =>
-        Child<ColdExtraction>(spec.Id, "extract", images.ToString(CultureInfo.InvariantCulture), options.BatchSize.ToString(CultureInfo.InvariantCulture));
+    public static ColdExtraction Extraction(BenchModel spec, int images, bool hugePages, E2eOptions options) =>
+        Child<ColdExtraction>(hugePages, spec.Id, "extract", images.ToString(CultureInfo.InvariantCulture), options.BatchSize.ToString(CultureInfo.InvariantCulture));
 
-    private static T Child<T>(params string[] args)
+    private static T Child<T>(bool hugePages, params string[] args)
     {
         string self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (hugePages) start.Environment["GLIBC_TUNABLES"] = HugePagesTunable;
         // Under `dotnet OnnxTransfer.Bench.dll` the process is the dotnet host, which needs the assembly first.
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(ColdStartBench).Assembly.Location);
         start.ArgumentList.Add(ChildVerb);

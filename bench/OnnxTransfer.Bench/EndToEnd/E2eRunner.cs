@@ -201,29 +201,40 @@ public static class E2eRunner
         private void ColdStart()
         {
             const int Runs = 4;
-            var runs = new MarkdownTable(["Model / layer / pool", "Memory pattern", "Session ready ms", .. Enumerable.Range(1, Runs).Select(i => $"Run {i} ms"),
-                                          "Peak memory MiB (above the process before)"]);
+            string? thp = ColdStartBench.TransparentHugePages();
+            // Huge pages are worth a row only where glibc must ask for them: "always" gives them anyway, "never" refuses.
+            bool hugePageRows = OperatingSystem.IsLinux() && thp == "madvise";
+            var runs = new MarkdownTable(["Model / layer / pool", "Memory pattern", "glibc malloc", "Session ready ms",
+                                          .. Enumerable.Range(1, Runs).Select(i => $"Run {i} ms"), "Peak memory MiB (above the process before)"]);
+            var configurations = new List<(bool Pattern, bool HugePages)> { (true, false), (false, false) };
+            if (hugePageRows) configurations.Add((false, true));
+            const string Default = "default", Huge = "GLIBC_TUNABLES=" + ColdStartBench.HugePagesTunable;
             foreach (var model in new[] { BenchModel.EfficientNetB0Avg, BenchModel.Vgg19Block5 })
-                foreach (bool pattern in new[] { true, false })
+                foreach (var (pattern, huge) in configurations)
                 {
-                    Progress($"cold start: {model.Id}, memory pattern {(pattern ? "on" : "off")}");
-                    var r = ColdStartBench.Runs(model, pattern, Runs, options);
-                    runs.Add([model.Title, pattern ? "on (ORT's default)" : "off (the extractor's)", F(r.ReadyMs, 0), .. r.RunMs.Select(ms => (object)F(ms, 0)), F(r.PeakMiB, 0)]);
+                    Progress($"cold start: {model.Id}, memory pattern {(pattern ? "on" : "off")}{(huge ? ", huge pages" : "")}");
+                    var r = ColdStartBench.Runs(model, pattern, huge, Runs, options);
+                    runs.Add([model.Title, pattern ? "on (ORT's default)" : "off (the extractor's)", huge ? Huge : Default, F(r.ReadyMs, 0),
+                              .. r.RunMs.Select(ms => (object)F(ms, 0)), F(r.PeakMiB, 0)]);
                 }
             var model1 = BenchModel.EfficientNetB0Avg;
             int images = options.ImagesScaled(2);
-            Progress($"cold start: fresh FeatureExtractor, {model1.Id}, {images} images");
-            var e = ColdStartBench.Extraction(model1, images, options);
-            var extraction = new MarkdownTable("Model / layer / pool", "Images", "FeatureExtractor ready ms", "First extraction img/s", "Second extraction img/s")
-                .Add(model1.Title, images, F(e.ReadyMs, 0), F(e.First, 1), F(e.Second, 1));
+            var extraction = new MarkdownTable("Model / layer / pool", "glibc malloc", "Images", "FeatureExtractor ready ms", "First extraction img/s", "Second extraction img/s");
+            foreach (bool huge in hugePageRows ? new[] { false, true } : [false])
+            {
+                Progress($"cold start: fresh FeatureExtractor, {model1.Id}, {images} images{(huge ? ", huge pages" : "")}");
+                var e = ColdStartBench.Extraction(model1, images, huge, options);
+                extraction.Add(model1.Title, huge ? Huge : Default, images, F(e.ReadyMs, 0), F(e.First, 1), F(e.Second, 1));
+            }
             Section("Cold start",
                 "What a new process pays before ONNX Runtime runs at full speed, each row measured in a fresh child process of this " +
                 $"benchmark: session creation with the output-shape probe (as the extractor does it), then the first {Runs} batches of " +
                 $"{options.BatchSize} one by one, {CpuCores.Physical} ORT thread(s), no spin-waiting; and the peak resident memory above what the " +
                 "process held before (kernel VmHWM). A session's first run grows ORT's memory arena and page-faults it in; with the memory " +
                 "pattern on (ORT's default) the second run allocates a fresh block for its plan and pays again, with it off the arena " +
-                $"of the first run is reused.\n\n{runs}\nThe same for a whole extraction: a fresh `FeatureExtractor` (default settings) " +
-                $"over {images} photos, then again in the same process.\n\n{extraction}");
+                $"of the first run is reused. Transparent huge pages here: {thp ?? "unknown"}" +
+                (hugePageRows ? $"; in that mode only memory that asks for them gets them, which glibc's malloc (ORT's allocator) does when started with {Huge}." : ".") +
+                $"\n\n{runs}\nThe same for a whole extraction: a fresh `FeatureExtractor` (default settings) over {images} photos, then again in the same process.\n\n{extraction}");
         }
 
         private void Epoch(string? featuresDir)
