@@ -12,8 +12,8 @@ namespace OnnxTransfer.Bench.Peers;
 /// <summary>Per-epoch seconds of bench/peers/head_torch.py with its version and thread count, or why it did not run.</summary>
 public sealed record TorchEpochs(IReadOnlyList<double> Seconds, string Version, int Threads, string? Problem)
 {
-    /// <summary>The last epoch's seconds, or null when the peer did not run.</summary>
-    public double? Last => Seconds.Count > 0 ? Seconds[^1] : null;
+    /// <summary>The fastest epoch after the first (see <see cref="Head.HeadQuickBench.Warm"/>), or null when the peer did not run.</summary>
+    public double? Warm => Seconds.Count > 0 ? Head.HeadQuickBench.Warm(Seconds) : null;
 }
 
 /// <summary>
