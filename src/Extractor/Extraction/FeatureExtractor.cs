@@ -14,9 +14,10 @@ namespace OnnxTransfer.Extractor.Extraction;
 
 /// <summary>
 /// Extracts features of a truncated model (one whose ModelInfo lists Features) from an image folder
-/// into a sharded Parquet dataset. Pipeline: idle-priority decoder threads fill one of two preallocated
-/// input tensors -> bounded channel -> batched ONNX Runtime runs -> bounded channel -> shard writer.
-/// Rows come out in input order whatever the timing, and a rerun after an interruption finishes the job.
+/// into a sharded Parquet dataset. Pipeline: idle-priority decoder threads fill a free preallocated input
+/// tensor (two per session) -> channel to that tensor's session -> batched ONNX Runtime runs, one session
+/// or several side by side -> rows handed on in turn -> bounded channel -> shard writer. Rows come out
+/// in input order whatever the timing, and a rerun after an interruption finishes the job.
 /// </summary>
 public sealed class FeatureExtractor : IDisposable
 {
