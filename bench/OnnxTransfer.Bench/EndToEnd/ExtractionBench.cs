@@ -59,11 +59,9 @@ public static class ExtractionBench
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             double quietSeconds = quiet.Time(images);
             if (quietSeconds < bestQuiet) (bestQuiet, ortCpu) = (quietSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
-            var (seconds, summary) = await Extract(extractor, input, output);
-            bestE2e = Math.Min(bestE2e, seconds);
-            errors = summary.Errors;
-            if (summary.RowsWritten + summary.Errors != images)
-                throw new InvalidOperationException($"{spec.Id}: extraction wrote {summary.RowsWritten} rows for {images} images");
+            var run = await Extract(extractor, input, output);
+            bestE2e = Math.Min(bestE2e, Checked(run, images));
+            errors = run.Summary.Errors;
         }
         long width = feature.Shape.Aggregate(1L, (a, b) => a * b);
         double write = TimeWrite(feature.Layer, checked((int)width), quiet, images, Path.Combine(workDir, "write-alone.parquet"));
@@ -117,6 +115,11 @@ public static class ExtractionBench
         File.Delete(path);
         return seconds;
     }
+
+    /// <summary>The seconds of <paramref name="run"/>, after checking that each of the <paramref name="images"/> became a row or an error.</summary>
+    public static double Checked((double Seconds, ExtractionSummary Summary) run, int images) =>
+        run.Summary.RowsWritten + run.Summary.Errors == images ? run.Seconds
+            : throw new InvalidOperationException($"extraction wrote {run.Summary.RowsWritten} rows and {run.Summary.Errors} errors for {images} images");
 
     /// <summary>One fresh extraction (the output folder is emptied first so nothing is resumed); returns its wall time.</summary>
     public static async Task<(double Seconds, ExtractionSummary Summary)> Extract(FeatureExtractor extractor, string input, string output)

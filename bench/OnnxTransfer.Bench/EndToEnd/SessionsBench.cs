@@ -57,8 +57,8 @@ public static class SessionsBench
             {
                 foreach (var ort in one) ortOne = Math.Min(ortOne, ort.Time(images));
                 ortMany = Math.Min(ortMany, TimeSideBySide(many, images));
-                extractOne = Math.Min(extractOne, Checked(await ExtractionBench.Extract(oneExtractor, input, output), images));
-                extractMany = Math.Min(extractMany, Checked(await ExtractionBench.Extract(manyExtractor, input, output), images));
+                extractOne = Math.Min(extractOne, ExtractionBench.Checked(await ExtractionBench.Extract(oneExtractor, input, output), images));
+                extractMany = Math.Min(extractMany, ExtractionBench.Checked(await ExtractionBench.Extract(manyExtractor, input, output), images));
             }
             return new SessionsResult(spec, images, threads, images / extractOne, images / extractMany, images / ortOne, images / ortMany);
         }
@@ -67,10 +67,6 @@ public static class SessionsBench
             foreach (var ort in one.Concat(many)) ort.Dispose();
         }
     }
-
-    private static double Checked((double Seconds, ExtractionSummary Summary) run, int images) =>
-        run.Summary.RowsWritten + run.Summary.Errors == images ? run.Seconds
-            : throw new InvalidOperationException($"extraction wrote {run.Summary.RowsWritten} rows for {images} images");
 
     /// <summary>Seconds for the sessions to run <paramref name="images"/> in batches between them, batch k on session k mod n, all at once.</summary>
     private static double TimeSideBySide(OrtBackbone[] sessions, int images)

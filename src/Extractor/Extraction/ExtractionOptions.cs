@@ -84,8 +84,6 @@ public sealed class ExtractionOptions
         if (BatchSize < 1) throw new OnnxTransferException($"--batch-size {BatchSize} must be at least 1.");
         if (Threads < 0) throw new OnnxTransferException($"--threads {Threads} must be 0 (automatic) or more.");
         if (Sessions < 1) throw new OnnxTransferException($"--sessions {Sessions} must be at least 1.");
-        if (Threads > 0 && Sessions > Threads)
-            throw new OnnxTransferException($"--sessions {Sessions} needs at least one ORT thread per session, but --threads is {Threads}; raise --threads or lower --sessions.");
         if (DecodeWorkers < 0) throw new OnnxTransferException($"Decode workers {DecodeWorkers} must be 0 (automatic) or more.");
         if (MaxRowGroupBytes < 1) throw new OnnxTransferException($"Max row group bytes {MaxRowGroupBytes} must be at least 1.");
         if (ImagesPerShard < 1) throw new OnnxTransferException($"Images per shard {ImagesPerShard} must be at least 1.");
