@@ -104,6 +104,36 @@ public class PipelineCliTests(DemoRun demo) : IClassFixture<DemoRun>
         Assert.Equal(["error: --sessions 3 needs at least one ORT thread per session, but --threads is 2; raise --threads or lower --sessions."], bad.ErrorLines);
     }
 
+    /// <summary>A list file laid out as Food-101's meta/train.txt: "class/id" lines, images under ../images, classes.txt beside it.</summary>
+    [Fact]
+    public void ExtractTakesAFood101ListAsItIs()
+    {
+        string root = demo.File("food");
+        var listed = new List<string>();
+        foreach (string dir in Directory.EnumerateDirectories(Val).Order(StringComparer.Ordinal))
+        {
+            string label = Path.GetFileName(dir);
+            Directory.CreateDirectory(Path.Combine(root, "images", label));
+            foreach (string file in Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal).Take(2))
+            {
+                File.Copy(file, Path.Combine(root, "images", label, Path.GetFileName(file)));
+                listed.Add($"{label}/{Path.GetFileNameWithoutExtension(file)}");
+            }
+        }
+        listed.Add("ocean/not-there");
+        Directory.CreateDirectory(Path.Combine(root, "meta"));
+        File.WriteAllLines(Path.Combine(root, "meta", "classes.txt"), ["autumn", "forest", "ocean"]);
+        File.WriteAllLines(Path.Combine(root, "meta", "train.txt"), listed);
+
+        string output = demo.File("food-features");
+        var r = Cli.Run("extract", Path.Combine(root, "meta", "train.txt"), "--model", Path.Combine(Run, "backbone.onnx"), "-o", output);
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("input: list file train.txt (paths relative to ../images; labels from class folders named in classes.txt), split train: 7 images, 3 classes", r.Error);
+        Assert.Contains("7 images -> 6 rows, 1 errors", r.Out);
+        Assert.Equal(["autumn", "forest", "ocean"], System.Text.Json.JsonSerializer.Deserialize<string[]>(File.ReadAllText(Path.Combine(output, "classes.json")))!);
+        Assert.StartsWith("ocean/not-there\tcannot read file", File.ReadAllLines(Path.Combine(output, "errors.tsv"))[1]);
+    }
+
     [Theory]
     [InlineData("predict", "/nonexistent/run", "x.jpg")]
     [InlineData("evaluate", "/nonexistent/run", "photos")]

@@ -14,7 +14,7 @@ public static class EvaluateCommand
     public static Command Create()
     {
         var args = new PredictorArguments();
-        var input = new Argument<string>("input") { Description = "Labelled images: class sub-folders (optionally under train/val/test) or a list file of path,label lines." };
+        var input = new Argument<string>("input") { Description = "Labelled images: class sub-folders (optionally under train/val/test), or a list file of path,label lines (or of class/id lines with a classes.txt beside it, as Food-101's meta/test.txt)." };
         var split = new Option<string?>("--split") { Description = "With a train/val/test tree, evaluate only this split (e.g. val)." };
         var output = new Option<string?>("--output", "-o") { Description = "Where to write report.json, confusion.png and misclassified.tsv (default: <run>/evaluation)." };
         var command = new Command("evaluate", "Score a trained run or exported classifier on labelled images, with the training report's format.");

@@ -13,7 +13,7 @@ public static class ExtractCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("input") { Description = "Image folder (class sub-folders, optionally under train/val/test), flat folder, or list file of path[,label] lines." };
+        var input = new Argument<string>("input") { Description = "Image folder (class sub-folders, optionally under train/val/test), flat folder, or list file of path[,label] lines (Food-101's meta/train.txt works as it is)." };
         var model = new Option<string>("--model", "-m") { Description = "Built-in model name or .onnx file.", Required = true };
         var layers = new Option<string[]>("--layer") { Description = "Layer to extract (repeatable); omit for an already-truncated model.", AllowMultipleArgumentsPerToken = false };
         var pool = new Option<string?>("--pool") { Description = "Global pooling of each layer: none, avg or max (default none)." };
@@ -48,6 +48,8 @@ public static class ExtractCommand
         };
         command.SetAction(async (parse, ct) =>
         {
+            // The input first: a wrong path should not wait for a model to load.
+            var inputs = InputScanner.Scan(parse.GetValue(input)!);
             string modelArg = parse.GetValue(model)!;
             var deviceSpec = DeviceSpec.Parse(parse.GetValue(device)!);
             SessionFactory.CheckAvailable(deviceSpec);
@@ -84,10 +86,11 @@ public static class ExtractCommand
                 Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {Sessions(extractor)}, {extractor.DecodeWorkers} decoder thread(s) at {FeatureExtractor.DecoderPriority} priority; {extractor.JpegDecoderDescription}");
             }
 
-            string inputArg = parse.GetValue(input)!, outputArg = parse.GetValue(output)!;
+            string outputArg = parse.GetValue(output)!;
+            if (!isQuiet) Console.Error.WriteLine($"input: {inputs.Layout}");
             var summary = isQuiet || !Terminal.Out.Profile.Capabilities.Interactive
-                ? await extractor.ExtractAsync(inputArg, outputArg, null, ct)
-                : await WithProgressBar(p => extractor.ExtractAsync(inputArg, outputArg, p, ct));
+                ? await extractor.ExtractAsync(inputs, outputArg, null, ct)
+                : await WithProgressBar(p => extractor.ExtractAsync(inputs, outputArg, p, ct));
             Console.WriteLine(
                 $"{summary.ImagesIn} images -> {summary.RowsWritten} rows, {summary.Errors} errors" +
                 (summary.ResumedImages > 0 ? $" ({summary.ResumedImages} done by an earlier run)" : "") +

@@ -3,13 +3,15 @@ namespace OnnxTransfer.Extractor.Extraction;
 /// <summary>
 /// Finds the images of an input: a folder laid out as Keras flow_from_directory expects (one sub-folder
 /// per class, optionally under train/val/test split folders), a flat folder of images (unlabelled), or
-/// a list file of "path[,label]" lines with paths relative to the list file's folder.
+/// a list file of "path[,label]" lines (see <see cref="ListFileScanner"/>).
 /// </summary>
 public static class InputScanner
 {
-    /// <summary>File extensions taken as images (case-insensitive); Keras's list plus WebP.</summary>
-    public static IReadOnlySet<string> ImageExtensions { get; } =
-        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp" };
+    /// <summary>Image file extensions, most common first; Keras's list plus WebP.</summary>
+    internal static readonly string[] ExtensionOrder = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
+
+    /// <summary>File extensions taken as images (case-insensitive).</summary>
+    public static IReadOnlySet<string> ImageExtensions { get; } = new HashSet<string>(ExtensionOrder, StringComparer.OrdinalIgnoreCase);
 
     private static readonly Dictionary<string, string> SplitNames = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -19,7 +21,7 @@ public static class InputScanner
     public static InputSet Scan(string input)
     {
         string full = Path.GetFullPath(input);
-        if (File.Exists(full)) return ScanListFile(full);
+        if (File.Exists(full)) return ListFileScanner.Scan(full);
         if (!Directory.Exists(full))
             throw new OnnxTransferException($"Input '{input}' does not exist; pass an image folder or a list file of path[,label] lines.");
 
@@ -29,10 +31,12 @@ public static class InputScanner
         var entries = new List<(string Rel, string Full, string Label, string Split)>();
         var classes = new SortedSet<string>(StringComparer.Ordinal);
 
+        string layout;
         if (subdirs.Count == 0)
         {
             // A flat folder: unlabelled images.
             entries.AddRange(topImages.Select(f => (Rel(full, f), f, "", "")));
+            layout = "flat folder, unlabelled";
         }
         else
         {
@@ -53,38 +57,18 @@ public static class InputScanner
                     entries.AddRange(files.Select(f => (Rel(full, f), f, label, split)));
                 }
             }
+            layout = splitLayout ? $"class folders under split folders ({string.Join(", ", subdirs.Select(Path.GetFileName).Order(StringComparer.Ordinal))})" : "class folders";
         }
         if (entries.Count == 0)
             throw new OnnxTransferException($"No images (.jpg, .jpeg, .png, .bmp, .gif, .webp) found under '{input}'.");
-        return Build(full, entries, classes, warnings);
+        return Build(full, entries, classes, warnings, layout);
     }
 
-    private static InputSet ScanListFile(string listFile)
-    {
-        string root = Path.GetDirectoryName(listFile)!;
-        var entries = new List<(string, string, string, string)>();
-        var classes = new SortedSet<string>(StringComparer.Ordinal);
-        int lineNo = 0;
-        foreach (string raw in File.ReadLines(listFile))
-        {
-            lineNo++;
-            string line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            int comma = line.LastIndexOf(',');
-            string path = (comma < 0 ? line : line[..comma]).Trim();
-            string label = comma < 0 ? "" : line[(comma + 1)..].Trim();
-            if (path.Length == 0)
-                throw new OnnxTransferException($"List file '{listFile}' line {lineNo} has no path; write one 'path[,label]' per line.");
-            string fullPath = Path.GetFullPath(Path.Combine(root, path));
-            if (label.Length > 0) classes.Add(label);
-            entries.Add((Rel(root, fullPath), fullPath, label, ""));
-        }
-        if (entries.Count == 0) throw new OnnxTransferException($"List file '{listFile}' lists no images.");
-        return Build(root, entries, classes, []);
-    }
+    /// <summary>The split a folder or list file named <paramref name="name"/> holds ("valid" and "validation" are "val"), or null.</summary>
+    internal static string? SplitOf(string name) => SplitNames.GetValueOrDefault(name);
 
-    private static InputSet Build(string root, List<(string Rel, string Full, string Label, string Split)> entries,
-                                  SortedSet<string> classes, List<string> warnings)
+    internal static InputSet Build(string root, List<(string Rel, string Full, string Label, string Split)> entries,
+                                   SortedSet<string> classes, List<string> warnings, string layout)
     {
         var classList = classes.ToList();
         var index = classList.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
@@ -95,7 +79,11 @@ public static class InputScanner
         var duplicate = items.Zip(items.Skip(1)).FirstOrDefault(p => p.First.RelativePath == p.Second.RelativePath);
         if (duplicate != default)
             throw new OnnxTransferException($"'{duplicate.First.RelativePath}' is listed twice; each image must appear once.");
-        return new InputSet { Root = root, Items = items, Classes = classList, Warnings = warnings };
+        return new InputSet
+        {
+            Root = root, Items = items, Classes = classList, Warnings = warnings,
+            Layout = $"{layout}: {items.Count:N0} image{(items.Count == 1 ? "" : "s")}" + (classList.Count > 0 ? $", {classList.Count} classes" : ""),
+        };
     }
 
     private static IEnumerable<string> Images(string dir, SearchOption option) =>
@@ -109,5 +97,5 @@ public static class InputScanner
     private static IEnumerable<string> Visible(IEnumerable<string> paths) =>
         paths.Where(p => !Path.GetFileName(p).StartsWith('.'));
 
-    private static string Rel(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
+    internal static string Rel(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
 }

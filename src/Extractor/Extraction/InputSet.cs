@@ -13,6 +13,9 @@ public sealed class InputSet
     public required IReadOnlyList<InputItem> Items { get; init; }
     public required IReadOnlyList<string> Classes { get; init; }
 
+    /// <summary>What the input was taken for, in one line, e.g. "class folders: 397 images, 2 classes".</summary>
+    public required string Layout { get; init; }
+
     /// <summary>Things worth telling the user that do not stop the run (e.g. an empty class folder).</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 }

@@ -71,6 +71,65 @@ public class InputScannerTests
         Assert.Equal(["../images/apple_pie/1.jpg", "../images/none.jpg", "../images/tacos/2.jpg"], set.Items.Select(i => i.RelativePath));
         Assert.Equal([0, -1, 1], set.Items.Select(i => i.LabelIndex));
         Assert.Equal(dir.File("images", "tacos", "2.jpg"), set.Items[2].FullPath);
+        Assert.All(set.Items, i => Assert.Equal("train", i.Split)); // named train.txt
+        Assert.Equal("list file train.txt, split train: 3 images, 2 classes", set.Layout);
+    }
+
+    /// <summary>Food-101 as downloaded: meta/{train,test}.txt list "class/id" under images/, without extension or label.</summary>
+    [Fact]
+    public void Food101_list_files_work_as_they_are()
+    {
+        using var dir = new TempDir();
+        Touch(dir.File("food-101", "images", "apple_pie", "1005649.jpg"));
+        Touch(dir.File("food-101", "images", "tacos", "7.jpg"));
+        Touch(dir.File("food-101", "images", "tacos", "8.jpg"));
+        Directory.CreateDirectory(dir.File("food-101", "meta"));
+        File.WriteAllLines(dir.File("food-101", "meta", "classes.txt"), ["apple_pie", "beignets", "tacos"]);
+        File.WriteAllLines(dir.File("food-101", "meta", "train.txt"), ["tacos/7", "apple_pie/1005649", "tacos/404"]);
+        File.WriteAllLines(dir.File("food-101", "meta", "test.txt"), ["tacos/8"]);
+
+        var train = InputScanner.Scan(dir.File("food-101", "meta", "train.txt"));
+        Assert.Equal(dir.File("food-101", "images"), train.Root);
+        Assert.Equal(["apple_pie", "beignets", "tacos"], train.Classes); // all of classes.txt, listed or not
+        // A listed image that does not exist keeps its listed path (its error will name it).
+        Assert.Equal([("apple_pie/1005649.jpg", 0), ("tacos/404", 2), ("tacos/7.jpg", 2)], train.Items.Select(i => (i.RelativePath, i.LabelIndex)));
+        Assert.All(train.Items, i => Assert.Equal("train", i.Split));
+        Assert.Empty(train.Warnings);
+        Assert.Equal("list file train.txt (paths relative to ../images; labels from class folders named in classes.txt), split train: 3 images, 3 classes",
+                     train.Layout);
+
+        var test = InputScanner.Scan(dir.File("food-101", "meta", "test.txt"));
+        Assert.Equal([("tacos/8.jpg", 2, "test")], test.Items.Select(i => (i.RelativePath, i.LabelIndex, i.Split)));
+        Assert.Equal(train.Classes, test.Classes); // same label indices for both lists
+    }
+
+    [Fact]
+    public void A_classes_file_that_does_not_match_leaves_images_unlabelled_and_says_why()
+    {
+        using var dir = new TempDir();
+        Touch(dir.File("pics", "a", "1.png"));
+        Touch(dir.File("pics", "2.png"));
+        File.WriteAllLines(dir.File("classes.txt"), ["a"]);
+        File.WriteAllLines(dir.File("photos.list"), ["pics/a/1", "pics/2.png"]);
+        var set = InputScanner.Scan(dir.File("photos.list"));
+        Assert.Equal(dir.Path, set.Root);
+        Assert.Equal([("pics/2.png", -1, ""), ("pics/a/1.png", -1, "")], set.Items.Select(i => (i.RelativePath, i.LabelIndex, i.Split)));
+        Assert.Contains("classes.txt beside photos.list does not name the folder of 'pics/a/1'", Assert.Single(set.Warnings));
+    }
+
+    [Fact]
+    public void Folder_layouts_are_described()
+    {
+        using var dir = new TempDir();
+        Touch(dir.File("flat", "a.jpg"));
+        Touch(dir.File("split", "train", "x", "1.jpg"));
+        Touch(dir.File("split", "val", "y", "2.jpg"));
+        Assert.Equal("flat folder, unlabelled: 1 image", InputScanner.Scan(dir.File("flat")).Layout);
+        Assert.Equal("class folders under split folders (train, val): 2 images, 2 classes", InputScanner.Scan(dir.File("split")).Layout);
+        Touch(dir.File("classes", "x", "1.jpg"));
+        Touch(dir.File("classes", "x", "2.jpg"));
+        Touch(dir.File("classes", "y", "3.jpg"));
+        Assert.Equal("class folders: 3 images, 2 classes", InputScanner.Scan(dir.File("classes")).Layout);
     }
 
     [Fact]

@@ -1,0 +1,111 @@
+namespace OnnxTransfer.Extractor.Extraction;
+
+/// <summary>
+/// Reads a list file of "path[,label]" lines; blank lines and lines starting with '#' are skipped.
+/// <list type="bullet">
+/// <item>Paths are relative to the list file's folder, or to an <c>images</c> folder beside it when that is
+/// where the first listed image is (Food-101: meta/train.txt lists images/apple_pie/1005649.jpg).</item>
+/// <item>A path without an image extension names the first existing file with one (Food-101 lists
+/// "apple_pie/1005649"); if there is none the path is kept as listed, and its error says so.</item>
+/// <item>When no line has a label and a <c>classes.txt</c> beside the list names the first folder of every
+/// path (Food-101's meta/classes.txt), that folder is the label and all of its classes are the class
+/// list, so train.txt and test.txt give the same label indices.</item>
+/// <item>A list named train, val, valid, validation or test (any extension) sets the split of its images.</item>
+/// </list>
+/// </summary>
+internal static class ListFileScanner
+{
+    private const string ClassesFile = "classes.txt";
+    private const string ImagesFolder = "images";
+
+    private sealed record Line(string Path, string Label);
+
+    public static InputSet Scan(string listFile)
+    {
+        string listDir = Path.GetDirectoryName(listFile)!;
+        string name = Path.GetFileName(listFile);
+        var lines = Read(listFile);
+        var warnings = new List<string>();
+        var notes = new List<string>();
+
+        string root = listDir;
+        string siblingImages = Path.GetFullPath(Path.Combine(listDir, "..", ImagesFolder));
+        if (Find(listDir, lines[0].Path) is null && Directory.Exists(siblingImages) && Find(siblingImages, lines[0].Path) is not null)
+        {
+            root = siblingImages;
+            notes.Add($"paths relative to {Path.GetRelativePath(listDir, siblingImages).Replace('\\', '/')}");
+        }
+
+        var folderClasses = lines.All(l => l.Label.Length == 0) ? FolderClasses(listDir, name, lines, warnings) : null;
+        if (folderClasses is not null) notes.Add($"labels from class folders named in {ClassesFile}");
+        var classes = new SortedSet<string>(folderClasses ?? lines.Select(l => l.Label).Where(l => l.Length > 0), StringComparer.Ordinal);
+
+        string split = InputScanner.SplitOf(Path.GetFileNameWithoutExtension(listFile)) ?? "";
+        var entries = lines.Select(l =>
+        {
+            string full = Resolve(root, l.Path);
+            return (InputScanner.Rel(root, full), full, folderClasses is null ? l.Label : FirstFolder(l.Path)!, split);
+        }).ToList();
+        string layout = $"list file {name}" + (notes.Count > 0 ? $" ({string.Join("; ", notes)})" : "") + (split.Length > 0 ? $", split {split}" : "");
+        return InputScanner.Build(root, entries, classes, warnings, layout);
+    }
+
+    private static List<Line> Read(string listFile)
+    {
+        var lines = new List<Line>();
+        int lineNo = 0;
+        foreach (string raw in File.ReadLines(listFile))
+        {
+            lineNo++;
+            string line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            int comma = line.LastIndexOf(',');
+            string path = (comma < 0 ? line : line[..comma]).Trim();
+            if (path.Length == 0)
+                throw new OnnxTransferException($"List file '{listFile}' line {lineNo} has no path; write one 'path[,label]' per line.");
+            lines.Add(new Line(path, comma < 0 ? "" : line[(comma + 1)..].Trim()));
+        }
+        if (lines.Count == 0) throw new OnnxTransferException($"List file '{listFile}' lists no images.");
+        return lines;
+    }
+
+    /// <summary>The existing file <paramref name="path"/> names under <paramref name="root"/>, trying each image extension when it has none; null when there is none.</summary>
+    private static string? Find(string root, string path)
+    {
+        string full = Path.GetFullPath(Path.Combine(root, path));
+        if (File.Exists(full)) return full;
+        return InputScanner.ImageExtensions.Contains(Path.GetExtension(path)) ? null
+            : InputScanner.ExtensionOrder.Select(e => full + e).FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>
+    /// The file of a listed image: as listed when it has an image extension (not looked up, so a long list
+    /// costs no file lookups; a missing one is reported when it is read), else what <see cref="Find"/> finds.
+    /// </summary>
+    private static string Resolve(string root, string path)
+    {
+        string full = Path.GetFullPath(Path.Combine(root, path));
+        return InputScanner.ImageExtensions.Contains(Path.GetExtension(path)) ? full : Find(root, path) ?? full;
+    }
+
+    /// <summary>The class names of a classes.txt beside the list when it names the first folder of every path; else null.</summary>
+    private static List<string>? FolderClasses(string listDir, string listName, List<Line> lines, List<string> warnings)
+    {
+        string file = Path.Combine(listDir, ClassesFile);
+        if (!File.Exists(file)) return null;
+        var names = File.ReadLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        var known = new HashSet<string>(names, StringComparer.Ordinal);
+        var stray = lines.FirstOrDefault(l => FirstFolder(l.Path) is not { } folder || !known.Contains(folder));
+        if (stray is null) return names;
+        warnings.Add($"{ClassesFile} beside {listName} does not name the folder of '{stray.Path}', so its images are unlabelled; " +
+                     "write 'path,label' lines to label them");
+        return null;
+    }
+
+    /// <summary>The first folder of a relative path ("apple_pie" of "apple_pie/1005649"), or null when it has none.</summary>
+    private static string? FirstFolder(string path)
+    {
+        int slash = path.IndexOfAny(['/', '\\']);
+        return slash > 0 ? path[..slash] : null;
+    }
+}
