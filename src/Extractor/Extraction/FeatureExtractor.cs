@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Extractor.Runtime;
@@ -143,7 +142,7 @@ public sealed class FeatureExtractor : IDisposable
             warnings.Add($"features will take about {totalBytes / (1 << 20):N0} MiB ({rowBytes / 1024.0:N1} KiB per image); consider --pool avg");
         foreach (var w in warnings) Warning?.Invoke(w);
 
-        var manifest = ExtractionManifest.Open(outputDir, Fingerprint(inputs, perShard), _options.Overwrite);
+        var manifest = ExtractionManifest.Open(outputDir, RunMetadata.Fingerprint(_modelSha256, _info, Image, inputs, perShard), _options.Overwrite);
         AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(inputs.Classes));
 
         int shardCount = (inputs.Items.Count + perShard - 1) / perShard;
@@ -153,7 +152,7 @@ public sealed class FeatureExtractor : IDisposable
         int skipped = Enumerable.Range(0, shardCount).Where(k => records[k] is not null).Sum(k => ShardSize(k, perShard, inputs.Items.Count));
 
         var tracker = new ProgressTracker(inputs.Items.Count, skipped, records.Where(r => r is not null).Sum(r => r!.Errors.Count), progress);
-        var writer = new FeatureWriter(_info.Features.Select(f => f.Layer).ToList(), Metadata());
+        var writer = new FeatureWriter(_info.Features.Select(f => f.Layer).ToList(), RunMetadata.ForShards(_options.ModelName, _modelSha256, _info, FeatureShapes, Image));
         var clock = Stopwatch.StartNew();
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
@@ -363,46 +362,6 @@ public sealed class FeatureExtractor : IDisposable
     }
 
     private static string Clean(string reason) => reason.Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ');
-
-    private JsonObject Fingerprint(InputSet inputs, int perShard)
-    {
-        var list = new System.Text.StringBuilder();
-        foreach (var i in inputs.Items) list.Append(i.RelativePath).Append('\t').Append(i.Label).Append('\t').Append(i.Split).Append('\n');
-        return new JsonObject
-        {
-            ["model_sha256"] = _modelSha256,
-            ["layers"] = new JsonArray([.. _info.Features.Select(f => (JsonNode)f.Layer)]),
-            ["input_root"] = inputs.Root,
-            ["inputs_sha256"] = Hashing.Sha256(System.Text.Encoding.UTF8.GetBytes(list.ToString())),
-            ["images"] = inputs.Items.Count,
-            ["images_per_shard"] = perShard,
-            ["input_size"] = Image.Size,
-            ["resize"] = OptionNames.Name(Image.Resize),
-            ["interpolation"] = OptionNames.Name(Image.Interpolation),
-            ["max_pixels"] = Image.MaxPixels,
-        };
-    }
-
-    private Dictionary<string, string> Metadata()
-    {
-        var layers = _info.Features.Select(f => f.Layer).ToList();
-        return new Dictionary<string, string>
-        {
-            [FeatureFormat.ModelNameKey] = _options.ModelName,
-            [FeatureFormat.ModelHashKey] = _modelSha256,
-            [FeatureFormat.LayersKey] = JsonSerializer.Serialize(layers),
-            [FeatureFormat.FeatureShapesKey] = JsonSerializer.Serialize(layers.Zip(FeatureShapes).ToDictionary(p => p.First, p => p.Second)),
-            [FeatureFormat.PoolKey] = JsonSerializer.Serialize(_info.Features.ToDictionary(f => f.Layer, f => f.Pool)),
-            [FeatureFormat.PreprocessKey] = _info.Preprocess,
-            [FeatureFormat.InputSizeKey] = Image.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            [FeatureFormat.ResizeKey] = OptionNames.Name(Image.Resize),
-            [FeatureFormat.InterpolationKey] = OptionNames.Name(Image.Interpolation),
-            [FeatureFormat.OrtVersionKey] = SessionFactory.OrtVersion,
-            [FeatureFormat.ToolVersionKey] = typeof(FeatureExtractor).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
-            [FeatureFormat.RandomWeightsKey] = _info.RandomWeights ? "true" : "false",
-            [FeatureFormat.WeightsKey] = _info.WeightsLabel,
-        };
-    }
 
     public void Dispose()
     {

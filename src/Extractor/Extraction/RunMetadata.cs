@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OnnxTransfer.Extractor.Imaging;
+using OnnxTransfer.Extractor.Runtime;
+using OnnxTransfer.Features;
+using OnnxTransfer.IO;
+using OnnxTransfer.Models;
+
+namespace OnnxTransfer.Extractor.Extraction;
+
+/// <summary>What an extraction run is: the fingerprint a rerun must match to resume, and the metadata every shard carries.</summary>
+internal static class RunMetadata
+{
+    /// <summary>Everything that changes the rows: model, layers, the image list with labels and splits, sharding and decoding.</summary>
+    public static JsonObject Fingerprint(string modelSha256, ModelInfo info, ImageOptions image, InputSet inputs, int perShard)
+    {
+        var list = new StringBuilder();
+        foreach (var i in inputs.Items) list.Append(i.RelativePath).Append('\t').Append(i.Label).Append('\t').Append(i.Split).Append('\n');
+        return new JsonObject
+        {
+            ["model_sha256"] = modelSha256,
+            ["layers"] = new JsonArray([.. info.Features.Select(f => (JsonNode)f.Layer)]),
+            ["input_root"] = inputs.Root,
+            ["inputs_sha256"] = Hashing.Sha256(Encoding.UTF8.GetBytes(list.ToString())),
+            ["images"] = inputs.Items.Count,
+            ["images_per_shard"] = perShard,
+            ["input_size"] = image.Size,
+            ["resize"] = OptionNames.Name(image.Resize),
+            ["interpolation"] = OptionNames.Name(image.Interpolation),
+            ["max_pixels"] = image.MaxPixels,
+        };
+    }
+
+    /// <summary>The Parquet key-value metadata of every shard (keys in <see cref="FeatureFormat"/>).</summary>
+    public static Dictionary<string, string> ForShards(string modelName, string modelSha256, ModelInfo info, IReadOnlyList<long[]> shapes, ImageOptions image)
+    {
+        var layers = info.Features.Select(f => f.Layer).ToList();
+        return new Dictionary<string, string>
+        {
+            [FeatureFormat.ModelNameKey] = modelName,
+            [FeatureFormat.ModelHashKey] = modelSha256,
+            [FeatureFormat.LayersKey] = JsonSerializer.Serialize(layers),
+            [FeatureFormat.FeatureShapesKey] = JsonSerializer.Serialize(layers.Zip(shapes).ToDictionary(p => p.First, p => p.Second)),
+            [FeatureFormat.PoolKey] = JsonSerializer.Serialize(info.Features.ToDictionary(f => f.Layer, f => f.Pool)),
+            [FeatureFormat.PreprocessKey] = info.Preprocess,
+            [FeatureFormat.InputSizeKey] = image.Size.ToString(CultureInfo.InvariantCulture),
+            [FeatureFormat.ResizeKey] = OptionNames.Name(image.Resize),
+            [FeatureFormat.InterpolationKey] = OptionNames.Name(image.Interpolation),
+            [FeatureFormat.OrtVersionKey] = SessionFactory.OrtVersion,
+            [FeatureFormat.ToolVersionKey] = typeof(FeatureExtractor).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            [FeatureFormat.RandomWeightsKey] = info.RandomWeights ? "true" : "false",
+            [FeatureFormat.WeightsKey] = info.WeightsLabel,
+        };
+    }
+}
