@@ -62,8 +62,9 @@ public sealed class ExtractionOptions
     public long MaxShardBytes { get; init; } = 128L << 20;
 
     /// <summary>
-    /// Upper bound on the feature bytes of one Parquet row group (at least one row). Default 64 MiB. The run holds
-    /// three row groups of rows in memory (filling, queued, being written), and readers read a row group at once.
+    /// Upper bound on the feature bytes of one Parquet row group (at least one row). Default 4 MiB
+    /// (<see cref="FeatureWriter.DefaultRowGroupBytes"/> says why). The run holds three row groups of rows in
+    /// memory (filling, queued, being written), and readers read a row group at once.
     /// </summary>
     public long MaxRowGroupBytes { get; init; } = FeatureWriter.DefaultRowGroupBytes;
 

@@ -36,8 +36,14 @@ public sealed class ShardRows
 /// </summary>
 public sealed class FeatureWriter
 {
-    /// <summary>Default bound on a row group's feature bytes: keeps readers' and the writer's buffers small for big feature vectors.</summary>
-    public const long DefaultRowGroupBytes = 64L << 20;
+    /// <summary>
+    /// Default bound on a row group's feature bytes, 4 MiB. Parquet.Net builds each column chunk in fresh
+    /// buffers the size of the chunk, so large groups cost page faults and copies: writing VGG19 block2_pool
+    /// rows (1.5 MiB each) took 6 ms per row in 2-row groups and 10-23 ms in 40-row (61 MiB) groups, and
+    /// 25,088-wide rows went from 1.2 to 0.4 ms with 10-row groups instead of 400-row ones. Small rows still
+    /// get hundreds of rows per group.
+    /// </summary>
+    public const long DefaultRowGroupBytes = 4L << 20;
 
     private readonly DataField<string> _path = new(FeatureFormat.PathColumn);
     private readonly DataField<string> _label = new(FeatureFormat.LabelColumn);
