@@ -12,9 +12,10 @@ public static class SyntheticFeatures
     /// <summary>
     /// n rows of width d, class c centred at a random mean of scale <paramref name="separation"/>;
     /// rows alternate train/val when <paramref name="withVal"/>, else all "train". Writes a dummy backbone.onnx whose hash is recorded.
+    /// Row groups are the writer's default size, or those of <paramref name="groups"/> in turn.
     /// </summary>
     public static (float[] Features, int[] Labels) Write(string dir, int n, int d, int classes, ulong seed = 1, float separation = 2f,
-        bool withVal = true, Action<float[]>? tamper = null, string layer = "gap")
+        bool withVal = true, Action<float[]>? tamper = null, string layer = "gap", int[]? groups = null)
     {
         var rng = new Rng(seed);
         var means = new float[classes * d];
@@ -57,7 +58,20 @@ public static class SyntheticFeatures
                 rows.Items.Add(new InputItem($"{split}/{names[labels[r]]}/img{r:D4}.jpg", $"/x/{r}.jpg", names[labels[r]], labels[r], split));
             }
             Array.Copy(features, from * d, rows.Features[0], 0, (to - from) * d);
-            writer.Write(rows, Path.Combine(dir, FeatureFormat.ShardName(shard)));
+            string path = Path.Combine(dir, FeatureFormat.ShardName(shard));
+            if (groups is null)
+            {
+                writer.Write(rows, path);
+                continue;
+            }
+            using var file = writer.OpenAsync(path).GetAwaiter().GetResult();
+            for (int first = 0, k = 0; first < rows.Count; k++)
+            {
+                int count = Math.Min(groups[k % groups.Length], rows.Count - first);
+                file.AppendAsync(rows, first, count).GetAwaiter().GetResult();
+                first += count;
+            }
+            file.CommitAsync().GetAwaiter().GetResult();
         }
         File.WriteAllText(Path.Combine(dir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(names));
         return (features, labels);

@@ -46,6 +46,9 @@ public static class FeatureSetReader
         var paths = new List<string>((int)rows);
         var labels = new List<int>((int)rows);
         var splits = new List<string>((int)rows);
+        // Level buffers reused across row groups: fresh ones per group, like a staging copy of the values,
+        // cost more in page faults than the read itself for wide layers (block2_pool: 1.6 MB a row).
+        int[] definitions = [], repetitions = [];
         foreach (var (file, reader) in readers.Items)
         {
             string hash = reader.CustomMetadata.TryGetValue(FeatureFormat.ModelHashKey, out var h) ? h : "";
@@ -64,17 +67,17 @@ public static class FeatureSetReader
                 group.ReadAsync(Field<string>(fields, FeatureFormat.PathColumn, file), p.AsMemory(), null).GetAwaiter().GetResult();
                 group.ReadAsync<int>(Field<int>(fields, FeatureFormat.LabelIndexColumn, file), lab.AsMemory(), null).GetAwaiter().GetResult();
                 group.ReadAsync(Field<string>(fields, FeatureFormat.SplitColumn, file), sp.AsMemory(), null).GetAwaiter().GetResult();
-                var (values, reps) = ReadList(group, (DataField)list.Item, n, width, file, layer, directory);
                 int first = paths.Count;
+                ReadList(group, (DataField)list.Item, n, width, features.AsMemory((int)(first * width), (int)(n * width)), ref definitions, ref repetitions,
+                         file, layer, directory);
                 for (int r = 0; r < n; r++)
                 {
-                    if (reps[(int)(r * width)] != 0)
+                    if (repetitions[(int)(r * width)] != 0)
                         throw new OnnxTransferException($"Shard '{file}' row '{p[r]}' does not have {width} features in layer '{layer}' (mismatched feature widths); re-extract '{directory}'.");
-                    var row = values.AsSpan((int)(r * width), (int)width);
+                    var row = features.AsSpan((int)((first + r) * width), (int)width);
                     int bad = IndexOfNonFinite(row);
                     if (bad >= 0)
                         throw new OnnxTransferException($"Shard '{file}' row '{p[r]}' has a non-finite feature ({row[bad]}) at index {bad} of layer '{layer}'; fix or remove that image and re-extract.");
-                    row.CopyTo(features.AsSpan((int)((first + r) * width), (int)width));
                 }
                 paths.AddRange(p.Select(x => x ?? ""));
                 labels.AddRange(lab);
@@ -98,19 +101,23 @@ public static class FeatureSetReader
                 "extract a pooled layer (--pool avg) or fewer images.");
     }
 
-    /// <summary>Reads a list&lt;float&gt; column expected to hold n lists of width values; any other count is a width mismatch.</summary>
-    private static (float[] Values, int[] Repetitions) ReadList(ParquetRowGroupReader group, DataField item, int n, long width,
-        string file, string layer, string directory)
+    /// <summary>
+    /// Reads a list&lt;float&gt; column expected to hold n lists of width values (any other count is a width
+    /// mismatch) straight into <paramref name="target"/>, its levels into the buffers, grown when too small.
+    /// </summary>
+    private static void ReadList(ParquetRowGroupReader group, DataField item, int n, long width, Memory<float> target,
+        ref int[] definitions, ref int[] repetitions, string file, string layer, string directory)
     {
         long expected = n * width;
         long stored = group.GetMetadata(item)?.MetaData?.NumValues ?? expected;
         if (stored != expected)
             throw new OnnxTransferException($"Shard '{file}' has {stored} feature values for {n} rows of width {width} in layer '{layer}' (mismatched feature widths); re-extract '{directory}'.");
-        var values = new float[expected];
-        var definitions = new int[expected];
-        var repetitions = new int[expected];
-        group.ReadRawAsync(item, values.AsMemory(), definitions.AsMemory(), repetitions.AsMemory()).GetAwaiter().GetResult();
-        return (values, repetitions);
+        if (definitions.Length < expected)
+        {
+            definitions = new int[expected];
+            repetitions = new int[expected];
+        }
+        group.ReadRawAsync(item, target, definitions.AsMemory(0, (int)expected), repetitions.AsMemory(0, (int)expected)).GetAwaiter().GetResult();
     }
 
     private static int IndexOfNonFinite(ReadOnlySpan<float> row)
