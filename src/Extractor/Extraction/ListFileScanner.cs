@@ -35,6 +35,10 @@ internal static class ListFileScanner
             root = siblingImages;
             notes.Add($"paths relative to {Path.GetRelativePath(listDir, siblingImages).Replace('\\', '/')}");
         }
+        else if (Find(listDir, lines[0].Path) is null)
+            // Said before the run, so a wrong folder is not found out image by image in errors.tsv.
+            warnings.Add($"the first image {name} lists, '{lines[0].Path}', is not in {listDir}: paths in a list file are relative to its " +
+                         $"folder (or to an '{ImagesFolder}' folder beside it, as in Food-101)");
 
         var folderClasses = lines.All(l => l.Label.Length == 0) ? FolderClasses(listDir, name, lines, warnings) : null;
         if (folderClasses is not null) notes.Add($"labels from class folders named in {ClassesFile}");

@@ -118,6 +118,18 @@ public class InputScannerTests
     }
 
     [Fact]
+    public void A_list_whose_first_image_is_missing_says_where_it_looked()
+    {
+        using var dir = new TempDir();
+        Touch(dir.File("photos", "a.jpg"));
+        File.WriteAllLines(dir.File("list.txt"), ["a.jpg", "photos/a.jpg"]);
+        var set = InputScanner.Scan(dir.File("list.txt"));
+        Assert.Equal(2, set.Items.Count); // still listed: each missing file becomes an error of the run
+        Assert.Equal($"the first image list.txt lists, 'a.jpg', is not in {dir.Path}: paths in a list file are relative to its folder " +
+                     "(or to an 'images' folder beside it, as in Food-101)", Assert.Single(set.Warnings));
+    }
+
+    [Fact]
     public void Folder_layouts_are_described()
     {
         using var dir = new TempDir();
