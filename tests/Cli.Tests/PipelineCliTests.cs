@@ -104,6 +104,19 @@ public class PipelineCliTests(DemoRun demo) : IClassFixture<DemoRun>
         Assert.Equal(["error: --sessions 3 needs at least one ORT thread per session, but --threads is 2; raise --threads or lower --sessions."], bad.ErrorLines);
     }
 
+    [Fact]
+    public void PredictAndEvaluateSayWhatTheInputWasTakenFor()
+    {
+        var p = Cli.Run("predict", Run, Val, "--format", "csv");
+        Assert.True(p.ExitCode == 0, p.Error);
+        Assert.Contains("input: class folders: 60 images, 3 classes", p.Error);
+        Assert.StartsWith("path,top1,p1", p.Out); // the notice stays off the CSV
+        var e = Cli.Run("evaluate", Run, Val, "-o", demo.File("eval-notice"));
+        Assert.True(e.ExitCode == 0, e.Error);
+        Assert.Contains("input: class folders: 60 images, 3 classes", e.Error);
+        Assert.DoesNotContain("input:", Cli.Run("evaluate", Run, Val, "-o", demo.File("eval-quiet"), "--quiet").Error);
+    }
+
     /// <summary>A list file laid out as Food-101's meta/train.txt: "class/id" lines, images under ../images, classes.txt beside it.</summary>
     [Fact]
     public void ExtractTakesAFood101ListAsItIs()

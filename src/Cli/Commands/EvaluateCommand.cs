@@ -31,6 +31,7 @@ public static class EvaluateCommand
             using var predictor = args.Open(parse);
             string inputArg = parse.GetValue(input)!, model = parse.GetValue(args.Model)!;
             var inputs = InputScanner.Scan(inputArg);
+            InputNotice.Write(inputs, parse.GetValue(args.Quiet));
             var evaluation = ProgressDisplay.Run(parse.GetValue(args.Quiet), "evaluating", inputs.Items.Count, progress =>
                 Evaluator.Evaluate(predictor, inputArg, inputs, parse.GetValue(split), parse.GetValue(args.TopK), progress, ct));
             foreach (var u in evaluation.Unreadable) Console.Error.WriteLine($"skipped {u.Path}: {u.Error}");

@@ -87,7 +87,7 @@ public static class ExtractCommand
             }
 
             string outputArg = parse.GetValue(output)!;
-            if (!isQuiet) Console.Error.WriteLine($"input: {inputs.Layout}");
+            InputNotice.Write(inputs, isQuiet, warnings: false); // the extractor raises them, beside its own
             var summary = isQuiet || !Terminal.Out.Profile.Capabilities.Interactive
                 ? await extractor.ExtractAsync(inputs, outputArg, null, ct)
                 : await WithProgressBar(p => extractor.ExtractAsync(inputs, outputArg, p, ct));

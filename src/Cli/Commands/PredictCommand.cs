@@ -27,7 +27,7 @@ public static class PredictCommand
         int Execute(ParseResult parse, CancellationToken ct)
         {
             using var predictor = args.Open(parse);
-            var (root, paths) = Inputs(parse.GetValue(input)!);
+            var (root, paths) = Inputs(parse.GetValue(input)!, parse.GetValue(args.Quiet));
             int topK = Math.Clamp(parse.GetValue(args.TopK), 1, predictor.Classes.Count);
             string fmt = parse.GetValue(format)!;
             var rows = new List<PredictionResult>();
@@ -61,11 +61,12 @@ public static class PredictCommand
 
     }
 
-    private static (string Root, List<string> Paths) Inputs(string input)
+    private static (string Root, List<string> Paths) Inputs(string input, bool quiet)
     {
         if (File.Exists(input) && InputScanner.ImageExtensions.Contains(Path.GetExtension(input).ToLowerInvariant()))
             return (Path.GetDirectoryName(Path.GetFullPath(input))!, [input]);
         var set = InputScanner.Scan(input);
+        InputNotice.Write(set, quiet);
         if (set.Items.Count == 0) throw new OnnxTransferException($"'{input}' holds no images ({string.Join(", ", InputScanner.ImageExtensions)}).");
         return (set.Root, set.Items.Select(i => i.FullPath).ToList());
     }
