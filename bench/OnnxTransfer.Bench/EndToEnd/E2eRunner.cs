@@ -174,7 +174,7 @@ public static class E2eRunner
 
         private async Task SessionsAsync()
         {
-            int threads = options.Threads > 0 ? options.Threads : CpuCores.Physical;
+            int threads = CpuCores.ThreadsFor(options.Threads);
             if (threads < 2) return;
             var table = new MarkdownTable("Model / layer / pool", "Images", "ORT threads",
                 $"Extraction img/s, 1 session of {threads} threads", $"Extraction img/s, {threads} sessions of 1 thread", "Speedup",

@@ -46,7 +46,7 @@ public sealed class FeatureExtractor : IDisposable
             JpegDecoder = options.JpegDecoder,
         };
         Image.Validate();
-        int threads = options.Threads > 0 ? options.Threads : CpuCores.Physical;
+        int threads = CpuCores.ThreadsFor(options.Threads);
         if (options.Sessions > threads)
             throw new OnnxTransferException($"--sessions {options.Sessions} needs at least one ORT thread per session, but " +
                 (options.Threads > 0 ? $"--threads is {threads}; raise --threads or lower --sessions." : $"this machine's default is {threads} thread(s); lower --sessions."));

@@ -6,6 +6,9 @@ public static class CpuCores
     /// <summary>Logical processors available to the process divided by hardware threads per core (SMT).</summary>
     public static int Physical { get; } = Detect();
 
+    /// <summary>ONNX Runtime threads for a requested count: the count itself when positive, 0 meaning one per physical core.</summary>
+    public static int ThreadsFor(int requested) => requested > 0 ? requested : Physical;
+
     private static int Detect()
     {
         // ONNX Runtime's own default (one thread per physical core) reads the topology through cpuinfo,

@@ -89,7 +89,7 @@ public static class SessionFactory
         return options;
     }
 
-    private static int ThreadsOf(SessionSettings settings) => settings.Threads > 0 ? settings.Threads : CpuCores.Physical;
+    private static int ThreadsOf(SessionSettings settings) => CpuCores.ThreadsFor(settings.Threads);
 
 #if ORT_GPU
     /// <summary>ORT's first line without its "[ErrorCode:X] " prefix and final period, to embed in one sentence.</summary>
