@@ -30,12 +30,13 @@ internal static class ListFileScanner
 
         string root = listDir;
         string siblingImages = Path.GetFullPath(Path.Combine(listDir, "..", ImagesFolder));
-        if (Find(listDir, lines[0].Path) is null && Directory.Exists(siblingImages) && Find(siblingImages, lines[0].Path) is not null)
+        bool firstInListDir = Find(listDir, lines[0].Path) is not null;
+        if (!firstInListDir && Directory.Exists(siblingImages) && Find(siblingImages, lines[0].Path) is not null)
         {
             root = siblingImages;
             notes.Add($"paths relative to {Path.GetRelativePath(listDir, siblingImages).Replace('\\', '/')}");
         }
-        else if (Find(listDir, lines[0].Path) is null)
+        else if (!firstInListDir)
             // Said before the run, so a wrong folder is not found out image by image in errors.tsv.
             warnings.Add($"the first image {name} lists, '{lines[0].Path}', is not in {listDir}: paths in a list file are relative to its " +
                          $"folder (or to an '{ImagesFolder}' folder beside it, as in Food-101)");
