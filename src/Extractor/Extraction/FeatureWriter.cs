@@ -53,7 +53,7 @@ public sealed class FeatureWriter
     private readonly ParquetSchema _schema;
     private readonly IReadOnlyDictionary<string, string> _metadata;
     private readonly Lock _levelsLock = new();
-    private (int Count, int Len, int Max, int[] Definitions, int[] Repetitions)? _levels;
+    private readonly Dictionary<(int Len, int Max), (int[] Definitions, int[] Repetitions)> _levels = [];
 
     public FeatureWriter(IReadOnlyList<string> layers, IReadOnlyDictionary<string, string> metadata)
     {
@@ -157,21 +157,25 @@ public sealed class FeatureWriter
     /// <summary>
     /// Parquet levels for count lists of len values. Every element is present in a present list, so all
     /// definition levels are the maximum (the low-level call takes them because the list itself is
-    /// optional); repetition levels are 0 where a row starts, 1 elsewhere. Kept for the next row group
-    /// of the same shape: for block2_pool they are 64 MB each, and allocating them per group cost a full GC.
+    /// optional); repetition levels are 0 where a row starts, 1 elsewhere. Kept per row width, grown when a
+    /// larger group comes, and sliced for smaller ones (the pattern repeats every len values), so neither a
+    /// shard's short last group nor a second layer allocates them again: for block2_pool they are 1.6 MB a row.
     /// </summary>
     private (ReadOnlyMemory<int> Definitions, ReadOnlyMemory<int> Repetitions) Levels(int count, int len, int maxDefinition)
     {
+        int n = count * len;
         lock (_levelsLock)
         {
-            if (_levels is { } c && c.Count == count && c.Len == len && c.Max == maxDefinition) return (c.Definitions, c.Repetitions);
-            var definitions = new int[count * len];
-            Array.Fill(definitions, maxDefinition);
-            var repetitions = new int[count * len];
-            Array.Fill(repetitions, 1);
-            for (int r = 0; r < count; r++) repetitions[r * len] = 0;
-            _levels = (count, len, maxDefinition, definitions, repetitions);
-            return (definitions, repetitions);
+            if (!_levels.TryGetValue((len, maxDefinition), out var levels) || levels.Definitions.Length < n)
+            {
+                var definitions = new int[n];
+                Array.Fill(definitions, maxDefinition);
+                var repetitions = new int[n];
+                Array.Fill(repetitions, 1);
+                for (int r = 0; r < count; r++) repetitions[r * len] = 0;
+                _levels[(len, maxDefinition)] = levels = (definitions, repetitions);
+            }
+            return (levels.Definitions.AsMemory(0, n), levels.Repetitions.AsMemory(0, n));
         }
     }
 }
