@@ -21,26 +21,13 @@ public class FeatureExtractorTests
         Interpolation = interpolation, Overwrite = overwrite, MaxRowGroupBytes = maxRowGroupBytes,
     };
 
-    private static ExtractionSummary Run(string input, string output, ExtractionOptions options,
-                                         IProgress<ExtractionProgress>? progress = null, CancellationToken ct = default)
-    {
-        using var extractor = new FeatureExtractor(TestModels.TinyConv(), options);
-        return extractor.ExtractAsync(input, output, progress, ct).GetAwaiter().GetResult();
-    }
-
-    /// <summary>Runs an IProgress callback on the reporting thread (Progress&lt;T&gt; would post it to the pool).</summary>
-    private sealed class SyncProgress(Action<ExtractionProgress> onReport) : IProgress<ExtractionProgress>
-    {
-        public void Report(ExtractionProgress value) => onReport(value);
-    }
-
     [Fact]
     public void Features_equal_a_direct_onnx_runtime_run_and_duckdb_reads_them()
     {
         using var input = new TempDir();
         using var output = new TempDir();
         var paths = TestData.SplitFolder(input.Path, perClass: 5);
-        var summary = Run(input.Path, output.Path, Options(imagesPerShard: 8, batch: 3));
+        var summary = TestData.ExtractTiny(input.Path, output.Path, Options(imagesPerShard: 8, batch: 3));
 
         Assert.Equal(20, summary.ImagesIn);
         Assert.Equal(20, summary.RowsWritten);
@@ -110,7 +97,7 @@ public class FeatureExtractorTests
         using var output = new TempDir();
         using var clean = new TempDir();
         TestData.SplitFolder(input.Path, perClass: 2);
-        Run(input.Path, clean.Path, Options(batch: 3));
+        TestData.ExtractTiny(input.Path, clean.Path, Options(batch: 3));
         string bees = input.File("train", "bees");
         var jpeg = TestImages.Encode(TestImages.RandomRgba(64, 64, 3), 64, 64, SKEncodedImageFormat.Jpeg, 90);
         File.WriteAllBytes(Path.Combine(bees, "empty.jpg"), []);
@@ -155,10 +142,10 @@ public class FeatureExtractorTests
         using var whole = new TempDir();
         using var grouped = new TempDir();
         var paths = TestData.SplitFolder(input.Path, perClass: 5); // 20 images: shards of 8, 8, 4
-        Run(input.Path, whole.Path, Options(imagesPerShard: 8, batch: 3));
+        TestData.ExtractTiny(input.Path, whole.Path, Options(imagesPerShard: 8, batch: 3));
         // Room for 3 rows of the tiny model's features per row group: groups end inside batches and shards.
         long rowBytes = 4L * TestData.ReadWithDuckDb(whole.Path, "conv", "gap")[0].Features.Sum(f => f.Length);
-        Run(input.Path, grouped.Path, Options(imagesPerShard: 8, batch: 3, maxRowGroupBytes: 3 * rowBytes + 1));
+        TestData.ExtractTiny(input.Path, grouped.Path, Options(imagesPerShard: 8, batch: 3, maxRowGroupBytes: 3 * rowBytes + 1));
 
         Assert.Equal(1, TestData.RowGroupsWithDuckDb(whole.File("part-00000.parquet")));
         Assert.Equal([3, 3, 2], new[] { "part-00000.parquet", "part-00001.parquet", "part-00002.parquet" }
@@ -181,18 +168,18 @@ public class FeatureExtractorTests
         var options = Options(imagesPerShard: 4, batch: 2);
 
         using var cts = new CancellationTokenSource();
-        var progress = new SyncProgress(_ =>
+        var progress = new TestData.SyncProgress(_ =>
         {
             if (File.Exists(interrupted.File("part-00001.parquet"))) cts.Cancel();
         });
-        Assert.ThrowsAny<OperationCanceledException>(() => Run(input.Path, interrupted.Path, options, progress, cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => TestData.ExtractTiny(input.Path, interrupted.Path, options, progress, cts.Token));
         var before = TestData.Shards(interrupted.Path);
         Assert.InRange(before.Count, 2, 5);
         Assert.Empty(Directory.GetFiles(interrupted.Path, "*.tmp")); // the shard being written was abandoned, not left half-done
         Assert.False(File.Exists(interrupted.File(FeatureFormat.SummaryFile)));
 
         Thread.Sleep(20); // so a rewritten shard would get a different timestamp
-        var summary = Run(input.Path, interrupted.Path, options);
+        var summary = TestData.ExtractTiny(input.Path, interrupted.Path, options);
         Assert.Equal(4 * before.Count, summary.ResumedImages);
         Assert.Equal(24, summary.RowsWritten);
         var after = TestData.Shards(interrupted.Path);
@@ -202,7 +189,7 @@ public class FeatureExtractorTests
         Assert.Equal(paths, rows.Select(r => r.Path)); // every image exactly once, in order
 
         // And the result is byte-identical to an uninterrupted run.
-        Run(input.Path, fresh.Path, options);
+        TestData.ExtractTiny(input.Path, fresh.Path, options);
         Assert.Equal(TestData.Shards(fresh.Path).Select(p => (p.Key, p.Value.Hash)), after.Select(p => (p.Key, p.Value.Hash)));
     }
 
@@ -214,8 +201,8 @@ public class FeatureExtractorTests
         using var fresh = new TempDir();
         var paths = TestData.SplitFolder(input.Path, perClass: 4); // 16 images, 4 shards of 4
         var options = Options(imagesPerShard: 4, batch: 4);
-        Run(input.Path, fresh.Path, options);
-        Run(input.Path, output.Path, options);
+        TestData.ExtractTiny(input.Path, fresh.Path, options);
+        TestData.ExtractTiny(input.Path, output.Path, options);
 
         // What kill -9 can leave: a shard renamed into place whose record was never written, a shard
         // never finished, and AtomicFile's temp files.
@@ -228,7 +215,7 @@ public class FeatureExtractorTests
         var before = TestData.Shards(output.Path);
         Thread.Sleep(20);
 
-        var summary = Run(input.Path, output.Path, options);
+        var summary = TestData.ExtractTiny(input.Path, output.Path, options);
         Assert.Equal(8, summary.ResumedImages);
         Assert.Equal(16, summary.RowsWritten);
         Assert.Empty(Directory.GetFiles(output.Path, "*.tmp", SearchOption.AllDirectories));
@@ -246,8 +233,8 @@ public class FeatureExtractorTests
         using var a = new TempDir();
         using var b = new TempDir();
         TestData.SplitFolder(input.Path, perClass: 5);
-        Run(input.Path, a.Path, Options(imagesPerShard: 6, batch: 4, workers: 1));
-        Run(input.Path, b.Path, Options(imagesPerShard: 6, batch: 4, workers: 4));
+        TestData.ExtractTiny(input.Path, a.Path, Options(imagesPerShard: 6, batch: 4, workers: 1));
+        TestData.ExtractTiny(input.Path, b.Path, Options(imagesPerShard: 6, batch: 4, workers: 4));
         var shardsA = TestData.Shards(a.Path);
         Assert.Equal(4, shardsA.Count);
         Assert.Equal(shardsA.Select(p => (p.Key, p.Value.Hash)), TestData.Shards(b.Path).Select(p => (p.Key, p.Value.Hash)));
@@ -259,12 +246,12 @@ public class FeatureExtractorTests
         using var input = new TempDir();
         using var output = new TempDir();
         TestData.SplitFolder(input.Path, perClass: 2);
-        Run(input.Path, output.Path, Options());
-        var e = Assert.Throws<OnnxTransferException>(() => Run(input.Path, output.Path, Options(interpolation: Interpolation.Area)));
+        TestData.ExtractTiny(input.Path, output.Path, Options());
+        var e = Assert.Throws<OnnxTransferException>(() => TestData.ExtractTiny(input.Path, output.Path, Options(interpolation: Interpolation.Area)));
         Assert.Contains("interpolation", e.Message);
         Assert.Contains("--overwrite", e.Message);
 
-        var summary = Run(input.Path, output.Path, Options(interpolation: Interpolation.Area, overwrite: true));
+        var summary = TestData.ExtractTiny(input.Path, output.Path, Options(interpolation: Interpolation.Area, overwrite: true));
         Assert.Equal(8, summary.RowsWritten);
         Assert.Equal(0, summary.ResumedImages);
         Assert.Equal("area", TestData.MetadataWithDuckDb(output.File("part-00000.parquet"))[FeatureFormat.InterpolationKey]);

@@ -15,12 +15,6 @@ public class SessionsTests
         MaxRowGroupBytes = maxRowGroupBytes,
     };
 
-    private static ExtractionSummary Run(string input, string output, ExtractionOptions options, CancellationToken ct = default)
-    {
-        using var extractor = new FeatureExtractor(TestModels.TinyConv(), options);
-        return extractor.ExtractAsync(input, output, null, ct).GetAwaiter().GetResult();
-    }
-
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
@@ -34,10 +28,10 @@ public class SessionsTests
         File.WriteAllText(input.File("train", "ants", "broken.jpg"), "not an image");
         File.WriteAllBytes(input.File("val", "bees", "empty.png"), []);
         long rowBytes = 4L * (8 * 8 * 4 + 4); // the tiny model: conv 8x8x4 and gap 4
-        var reference = Run(input.Path, one.Path, Options(1, 1, 2 * rowBytes));
+        var reference = TestData.ExtractTiny(input.Path, one.Path, Options(1, 1, 2 * rowBytes));
 
         // Each of the sessions gets one thread, like the single session: the same arithmetic, so the same bytes.
-        var summary = Run(input.Path, several.Path, Options(sessions, sessions, 2 * rowBytes));
+        var summary = TestData.ExtractTiny(input.Path, several.Path, Options(sessions, sessions, 2 * rowBytes));
 
         Assert.Equal(sessions, summary.Sessions);
         Assert.Equal(sessions, summary.OrtThreads);
@@ -61,13 +55,13 @@ public class SessionsTests
         var options = Options(3, 3);
         using var cts = new CancellationTokenSource();
         using var extractor = new FeatureExtractor(TestModels.TinyConv(), options);
-        var progress = new Progress(p => { if (p.Done >= 10) cts.Cancel(); });
+        var progress = new TestData.SyncProgress(p => { if (p.Done >= 10) cts.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() => extractor.ExtractAsync(input.Path, interrupted.Path, progress, cts.Token).GetAwaiter().GetResult());
         Assert.Empty(Directory.GetFiles(interrupted.Path, "*.tmp"));
 
-        var summary = Run(input.Path, interrupted.Path, options);
+        var summary = TestData.ExtractTiny(input.Path, interrupted.Path, options);
         Assert.Equal(40, summary.RowsWritten);
-        Run(input.Path, fresh.Path, options);
+        TestData.ExtractTiny(input.Path, fresh.Path, options);
         Assert.Equal(TestData.Shards(fresh.Path).Select(p => (p.Key, p.Value.Hash)), TestData.Shards(interrupted.Path).Select(p => (p.Key, p.Value.Hash)));
     }
 
@@ -79,11 +73,5 @@ public class SessionsTests
         Assert.Contains("--threads is 2", e.Message);
         e = Assert.Throws<OnnxTransferException>(() => new FeatureExtractor(TestModels.TinyConv(), Options(0, 1)));
         Assert.Contains("--sessions 0 must be at least 1", e.Message);
-    }
-
-    /// <summary>Runs the callback on the reporting thread.</summary>
-    private sealed class Progress(Action<ExtractionProgress> onReport) : IProgress<ExtractionProgress>
-    {
-        public void Report(ExtractionProgress value) => onReport(value);
     }
 }

@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Tests.Imaging;
 using SkiaSharp;
 
@@ -69,6 +70,20 @@ public static class TestData
         var result = new Dictionary<string, string>();
         while (reader.Read()) result[reader.GetString(0)] = reader.GetString(1);
         return result;
+    }
+
+    /// <summary>Extracts the tiny model's features (<see cref="TestModels.TinyConv"/>) from <paramref name="input"/> into <paramref name="output"/>.</summary>
+    public static ExtractionSummary ExtractTiny(string input, string output, ExtractionOptions options,
+                                                IProgress<ExtractionProgress>? progress = null, CancellationToken ct = default)
+    {
+        using var extractor = new FeatureExtractor(TestModels.TinyConv(), options);
+        return extractor.ExtractAsync(input, output, progress, ct).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs an IProgress callback on the reporting thread (Progress&lt;T&gt; would post it to the pool).</summary>
+    public sealed class SyncProgress(Action<ExtractionProgress> onReport) : IProgress<ExtractionProgress>
+    {
+        public void Report(ExtractionProgress value) => onReport(value);
     }
 
     /// <summary>The number of row groups in one Parquet file, read by DuckDB.</summary>
