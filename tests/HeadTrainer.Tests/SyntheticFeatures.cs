@@ -1,5 +1,4 @@
 using System.Text.Json;
-using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Training;
 using OnnxTransfer.IO;
@@ -12,10 +11,10 @@ public static class SyntheticFeatures
     /// <summary>
     /// n rows of width d, class c centred at a random mean of scale <paramref name="separation"/>;
     /// rows alternate train/val when <paramref name="withVal"/>, else all "train". Writes a dummy backbone.onnx whose hash is recorded.
-    /// Row groups are the writer's default size, or those of <paramref name="groups"/> in turn.
+    /// Row groups are the writer's default size, or those of <paramref name="groups"/> in turn; <paramref name="relabel"/> may change row r's identity columns.
     /// </summary>
     public static (float[] Features, int[] Labels) Write(string dir, int n, int d, int classes, ulong seed = 1, float separation = 2f,
-        bool withVal = true, Action<float[]>? tamper = null, string layer = "gap", int[]? groups = null)
+        bool withVal = true, Action<float[]>? tamper = null, string layer = "gap", int[]? groups = null, Func<int, RowKey, RowKey>? relabel = null)
     {
         var rng = new Rng(seed);
         var means = new float[classes * d];
@@ -55,25 +54,34 @@ public static class SyntheticFeatures
             for (int r = from; r < to; r++)
             {
                 string split = withVal ? (r / classes % 3 == 2 ? "val" : "train") : "train";
-                rows.Items.Add(new InputItem($"{split}/{names[labels[r]]}/img{r:D4}.jpg", $"/x/{r}.jpg", names[labels[r]], labels[r], split));
+                var key = new RowKey($"{split}/{names[labels[r]]}/img{r:D4}.jpg", names[labels[r]], labels[r], split);
+                rows.Items.Add(relabel?.Invoke(r, key) ?? key);
             }
             Array.Copy(features, from * d, rows.Features[0], 0, (to - from) * d);
             string path = Path.Combine(dir, FeatureFormat.ShardName(shard));
-            if (groups is null)
+            CommittedFile committed;
+            if (groups is null) committed = writer.Write(rows, path);
+            else
             {
-                writer.Write(rows, path);
-                continue;
+                using var file = writer.OpenAsync(path).GetAwaiter().GetResult();
+                for (int first = 0, k = 0; first < rows.Count; k++)
+                {
+                    int count = Math.Min(groups[k % groups.Length], rows.Count - first);
+                    file.AppendAsync(rows, first, count).GetAwaiter().GetResult();
+                    first += count;
+                }
+                committed = file.CommitAsync().GetAwaiter().GetResult();
             }
-            using var file = writer.OpenAsync(path).GetAwaiter().GetResult();
-            for (int first = 0, k = 0; first < rows.Count; k++)
-            {
-                int count = Math.Min(groups[k % groups.Length], rows.Count - first);
-                file.AppendAsync(rows, first, count).GetAwaiter().GetResult();
-                first += count;
-            }
-            file.CommitAsync().GetAwaiter().GetResult();
+            // The extractor's records: what readers check a set's completeness and integrity against.
+            FeatureSetManifest.WriteRecord(dir, new ShardRecord(shard, to - from, [], committed.Bytes, committed.Sha256));
         }
+        WriteManifest(dir, n, n - half);
         File.WriteAllText(Path.Combine(dir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(names));
         return (features, labels);
     }
+
+    /// <summary>The manifest.json keys a reader needs: how many images the set has and how many a shard holds.</summary>
+    public static void WriteManifest(string dir, int images, int perShard) =>
+        File.WriteAllText(Path.Combine(dir, FeatureSetManifest.ManifestFile),
+            $"{{\"{FeatureSetManifest.ImagesKey}\": {images}, \"{FeatureSetManifest.ImagesPerShardKey}\": {perShard}}}");
 }

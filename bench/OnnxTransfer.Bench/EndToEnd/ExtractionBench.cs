@@ -2,6 +2,7 @@ using System.Diagnostics;
 using OnnxTransfer.Bench.Common;
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Runtime;
+using OnnxTransfer.Features;
 using OnnxTransfer.Models;
 
 namespace OnnxTransfer.Bench.EndToEnd;
@@ -105,7 +106,7 @@ public static class ExtractionBench
         var rows = new ShardRows([width], images);
         for (int i = 0; i < images; i++)
         {
-            rows.Items.Add(new InputItem($"c/{i:D6}.jpg", "", "c", 0, ""));
+            rows.Items.Add(new RowKey($"c/{i:D6}.jpg", "c", 0, ""));
             ort.Runner.Outputs[0].AsSpan(i % ort.Runner.BatchSize * width, width).CopyTo(rows.Features[0].AsSpan(i * width));
         }
         var writer = new FeatureWriter([layer], new Dictionary<string, string>());

@@ -1,66 +1,166 @@
+using System.Security.Cryptography;
+
 namespace OnnxTransfer.IO;
+
+/// <summary>The size and SHA-256 (lowercase hex) of a file as it was committed.</summary>
+public sealed record CommittedFile(string Path, long Bytes, string Sha256);
 
 /// <summary>
 /// Writes files so that no half-written file is ever visible under the final name: the
 /// content goes to a temporary sibling, is flushed to disk, then renamed over the target
-/// (rename is atomic within one directory on POSIX file systems).
+/// (rename is atomic within one directory on POSIX file systems). A failed write (disk full, I/O
+/// error) deletes the temporary file and says which file, what failed and how much space is left.
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Opens a temporary sibling of <paramref name="path"/>; <see cref="PendingFile.Commit"/> puts it in place.</summary>
-    public static PendingFile Create(string path) => new(path);
+    /// <summary>
+    /// Opens a temporary sibling of <paramref name="path"/>; <see cref="PendingFile.Commit"/> puts it in place.
+    /// With <paramref name="hash"/>, the content is hashed as it is written (write-only, sequential) and
+    /// Commit reports its SHA-256.
+    /// </summary>
+    public static PendingFile Create(string path, bool hash = false) => new(path, hash);
 
-    public static void Write(string path, Action<Stream> write)
+    public static CommittedFile Write(string path, Action<Stream> write)
     {
         using var file = Create(path);
-        write(file.Stream);
-        file.Commit();
+        try { write(file.Stream); }
+        catch (IOException e) { throw WriteFailed(path, e); }
+        return file.Commit();
     }
 
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
+
+    /// <summary>
+    /// The one-line error for a failed write of <paramref name="path"/>: the file, the system's reason and the free
+    /// space where it was being written, and that what was committed before is kept.
+    /// </summary>
+    public static OnnxTransferException WriteFailed(string path, Exception e)
+    {
+        string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".";
+        string free;
+        try { free = $"{new DriveInfo(dir).AvailableFreeSpace / 1e6:N0} MB free there"; }
+        catch (Exception probe) when (probe is IOException or ArgumentException or UnauthorizedAccessException) { free = "free space unknown"; }
+        return new OnnxTransferException(
+            $"Cannot write '{path}': {e.Message.TrimEnd('.')} ({free}); free some space or fix the disk, then rerun the same command: finished work is kept.", e);
+    }
 }
 
 /// <summary>A file being written under a temporary name; disposing it uncommitted deletes it.</summary>
 public sealed class PendingFile : IDisposable
 {
     private readonly string _target, _temp;
-    private FileStream? _stream;
+    private FileStream? _file;
+    private readonly HashingStream? _hashing;
 
-    internal PendingFile(string path)
+    internal PendingFile(string path, bool hash)
     {
-        _target = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(_target) ?? ".";
+        _target = System.IO.Path.GetFullPath(path);
+        string dir = System.IO.Path.GetDirectoryName(_target) ?? ".";
         Directory.CreateDirectory(dir);
-        _temp = Path.Combine(dir, $".{Path.GetFileName(_target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        _stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        _temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(_target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try { _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16); }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException) { throw AtomicFile.WriteFailed(path, e); }
+        if (hash) _hashing = new HashingStream(_file);
     }
 
-    /// <summary>Where to write the content.</summary>
-    public Stream Stream => _stream ?? throw new ObjectDisposedException(nameof(PendingFile));
+    /// <summary>The file's final name (unless committed under another one).</summary>
+    public string Target => _target;
 
-    /// <summary>Flushes the content to disk and renames it over the target.</summary>
-    public void Commit()
+    /// <summary>Where to write the content.</summary>
+    public Stream Stream => (Stream?)_hashing ?? _file ?? throw new ObjectDisposedException(nameof(PendingFile));
+
+    /// <summary>
+    /// Flushes the content to disk and renames it over the target, or over <paramref name="target"/> (on the same file
+    /// system); returns its size and (when hashed) SHA-256.
+    /// </summary>
+    public CommittedFile Commit(string? target = null)
     {
-        var stream = _stream ?? throw new ObjectDisposedException(nameof(PendingFile));
-        stream.Flush(flushToDisk: true);
-        stream.Dispose();
-        _stream = null;
-        try { File.Move(_temp, _target, overwrite: true); }
-        catch
+        target = target is null ? _target : System.IO.Path.GetFullPath(target);
+        var file = _file ?? throw new ObjectDisposedException(nameof(PendingFile));
+        try
         {
+            file.Flush(flushToDisk: true);
+            long bytes = file.Length;
+            file.Dispose();
+            _file = null;
+            File.Move(_temp, target, overwrite: true);
+            return new CommittedFile(target, bytes, _hashing?.Finish() ?? "");
+        }
+        catch (IOException e)
+        {
+            Dispose();
             File.Delete(_temp);
-            throw;
+            throw AtomicFile.WriteFailed(target, e);
         }
     }
 
     public void Dispose()
     {
-        if (_stream is null) return;
-        _stream.Dispose();
-        _stream = null;
+        _hashing?.Dispose();
+        if (_file is null) return;
+        // Closing flushes buffered bytes, which fails on a full disk; the file is deleted either way.
+        try { _file.Dispose(); }
+        catch (IOException) { }
+        _file = null;
         File.Delete(_temp);
+    }
+
+    /// <summary>Hashes what passes through on its way to the file. Write-only and sequential: Position is the byte count.</summary>
+    private sealed class HashingStream(FileStream inner) : Stream
+    {
+        private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private long _written;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _written;
+
+        public override long Position
+        {
+            get => _written;
+            set => throw new NotSupportedException("a hashed file is written sequentially");
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            inner.Write(buffer);
+            _sha.AppendData(buffer);
+            _written += buffer.Length;
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+            _sha.AppendData(buffer.Span);
+            _written += buffer.Length;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("a hashed file is written sequentially");
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public string Finish() => Convert.ToHexStringLower(_sha.GetHashAndReset());
+
+        protected override void Dispose(bool disposing)
+        {
+            // The file belongs to PendingFile; only the hash is ours.
+            if (disposing) _sha.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

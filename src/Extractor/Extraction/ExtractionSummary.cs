@@ -9,6 +9,9 @@ public sealed class ExtractionSummary
     public int RowsWritten { get; init; }
     public int Errors { get; init; }
 
+    /// <summary>Folders that could not be listed; errors.tsv lists them after the images (their paths end with '/').</summary>
+    public int UnreadableFolders { get; init; }
+
     /// <summary>Images finished by earlier, interrupted runs into the same folder.</summary>
     public int ResumedImages { get; init; }
 

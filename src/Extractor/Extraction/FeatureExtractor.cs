@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Extractor.Runtime;
 using OnnxTransfer.Features;
@@ -126,13 +127,21 @@ public sealed class FeatureExtractor : IDisposable
     /// <summary>One line naming the JPEG decoder in use and why.</summary>
     public string JpegDecoderDescription => JpegDecoders.Describe(Image.JpegDecoder);
 
+    /// <summary>Scans <paramref name="input"/> (never reading <paramref name="outputDir"/> as input) and extracts it.</summary>
     public Task<ExtractionSummary> ExtractAsync(string input, string outputDir, IProgress<ExtractionProgress>? progress = null,
                                                 CancellationToken ct = default) =>
-        ExtractAsync(InputScanner.Scan(input), outputDir, progress, ct);
+        ExtractAsync(InputScanner.Scan(input, outputDir), outputDir, progress, ct);
 
+    /// <summary>
+    /// Extracts <paramref name="inputs"/> into <paramref name="outputDir"/>, continuing an earlier run into the same folder
+    /// with the same settings. Cancelling <paramref name="ct"/> stops the run gracefully: what is finished is saved
+    /// (the current shard as a piece), then <see cref="ExtractionCancelledException"/> says how far it got; the same
+    /// call continues from there.
+    /// </summary>
     public async Task<ExtractionSummary> ExtractAsync(InputSet inputs, string outputDir, IProgress<ExtractionProgress>? progress = null,
                                                       CancellationToken ct = default)
     {
+        using var folderLock = FolderLock.Acquire(outputDir, "extract");
         var warnings = new List<string>(inputs.Warnings);
         int[] lengths = FeatureShapes.Select(s => checked((int)BatchRunner.Product(s))).ToArray();
         long rowBytes = lengths.Sum(n => 4L * n);
@@ -140,21 +149,45 @@ public sealed class FeatureExtractor : IDisposable
         long totalBytes = rowBytes * inputs.Items.Count;
         if (totalBytes > _options.WarnTotalBytes)
             warnings.Add($"features will take about {totalBytes / (1 << 20):N0} MiB ({rowBytes / 1024.0:N1} KiB per image); consider --pool avg");
-        foreach (var w in warnings) Warning?.Invoke(w);
 
-        var manifest = ExtractionManifest.Open(outputDir, RunMetadata.Fingerprint(_modelSha256, _info, Image, inputs, perShard), _options.Overwrite);
+        var manifest = ExtractionManifest.Open(outputDir, RunMetadata.Fingerprint(_modelSha256, _info, Image, inputs, perShard), _options.Overwrite, warnings);
         AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(inputs.Classes));
 
-        int shardCount = (inputs.Items.Count + perShard - 1) / perShard;
-        var records = new ExtractionManifest.ShardRecord?[shardCount];
-        for (int k = 0; k < shardCount; k++) records[k] = manifest.Finished(k);
-        var pending = Enumerable.Range(0, shardCount).Where(k => records[k] is null).ToList();
-        int skipped = Enumerable.Range(0, shardCount).Where(k => records[k] is not null).Sum(k => ShardSize(k, perShard, inputs.Items.Count));
+        int total = inputs.Items.Count, shardCount = (total + perShard - 1) / perShard;
+        var records = new ShardRecord?[shardCount];
+        var pieces = new Dictionary<int, List<ExtractionManifest.PieceRecord>>();
+        var starts = new Dictionary<int, int>(); // unfinished shard -> first image not yet saved
+        for (int k = 0; k < shardCount; k++)
+        {
+            if ((records[k] = manifest.Finished(k)) is not null) continue;
+            int first = k * perShard, end = first + ShardSize(k, perShard, total);
+            var saved = manifest.Pieces(k, first, end);
+            if (saved.Count > 0) pieces[k] = saved;
+            starts[k] = saved.Count > 0 ? saved[^1].End : first;
+        }
+        foreach (var w in warnings) Warning?.Invoke(w);
+        int skipped = Enumerable.Range(0, shardCount).Sum(k => records[k] is not null ? ShardSize(k, perShard, total) : starts[k] - k * perShard);
+        int earlierErrors = records.Sum(r => r?.Errors.Count ?? 0) + pieces.Values.Sum(list => list.Sum(p => p.Errors.Count));
 
-        var tracker = new ProgressTracker(inputs.Items.Count, skipped, records.Where(r => r is not null).Sum(r => r!.Errors.Count), progress);
+        var tracker = new ProgressTracker(total, skipped, earlierErrors, progress);
         var writer = new FeatureWriter(_info.Features.Select(f => f.Layer).ToList(), RunMetadata.ForShards(_options.ModelName, _modelSha256, _info, FeatureShapes, Image));
+        // Rows travel to the writer a Parquet row group at a time, so writing overlaps inference and the
+        // last shard's write is one row group, not a whole shard. Three buffers: filling, queued, writing.
+        int groupRows = Math.Min(perShard, FeatureWriter.RowGroupRows(lengths.Sum(n => (long)n), _options.MaxRowGroupBytes));
+        var sink = new ShardSink(writer, manifest, outputDir, lengths, groupRows, records, pieces, tracker);
+        // An interrupted run may have saved every image of a shard in pieces without writing the shard itself.
+        foreach (int k in starts.Keys.Where(k => starts[k] == k * perShard + ShardSize(k, perShard, total)).ToList())
+        {
+            await sink.FinishFromPiecesAsync(k);
+            starts.Remove(k);
+        }
+
         var clock = Stopwatch.StartNew();
-        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        // Two ways to stop: halt (the caller's cancellation, or a failure) ends the taking of new work, and whatever was
+        // handed on is saved; abort (a failure) also stops the writer, since what it would save may be wrong.
+        using var halt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var abort = new CancellationTokenSource();
+        using var terminate = halt.Token.Register(() => { foreach (var r in _runners) r.Terminate(); });
         {
             // Each session has two input buffers, and a batch is decoded straight into a free one, so it goes
             // to that buffer's session; the sessions take turns handing their rows on, in input order.
@@ -163,55 +196,61 @@ public sealed class FeatureExtractor : IDisposable
                 for (int r = 0; r < _runners.Length; r++) free.Writer.TryWrite(new Slot(r, b));
             var batches = _runners.Select(_ => Channel.CreateBounded<DecodedBatch>(BuffersPerSession)).ToArray();
             var chunks = Channel.CreateBounded<RowChunk>(1);
-            // Rows travel to the writer a Parquet row group at a time, so writing overlaps inference and the
-            // last shard's write is one row group, not a whole shard. Three buffers: filling, queued, writing.
-            int groupRows = Math.Min(perShard, FeatureWriter.RowGroupRows(lengths.Sum(n => (long)n), _options.MaxRowGroupBytes));
             var emptyRows = Channel.CreateUnbounded<ShardRows>();
             for (int i = 0; i < 3; i++) emptyRows.Writer.TryWrite(new ShardRows(lengths, groupRows));
-            var assembler = new RowAssembler(lengths, emptyRows.Reader, chunks.Writer, tracker);
+            var assembler = new RowAssembler(lengths, emptyRows.Reader, chunks.Writer, tracker, _options.CheckpointInterval);
             var turns = new TurnOrder();
-            // Disposed last (after the stages): skips images of a failed run nobody has started yet.
+            // Disposed last (after the stages): skips images of a stopped run nobody has started yet.
             using var pool = new DecoderPool(DecodeWorkers, idlePriority: true);
 
             var inference = Enumerable.Range(0, _runners.Length)
-                .Select(r => Guard(linked, () => InferAsync(r, inputs.Items, batches[r].Reader, free.Writer, turns, assembler, linked.Token)))
+                .Select(r => Guard(halt, abort, () => InferAsync(r, inputs.Items, batches[r].Reader, free.Writer, turns, assembler, halt.Token, abort.Token)))
                 .ToArray();
             Task[] tasks =
             [
-                Guard(linked, () => DecodeAsync(inputs.Items, pending, perShard, pool, free.Reader, batches.Select(c => c.Writer).ToArray(), linked.Token)),
+                Guard(halt, abort, () => DecodeAsync(inputs.Items, starts, perShard, pool, free.Reader, batches.Select(c => c.Writer).ToArray(), halt.Token)),
                 .. inference,
-                Guard(linked, async () =>
+                Guard(halt, abort, async () =>
                 {
                     await Task.WhenAll(inference);
+                    // A stopped run keeps what was handed on: the current shard so far becomes a piece.
+                    if (halt.IsCancellationRequested) await assembler.FlushAsync(abort.Token);
                     chunks.Writer.Complete();
                 }),
-                Guard(linked, () => WriteAsync(chunks.Reader, emptyRows.Writer, writer, manifest, outputDir, records, tracker, linked.Token)),
+                Guard(halt, abort, () => sink.RunAsync(chunks.Reader, emptyRows.Writer, abort.Token)),
                 // The exact truncated graph the features came from (its SHA-256 is in every shard's metadata),
                 // so a head trained on them can later be chained to the same backbone, and nothing else. Written
                 // beside the pipeline: for VGG19 that is 80 MB and an fsync, a tenth of a second of waiting.
-                Guard(linked, () => Task.Run(() => AtomicFile.WriteAllBytes(Path.Combine(outputDir, FeatureFormat.BackboneFile), _modelBytes), linked.Token)),
+                Guard(halt, abort, () => Task.Run(() => AtomicFile.WriteAllBytes(Path.Combine(outputDir, FeatureFormat.BackboneFile), _modelBytes), abort.Token)),
             ];
             try { await Task.WhenAll(tasks); }
             catch
             {
                 // Report the root cause, not the cancellations it triggered in the other stages.
-                var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
-                if (failure != null && !ct.IsCancellationRequested) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-                ct.ThrowIfCancellationRequested();
+                var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
+                if (failure != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
                 throw;
             }
         }
         clock.Stop();
 
-        var allErrors = records.SelectMany(r => r!.Errors).ToList();
+        var allErrors = records.Where(r => r is not null).SelectMany(r => r!.Errors).ToList();
+        if (ct.IsCancellationRequested)
+        {
+            int saved = Enumerable.Range(0, shardCount).Sum(k => records[k] is not null ? ShardSize(k, perShard, total)
+                : pieces.TryGetValue(k, out var list) ? list[^1].End - k * perShard : 0);
+            throw new ExtractionCancelledException(saved, total, outputDir);
+        }
         AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ErrorsFile),
-            "path\treason\n" + string.Concat(allErrors.Select(e => $"{e[0]}\t{e[1]}\n")));
-        int processed = inputs.Items.Count - skipped;
+            Delimited.TsvLine("path", "reason") + string.Concat(allErrors.Select(e => Delimited.TsvLine(e[0], e[1])))
+            + string.Concat(inputs.Unreadable.Select(u => Delimited.TsvLine(u.Path + "/", u.Reason))));
+        int processed = total - skipped;
         var summary = new ExtractionSummary
         {
-            ImagesIn = inputs.Items.Count,
+            ImagesIn = total,
             RowsWritten = records.Sum(r => r!.Rows),
             Errors = allErrors.Count,
+            UnreadableFolders = inputs.Unreadable.Count,
             ResumedImages = skipped,
             ProcessedImages = processed,
             Shards = records.Count(r => r!.Rows > 0),
@@ -246,122 +285,94 @@ public sealed class FeatureExtractor : IDisposable
 
     private static int ShardSize(int shard, int perShard, int total) => Math.Min(perShard, total - shard * perShard);
 
-    private async Task DecodeAsync(IReadOnlyList<InputItem> items, List<int> pending, int perShard, DecoderPool pool, ChannelReader<Slot> free,
-                                   ChannelWriter<DecodedBatch>[] sessions, CancellationToken ct)
+    /// <summary>Decodes the unfinished shards, each from its first unsaved image (<paramref name="starts"/>), until done or halted.</summary>
+    private async Task DecodeAsync(IReadOnlyList<InputItem> items, Dictionary<int, int> starts, int perShard, DecoderPool pool, ChannelReader<Slot> free,
+                                   ChannelWriter<DecodedBatch>[] sessions, CancellationToken halt)
     {
         int len = Image.TensorLength;
         long sequence = 0;
-        foreach (int shard in pending)
+        try
         {
-            int shardFirst = shard * perShard, shardEnd = shardFirst + ShardSize(shard, perShard, items.Count);
-            for (int first = shardFirst; first < shardEnd; first += _options.BatchSize)
+            foreach (var (shard, start) in starts.OrderBy(s => s.Key))
             {
-                int count = Math.Min(_options.BatchSize, shardEnd - first);
-                var slot = await free.ReadAsync(ct);
-                float[] pixels = _runners[slot.Session].Inputs[slot.Buffer];
-                var errors = new string?[count];
-                int start = first;
-                var job = pool.Start(count, j =>
+                int shardEnd = shard * perShard + ShardSize(shard, perShard, items.Count);
+                for (int first = start; first < shardEnd; first += _options.BatchSize)
                 {
-                    try { ImageLoader.LoadInto(items[start + j].FullPath, Image, pixels.AsSpan(j * len, len)); }
-                    catch (ImageLoadException e) { errors[j] = e.Message; }
-                });
-                await sessions[slot.Session].WriteAsync(new DecodedBatch(sequence++, shard, first, count, slot, job, errors, first + count == shardEnd), ct);
+                    int count = Math.Min(_options.BatchSize, shardEnd - first);
+                    var slot = await free.ReadAsync(halt);
+                    float[] pixels = _runners[slot.Session].Inputs[slot.Buffer];
+                    var errors = new string?[count];
+                    int from = first;
+                    var job = pool.Start(count, j =>
+                    {
+                        try { ImageLoader.LoadInto(items[from + j].FullPath, Image, pixels.AsSpan(j * len, len)); }
+                        catch (ImageLoadException e) { errors[j] = e.Message; }
+                    });
+                    await sessions[slot.Session].WriteAsync(new DecodedBatch(sequence++, shard, first, count, slot, job, errors, first + count == shardEnd), halt);
+                }
             }
         }
+        catch (OperationCanceledException) when (halt.IsCancellationRequested) { }
         foreach (var s in sessions) s.Complete();
     }
 
-    /// <summary>Session <paramref name="session"/>'s stage: runs the batches decoded into its buffers and hands their rows on in turn.</summary>
+    /// <summary>
+    /// Session <paramref name="session"/>'s stage: runs the batches decoded into its buffers and hands their rows on in
+    /// turn. Halted, it stops at once: a batch not yet handed on is dropped (the next run redoes it).
+    /// </summary>
     private async Task InferAsync(int session, IReadOnlyList<InputItem> all, ChannelReader<DecodedBatch> input, ChannelWriter<Slot> free,
-                                  TurnOrder turns, RowAssembler assembler, CancellationToken ct)
+                                  TurnOrder turns, RowAssembler assembler, CancellationToken halt, CancellationToken abort)
     {
         int len = Image.TensorLength;
         var runner = _runners[session];
         var items = new List<InputItem>(_options.BatchSize);
         var failed = new List<string[]>();
-        await foreach (var batch in input.ReadAllAsync(ct))
-        {
-            items.Clear();
-            failed.Clear();
-            await Task.Run(() =>
-            {
-                // ORT is idle until this batch is whole, so this thread decodes what the pool has not started.
-                batch.Job.Finish(ct);
-                // Move the images that decoded to the front of the buffer, in order.
-                var pixels = runner.Inputs[batch.Slot.Buffer];
-                for (int j = 0; j < batch.Count; j++)
-                {
-                    var item = all[batch.First + j];
-                    if (batch.Errors[j] is { } reason)
-                    {
-                        failed.Add([item.RelativePath, Clean(reason)]);
-                        continue;
-                    }
-                    if (items.Count != j) pixels.AsSpan(j * len, len).CopyTo(pixels.AsSpan(items.Count * len, len));
-                    items.Add(item);
-                }
-                if (items.Count > 0) runner.Run(items.Count, batch.Slot.Buffer);
-            }, ct);
-            free.TryWrite(batch.Slot);
-            // The outputs stay in this session's arrays until the batches before this one have been handed on.
-            await turns.WaitAsync(batch.Sequence, ct);
-            await assembler.AddAsync(batch.Shard, batch.Count, items, runner.Outputs, failed, batch.LastInShard, ct);
-            turns.Next();
-        }
-    }
-
-    private static async Task WriteAsync(ChannelReader<RowChunk> input, ChannelWriter<ShardRows> emptyRows, FeatureWriter writer,
-                                         ExtractionManifest manifest, string outputDir, ExtractionManifest.ShardRecord?[] records,
-                                         ProgressTracker tracker, CancellationToken ct)
-    {
-        FeatureWriter.ShardFile? file = null;
         try
         {
-            await foreach (var chunk in input.ReadAllAsync(ct))
+            await foreach (var batch in input.ReadAllAsync(halt))
             {
-                if (chunk.Rows is { } rows)
+                items.Clear();
+                failed.Clear();
+                await Task.Run(() =>
                 {
-                    if (rows.Count > 0)
+                    // ORT is idle until this batch is whole, so this thread decodes what the pool has not started.
+                    batch.Job.Finish(halt);
+                    // Move the images that decoded to the front of the buffer, in order.
+                    var pixels = runner.Inputs[batch.Slot.Buffer];
+                    for (int j = 0; j < batch.Count; j++)
                     {
-                        file ??= await writer.OpenAsync(Path.Combine(outputDir, FeatureFormat.ShardName(chunk.Shard)), ct);
-                        await Task.Run(() => file.AppendAsync(rows, 0, rows.Count, ct), ct);
+                        var item = all[batch.First + j];
+                        if (batch.Errors[j] is { } reason)
+                        {
+                            failed.Add([item.RelativePath, reason]);
+                            continue;
+                        }
+                        if (items.Count != j) pixels.AsSpan(j * len, len).CopyTo(pixels.AsSpan(items.Count * len, len));
+                        items.Add(item);
                     }
-                    emptyRows.TryWrite(rows);
-                }
-                if (!chunk.EndOfShard) continue;
-                // An all-failed shard has no file; its record alone says it is finished.
-                int written = file?.Rows ?? 0;
-                if (file is not null)
-                {
-                    await Task.Run(file.CommitAsync, ct);
-                    file.Dispose();
-                    file = null;
-                }
-                var record = new ExtractionManifest.ShardRecord(chunk.Shard, written, chunk.Errors);
-                manifest.MarkFinished(record);
-                records[chunk.Shard] = record;
-                tracker.Report();
+                    if (items.Count > 0) runner.Run(items.Count, batch.Slot.Buffer);
+                }, halt);
+                free.TryWrite(batch.Slot);
+                // The outputs stay in this session's arrays until the batches before this one have been handed on.
+                await turns.WaitAsync(batch.Sequence, halt);
+                await assembler.AddAsync(batch.Shard, batch.First + batch.Count, batch.Count, items, runner.Outputs, failed, batch.LastInShard, abort);
+                turns.Next();
             }
         }
-        finally
-        {
-            // A failed or cancelled run leaves no partial shard behind.
-            file?.Dispose();
-        }
+        catch (Exception e) when (halt.IsCancellationRequested && !abort.IsCancellationRequested && e is OperationCanceledException or OnnxRuntimeException) { }
     }
 
-    private static async Task Guard(CancellationTokenSource linked, Func<Task> stage)
+    /// <summary>Runs a stage; its failure stops every other stage.</summary>
+    private static async Task Guard(CancellationTokenSource halt, CancellationTokenSource abort, Func<Task> stage)
     {
         try { await stage(); }
         catch
         {
-            await linked.CancelAsync();
+            await abort.CancelAsync();
+            await halt.CancelAsync();
             throw;
         }
     }
-
-    private static string Clean(string reason) => reason.Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ');
 
     public void Dispose()
     {

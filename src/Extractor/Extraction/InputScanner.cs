@@ -18,16 +18,23 @@ public static class InputScanner
         ["train"] = "train", ["val"] = "val", ["valid"] = "val", ["validation"] = "val", ["test"] = "test",
     };
 
-    public static InputSet Scan(string input)
+    /// <summary>Scans <paramref name="input"/>: a folder or a list file.</summary>
+    /// <param name="input">The folder or list file.</param>
+    /// <param name="excludedFolder">A folder that is never input, though it may lie inside the input folder: the run's own output.</param>
+    public static InputSet Scan(string input, string? excludedFolder = null)
     {
         string full = Path.GetFullPath(input);
         if (File.Exists(full)) return ListFileScanner.Scan(full);
         if (!Directory.Exists(full))
             throw new OnnxTransferException($"Input '{input}' does not exist; pass an image folder or a list file of path[,label] lines.");
 
+        var walker = new FolderWalker(full, excludedFolder);
+        walker.Enter();
         var warnings = new List<string>();
-        var subdirs = Visible(Directory.EnumerateDirectories(full)).ToList();
-        var topImages = Images(full, SearchOption.TopDirectoryOnly).ToList();
+        var subdirs = walker.Folders(full);
+        if (walker.Unreadable.Count > 0 && walker.Unreadable[0].Path == ".")
+            throw new OnnxTransferException($"Input folder '{input}' cannot be read ({walker.Unreadable[0].Reason}); check its permissions.");
+        var topImages = walker.Files(full, IsImage);
         var entries = new List<(string Rel, string Full, string Label, string Split)>();
         var classes = new SortedSet<string>(StringComparer.Ordinal);
 
@@ -44,31 +51,35 @@ public static class InputScanner
                 warnings.Add($"{topImages.Count} image(s) directly in '{input}' are ignored: with class folders present, only images inside them are used");
             bool splitLayout = subdirs.All(d => SplitNames.ContainsKey(Path.GetFileName(d)));
             var splits = splitLayout
-                ? subdirs.Select(d => (Dir: d, Split: SplitNames[Path.GetFileName(d)]))
-                : [(Dir: full, Split: "")];
-            foreach (var (dir, split) in splits)
+                ? subdirs.Select(d => (Dir: d, Split: SplitNames[Path.GetFileName(d)], ClassDirs: walker.Folders(d)))
+                : [(Dir: full, Split: "", ClassDirs: subdirs)];
+            foreach (var (dir, split, classDirs) in splits)
             {
-                foreach (var classDir in Visible(Directory.EnumerateDirectories(dir)))
+                foreach (var classDir in classDirs)
                 {
                     string label = Path.GetFileName(classDir);
                     classes.Add(label);
-                    var files = Images(classDir, SearchOption.AllDirectories).ToList();
+                    var files = walker.FilesBelow(classDir, IsImage);
                     if (files.Count == 0) warnings.Add($"class folder '{Rel(full, classDir)}' has no images");
                     entries.AddRange(files.Select(f => (Rel(full, f), f, label, split)));
                 }
             }
             layout = splitLayout ? $"class folders under split folders ({string.Join(", ", subdirs.Select(Path.GetFileName).Order(StringComparer.Ordinal))})" : "class folders";
         }
+        walker.Finish();
+        warnings.InsertRange(0, walker.Warnings);
+        if (walker.Unreadable.Count > 0)
+            warnings.Add($"{walker.Unreadable.Count} folder(s) could not be read and are listed in errors.tsv (e.g. '{walker.Unreadable[0].Path}': {walker.Unreadable[0].Reason})");
         if (entries.Count == 0)
             throw new OnnxTransferException($"No images (.jpg, .jpeg, .png, .bmp, .gif, .webp) found under '{input}'.");
-        return Build(full, entries, classes, warnings, layout);
+        return Build(full, entries, classes, warnings, layout, walker.Unreadable);
     }
 
     /// <summary>The split a folder or list file named <paramref name="name"/> holds ("valid" and "validation" are "val"), or null.</summary>
     internal static string? SplitOf(string name) => SplitNames.GetValueOrDefault(name);
 
     internal static InputSet Build(string root, List<(string Rel, string Full, string Label, string Split)> entries,
-                                   SortedSet<string> classes, List<string> warnings, string layout)
+                                   SortedSet<string> classes, List<string> warnings, string layout, IReadOnlyList<(string Path, string Reason)>? unreadable = null)
     {
         var classList = classes.ToList();
         var index = classList.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
@@ -81,21 +92,12 @@ public static class InputScanner
             throw new OnnxTransferException($"'{duplicate.First.RelativePath}' is listed twice; each image must appear once.");
         return new InputSet
         {
-            Root = root, Items = items, Classes = classList, Warnings = warnings,
+            Root = root, Items = items, Classes = classList, Warnings = warnings, Unreadable = unreadable ?? [],
             Layout = $"{layout}: {items.Count:N0} image{(items.Count == 1 ? "" : "s")}" + (classList.Count > 0 ? $", {classList.Count} classes" : ""),
         };
     }
 
-    private static IEnumerable<string> Images(string dir, SearchOption option) =>
-        Visible(Directory.EnumerateFiles(dir, "*", new EnumerationOptions
-        {
-            RecurseSubdirectories = option == SearchOption.AllDirectories,
-            IgnoreInaccessible = false,
-            AttributesToSkip = FileAttributes.Hidden,
-        })).Where(f => ImageExtensions.Contains(Path.GetExtension(f)));
-
-    private static IEnumerable<string> Visible(IEnumerable<string> paths) =>
-        paths.Where(p => !Path.GetFileName(p).StartsWith('.'));
+    private static bool IsImage(string path) => ImageExtensions.Contains(Path.GetExtension(path));
 
     internal static string Rel(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
 }

@@ -1,7 +1,13 @@
+using OnnxTransfer.Features;
+
 namespace OnnxTransfer.Extractor.Extraction;
 
 /// <summary>One input image: its path relative to the input root ('/'-separated), label and split.</summary>
-public sealed record InputItem(string RelativePath, string FullPath, string Label, int LabelIndex, string Split);
+public sealed record InputItem(string RelativePath, string FullPath, string Label, int LabelIndex, string Split)
+{
+    /// <summary>The identity columns of its row.</summary>
+    public RowKey Key { get; } = new(RelativePath, Label, LabelIndex, Split);
+}
 
 /// <summary>
 /// The images to extract, in the order rows are written (sorted by relative path, ordinal),
@@ -18,4 +24,7 @@ public sealed class InputSet
 
     /// <summary>Things worth telling the user that do not stop the run (e.g. an empty class folder).</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
+
+    /// <summary>Folders that could not be listed (path relative to <see cref="Root"/>, reason); they go to errors.tsv beside unreadable images.</summary>
+    public IReadOnlyList<(string Path, string Reason)> Unreadable { get; init; } = [];
 }

@@ -13,7 +13,11 @@ namespace OnnxTransfer.Extractor.Extraction;
 /// <summary>What an extraction run is: the fingerprint a rerun must match to resume, and the metadata every shard carries.</summary>
 internal static class RunMetadata
 {
-    /// <summary>Everything that changes the rows: model, layers, the image list with labels and splits, sharding and decoding.</summary>
+    /// <summary>
+    /// Everything that changes the rows: model, layers, the image list with labels and splits, the class list (a
+    /// label's index is its position there, so a class folder added or removed between runs renumbers every label),
+    /// sharding and decoding.
+    /// </summary>
     public static JsonObject Fingerprint(string modelSha256, ModelInfo info, ImageOptions image, InputSet inputs, int perShard)
     {
         var list = new StringBuilder();
@@ -24,8 +28,9 @@ internal static class RunMetadata
             ["layers"] = new JsonArray([.. info.Features.Select(f => (JsonNode)f.Layer)]),
             ["input_root"] = inputs.Root,
             ["inputs_sha256"] = Hashing.Sha256(Encoding.UTF8.GetBytes(list.ToString())),
-            ["images"] = inputs.Items.Count,
-            ["images_per_shard"] = perShard,
+            ["classes"] = new JsonArray([.. inputs.Classes.Select(c => (JsonNode)c)]),
+            [FeatureSetManifest.ImagesKey] = inputs.Items.Count,
+            [FeatureSetManifest.ImagesPerShardKey] = perShard,
             ["input_size"] = image.Size,
             ["resize"] = OptionNames.Name(image.Resize),
             ["interpolation"] = OptionNames.Name(image.Interpolation),

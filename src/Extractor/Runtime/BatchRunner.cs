@@ -55,6 +55,9 @@ public sealed class BatchRunner : IDisposable
     /// <summary>After <see cref="Run"/>, each output's first count items, back to back.</summary>
     public float[][] Outputs { get; }
 
+    /// <summary>Makes the run in progress, and every later one, stop with an OnnxRuntimeException (from any thread).</summary>
+    public void Terminate() => _runOptions.Terminate = true;
+
     /// <summary>Runs the first <paramref name="count"/> items of input buffer <paramref name="buffer"/>.</summary>
     public void Run(int count, int buffer = 0)
     {

@@ -20,7 +20,10 @@ public sealed class FeatureSet
     }
 
     /// <summary>Loads one layer of the feature-set directory written by the extractor (see <see cref="FeatureSetReader"/>).</summary>
-    public static FeatureSet Load(string directory, string? layer = null) => FeatureSetReader.Read(directory, layer);
+    public static FeatureSet Load(string directory, string? layer = null, bool allowPartial = false) => FeatureSetReader.Read(directory, layer, allowPartial);
+
+    /// <summary>Things about the set the user should hear before training on it (e.g. it is partial).</summary>
+    public List<string> Warnings { get; } = [];
 
     public string Layer { get; }
 

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using OnnxTransfer.Features;
-using Parquet;
-using Parquet.Schema;
 
 namespace OnnxTransfer.HeadTrainer.Data;
 
@@ -11,18 +9,20 @@ public static class FeatureSetReader
     /// <summary>Feature layers stored in the directory, from the first shard's metadata.</summary>
     public static IReadOnlyList<string> Layers(string directory)
     {
-        var meta = Metadata(Shards(directory)[0]);
+        var meta = Metadata(Verified(directory, allowPartial: true).Shards[0].File, directory);
         return JsonSerializer.Deserialize<string[]>(Get(meta, FeatureFormat.LayersKey, directory)) ?? [];
     }
 
     /// <summary>
-    /// Loads <paramref name="layer"/> (default: the only layer). Refuses a set bigger than the memory the GC can
-    /// use, features with NaN or infinity, rows of the wrong width, and shards from different extractions.
+    /// Loads <paramref name="layer"/> (default: the only layer). Refuses a set that is incomplete (unless
+    /// <paramref name="allowPartial"/>) or whose shards differ from what the extractor recorded (size, SHA-256), a set
+    /// bigger than the memory the GC can use, features with NaN or infinity, rows of the wrong width, labels outside
+    /// classes.json or not matching it, and shards from different extractions.
     /// </summary>
-    public static FeatureSet Read(string directory, string? layer = null)
+    public static FeatureSet Read(string directory, string? layer = null, bool allowPartial = false)
     {
-        var shards = Shards(directory);
-        var meta = Metadata(shards[0]);
+        var contents = Verified(directory, allowPartial);
+        var meta = Metadata(contents.Shards[0].File, directory);
         var layers = JsonSerializer.Deserialize<string[]>(Get(meta, FeatureFormat.LayersKey, directory)) ?? [];
         if (layer is null)
         {
@@ -38,56 +38,62 @@ public static class FeatureSetReader
         long width = shape.Aggregate(1L, (a, b) => a * b);
         var classes = ReadClasses(directory);
         var source = Source(directory, meta, layer);
+        string fix = $"re-extract '{directory}'";
 
-        using var readers = new ShardReaders(shards);
-        long rows = readers.RowCount;
+        long rows = contents.Shards.Sum(sh => (long)sh.Record.Rows);
         CheckMemory(directory, rows, width);
         var features = new float[rows * width];
         var paths = new List<string>((int)rows);
         var labels = new List<int>((int)rows);
         var splits = new List<string>((int)rows);
-        // Level buffers reused across row groups: fresh ones per group, like a staging copy of the values,
-        // cost more in page faults than the read itself for wide layers (block2_pool: 1.6 MB a row).
-        int[] definitions = [], repetitions = [];
-        foreach (var (file, reader) in readers.Items)
+        foreach (var (file, record) in contents.Shards)
         {
-            string hash = reader.CustomMetadata.TryGetValue(FeatureFormat.ModelHashKey, out var h) ? h : "";
+            using var reader = ShardReader.Open(file, fix);
+            string hash = reader.Metadata.TryGetValue(FeatureFormat.ModelHashKey, out var h) ? h : "";
             if (hash != source.ModelSha256)
-                throw new OnnxTransferException($"Shard '{file}' was extracted with a different model (sha256 {hash}) than the first shard ({source.ModelSha256}); re-extract '{directory}'.");
-            var fields = reader.Schema.Fields;
-            var list = fields.OfType<ListField>().FirstOrDefault(f => f.Name == FeatureFormat.FeatureColumn(layer))
-                ?? throw new OnnxTransferException($"Shard '{file}' has no column '{FeatureFormat.FeatureColumn(layer)}'; re-extract '{directory}'.");
+                throw new OnnxTransferException($"Shard '{file}' was extracted with a different model (sha256 {hash}) than the first shard ({source.ModelSha256}); {fix}.");
+            if (reader.RowCount != record.Rows)
+                throw new OnnxTransferException($"Shard '{file}' holds {reader.RowCount} rows but its record says {record.Rows}; {fix}.");
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
-                using var group = reader.OpenRowGroupReader(g);
-                int n = (int)group.RowCount;
-                var p = new string?[n];
-                var lab = new int[n];
-                var sp = new string?[n];
-                group.ReadAsync(Field<string>(fields, FeatureFormat.PathColumn, file), p.AsMemory(), null).GetAwaiter().GetResult();
-                group.ReadAsync<int>(Field<int>(fields, FeatureFormat.LabelIndexColumn, file), lab.AsMemory(), null).GetAwaiter().GetResult();
-                group.ReadAsync(Field<string>(fields, FeatureFormat.SplitColumn, file), sp.AsMemory(), null).GetAwaiter().GetResult();
-                int first = paths.Count;
-                ReadList(group, (DataField)list.Item, n, width, features.AsMemory((int)(first * width), (int)(n * width)), ref definitions, ref repetitions,
-                         file, layer, directory);
-                for (int r = 0; r < n; r++)
+                int n = reader.GroupRows(g);
+                var keys = reader.ReadGroup(g, [(layer, width, features.AsMemory((int)(paths.Count * width), (int)(n * width)))]);
+                foreach (var key in keys)
                 {
-                    if (repetitions[(int)(r * width)] != 0)
-                        throw new OnnxTransferException($"Shard '{file}' row '{p[r]}' does not have {width} features in layer '{layer}' (mismatched feature widths); re-extract '{directory}'.");
-                    var row = features.AsSpan((int)((first + r) * width), (int)width);
-                    int bad = IndexOfNonFinite(row);
-                    if (bad >= 0)
-                        throw new OnnxTransferException($"Shard '{file}' row '{p[r]}' has a non-finite feature ({row[bad]}) at index {bad} of layer '{layer}'; fix or remove that image and re-extract.");
+                    CheckLabel(file, key, classes, directory);
+                    paths.Add(key.Path);
+                    labels.Add(key.LabelIndex);
+                    splits.Add(key.Split);
                 }
-                paths.AddRange(p.Select(x => x ?? ""));
-                labels.AddRange(lab);
-                splits.AddRange(sp.Select(x => x ?? ""));
             }
         }
-        foreach (int l in labels)
-            if (l >= classes.Count)
-                throw new OnnxTransferException($"Feature set '{directory}' has label index {l} but classes.json lists {classes.Count} classes.");
-        return new FeatureSet(layer, shape, features, (int)width, [.. paths], [.. labels], [.. splits], classes, source);
+        var set = new FeatureSet(layer, shape, features, (int)width, [.. paths], [.. labels], [.. splits], classes, source);
+        if (contents.Unfinished.Count > 0)
+            set.Warnings.Add($"only {contents.Shards.Count} of {contents.ExpectedShards} shards are finished; training on those (--allow-partial)");
+        return set;
+    }
+
+    /// <summary>The set's finished shards, checked against the extractor's records (<see cref="FeatureSetManifest.Verify"/>).</summary>
+    private static FeatureSetManifest.Contents Verified(string directory, bool allowPartial)
+    {
+        if (!Directory.Exists(directory))
+            throw new OnnxTransferException($"Feature directory '{directory}' does not exist; create it with onnx-transfer extract.");
+        var contents = FeatureSetManifest.Verify(directory, allowPartial);
+        return contents.Shards.Count > 0 ? contents
+            : throw new OnnxTransferException($"Feature directory '{directory}' has no {FeatureFormat.ShardPattern} files with rows; create it with onnx-transfer extract.");
+    }
+
+    /// <summary>A row's label must be unlabelled (-1, "") or a class of classes.json under its own name: labels never shift.</summary>
+    private static void CheckLabel(string file, RowKey key, IReadOnlyList<string> classes, string directory)
+    {
+        if (key.LabelIndex == FeatureFormat.NoLabel && key.Label.Length == 0) return;
+        if (key.LabelIndex < 0 || key.LabelIndex >= classes.Count)
+            throw new OnnxTransferException(
+                $"Shard '{file}' row '{key.Path}' has label index {key.LabelIndex}, outside the {classes.Count} classes of {FeatureFormat.ClassesFile}; re-extract '{directory}'.");
+        if (classes[key.LabelIndex] != key.Label)
+            throw new OnnxTransferException(
+                $"Shard '{file}' row '{key.Path}' is labelled '{key.Label}' but its index {key.LabelIndex} is '{classes[key.LabelIndex]}' in {FeatureFormat.ClassesFile} " +
+                $"(the class list changed after it was written); re-extract '{directory}' with --overwrite.");
     }
 
     /// <summary>Throws when rows x width float32 (plus a copy's worth of headroom) does not fit the memory the GC may use.</summary>
@@ -101,62 +107,10 @@ public static class FeatureSetReader
                 "extract a pooled layer (--pool avg) or fewer images.");
     }
 
-    /// <summary>
-    /// Reads a list&lt;float&gt; column expected to hold n lists of width values (any other count is a width
-    /// mismatch) straight into <paramref name="target"/>, its levels into the buffers, grown when too small.
-    /// </summary>
-    private static void ReadList(ParquetRowGroupReader group, DataField item, int n, long width, Memory<float> target,
-        ref int[] definitions, ref int[] repetitions, string file, string layer, string directory)
+    private static IReadOnlyDictionary<string, string> Metadata(string shard, string directory)
     {
-        long expected = n * width;
-        long stored = group.GetMetadata(item)?.MetaData?.NumValues ?? expected;
-        if (stored != expected)
-            throw new OnnxTransferException($"Shard '{file}' has {stored} feature values for {n} rows of width {width} in layer '{layer}' (mismatched feature widths); re-extract '{directory}'.");
-        if (definitions.Length < expected)
-        {
-            definitions = new int[expected];
-            repetitions = new int[expected];
-        }
-        group.ReadRawAsync(item, target, definitions.AsMemory(0, (int)expected), repetitions.AsMemory(0, (int)expected)).GetAwaiter().GetResult();
-    }
-
-    private static int IndexOfNonFinite(ReadOnlySpan<float> row)
-    {
-        for (int i = 0; i < row.Length; i++)
-            if (!float.IsFinite(row[i])) return i;
-        return -1;
-    }
-
-    private static DataField Field<T>(IReadOnlyList<Field> fields, string name, string file) =>
-        fields.OfType<DataField>().FirstOrDefault(f => f.Name == name)
-        ?? throw new OnnxTransferException($"Shard '{file}' has no column '{name}'; it was not written by onnx-transfer extract.");
-
-    private static string[] Shards(string directory)
-    {
-        if (!Directory.Exists(directory))
-            throw new OnnxTransferException($"Feature directory '{directory}' does not exist; create it with onnx-transfer extract.");
-        var shards = Directory.GetFiles(directory, FeatureFormat.ShardPattern).Order(StringComparer.Ordinal).ToArray();
-        return shards.Length > 0 ? shards
-            : throw new OnnxTransferException($"Feature directory '{directory}' has no {FeatureFormat.ShardPattern} files; create it with onnx-transfer extract.");
-    }
-
-    private static IReadOnlyDictionary<string, string> Metadata(string shard)
-    {
-        var reader = Open(shard);
-        try { return reader.CustomMetadata.ToDictionary(); }
-        finally { reader.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
-    }
-
-    private static ParquetReader Open(string shard)
-    {
-        try
-        {
-            return ParquetReader.CreateAsync(shard).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ParquetException)
-        {
-            throw new OnnxTransferException($"Shard '{shard}' is not a readable Parquet file ({e.Message}); re-extract it.");
-        }
+        using var reader = ShardReader.Open(shard, $"re-extract '{directory}'");
+        return reader.Metadata.ToDictionary();
     }
 
     private static string Get(IReadOnlyDictionary<string, string> meta, string key, string directory) =>
@@ -187,20 +141,5 @@ public static class FeatureSetReader
             RandomWeights = Opt(FeatureFormat.RandomWeightsKey) == "true",
             Weights = Opt(FeatureFormat.WeightsKey),
         };
-    }
-
-    /// <summary>All shards open at once, so the row count is known before the feature array is allocated.</summary>
-    private sealed class ShardReaders : IDisposable
-    {
-        public ShardReaders(string[] shards) => Items = shards.Select(s => (s, Open(s))).ToList();
-
-        public List<(string File, ParquetReader Reader)> Items { get; }
-
-        public long RowCount => Items.Sum(i => Enumerable.Range(0, i.Reader.RowGroupCount).Sum(g => i.Reader.RowGroups[g].RowCount));
-
-        public void Dispose()
-        {
-            foreach (var (_, reader) in Items) reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
     }
 }

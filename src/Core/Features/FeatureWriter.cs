@@ -1,9 +1,11 @@
-using OnnxTransfer.Features;
 using OnnxTransfer.IO;
 using Parquet;
 using Parquet.Schema;
 
-namespace OnnxTransfer.Extractor.Extraction;
+namespace OnnxTransfer.Features;
+
+/// <summary>A row's identity columns: the image's path relative to the input, its label, label index (-1: none) and split.</summary>
+public sealed record RowKey(string Path, string Label, int LabelIndex, string Split);
 
 /// <summary>Rows for a shard file: per-row identity columns and, per layer, all rows' features back to back.</summary>
 public sealed class ShardRows
@@ -19,7 +21,7 @@ public sealed class ShardRows
 
     /// <summary>Rows the feature arrays hold.</summary>
     public int Capacity { get; }
-    public List<InputItem> Items { get; } = [];
+    public List<RowKey> Items { get; } = [];
 
     /// <summary>Per layer, Items.Count * FeatureLengths[layer] floats in row order.</summary>
     public float[][] Features { get; }
@@ -27,12 +29,13 @@ public sealed class ShardRows
     public int Count => Items.Count;
 
     /// <summary>Empties the rows for reuse.</summary>
-    internal void Clear() => Items.Clear();
+    public void Clear() => Items.Clear();
 }
 
 /// <summary>
 /// Writes feature shards as Parquet (FeatureFormat's columns: path, label, label_index, split and one
-/// list&lt;float&gt; column per layer), each file atomically, with the run's key-value metadata.
+/// list&lt;float&gt; column per layer), each file atomically, with the run's key-value metadata, and says
+/// the size and SHA-256 of what it committed (hashed as it was written), for the manifest.
 /// </summary>
 public sealed class FeatureWriter
 {
@@ -57,29 +60,33 @@ public sealed class FeatureWriter
 
     public FeatureWriter(IReadOnlyList<string> layers, IReadOnlyDictionary<string, string> metadata)
     {
+        Layers = [.. layers];
         _features = layers.Select(l => new ListField(FeatureFormat.FeatureColumn(l), new DataField<float>("element"))).ToArray();
         _schema = new ParquetSchema([_path, _label, _labelIndex, _split, .. _features]);
         _metadata = metadata;
     }
 
+    /// <summary>The feature layers, in column order.</summary>
+    public IReadOnlyList<string> Layers { get; }
+
     /// <summary>Rows per row group for rows of <paramref name="floatsPerRow"/> feature values (at least 1).</summary>
     public static int RowGroupRows(long floatsPerRow, long maxGroupBytes = DefaultRowGroupBytes) =>
         (int)Math.Clamp(maxGroupBytes / (4 * Math.Max(1, floatsPerRow)), 1, int.MaxValue);
 
-    /// <summary>Writes <paramref name="rows"/> to <paramref name="path"/> (temp file + rename).</summary>
-    public void Write(ShardRows rows, string path, CancellationToken ct = default)
+    /// <summary>Writes <paramref name="rows"/> to <paramref name="path"/> (temp file + rename) in row groups of <paramref name="groupRows"/> (default: <see cref="RowGroupRows"/>).</summary>
+    public CommittedFile Write(ShardRows rows, string path, int? groupRows = null, CancellationToken ct = default)
     {
         using var file = OpenAsync(path, ct).GetAwaiter().GetResult();
-        int group = RowGroupRows(rows.FeatureLengths.Sum(n => (long)n));
+        int group = groupRows ?? RowGroupRows(rows.FeatureLengths.Sum(n => (long)n));
         for (int first = 0; first < rows.Count; first += group)
             file.AppendAsync(rows, first, Math.Min(group, rows.Count - first), ct).GetAwaiter().GetResult();
-        file.CommitAsync().GetAwaiter().GetResult();
+        return file.CommitAsync().GetAwaiter().GetResult();
     }
 
     /// <summary>Starts a shard file at <paramref name="path"/>, invisible until <see cref="ShardFile.CommitAsync"/>.</summary>
     public async Task<ShardFile> OpenAsync(string path, CancellationToken ct = default)
     {
-        var file = AtomicFile.Create(path);
+        var file = AtomicFile.Create(path, hash: true);
         try
         {
             var writer = await ParquetWriter.CreateAsync(_schema, file.Stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy },
@@ -115,13 +122,20 @@ public sealed class FeatureWriter
         public int Rows { get; private set; }
 
         /// <summary>Writes rows first..first+count-1 of <paramref name="rows"/> as one row group.</summary>
+        /// <exception cref="OnnxTransferException">The disk is full or failed; the message names the file and the free space.</exception>
         public async Task AppendAsync(ShardRows rows, int first, int count, CancellationToken ct = default)
         {
-            var writer = _writer ?? throw new ObjectDisposedException(nameof(ShardFile));
             if (count < 1 || first < 0 || first + count > rows.Count) throw new ArgumentOutOfRangeException(nameof(count));
+            try { await WriteGroupAsync(rows, first, count, ct); }
+            catch (IOException e) { throw AtomicFile.WriteFailed(_file.Target, e); }
+        }
+
+        private async Task WriteGroupAsync(ShardRows rows, int first, int count, CancellationToken ct)
+        {
+            var writer = _writer ?? throw new ObjectDisposedException(nameof(ShardFile));
             var items = rows.Items.GetRange(first, count);
             using var group = writer.CreateRowGroup();
-            await group.WriteAsync(_owner._path, items.Select(i => i.RelativePath).ToArray());
+            await group.WriteAsync(_owner._path, items.Select(i => i.Path).ToArray());
             await group.WriteAsync(_owner._label, items.Select(i => i.Label).ToArray());
             await group.WriteAsync<int>(_owner._labelIndex, items.Select(i => i.LabelIndex).ToArray(), null, null, ct);
             await group.WriteAsync(_owner._split, items.Select(i => i.Split).ToArray());
@@ -137,13 +151,17 @@ public sealed class FeatureWriter
             Rows += count;
         }
 
-        /// <summary>Writes the footer, flushes to disk and renames the file into place.</summary>
-        public async Task CommitAsync()
+        /// <summary>
+        /// Writes the footer, flushes to disk and renames the file into place (or to <paramref name="target"/>, on the
+        /// same file system); returns its size and SHA-256.
+        /// </summary>
+        public async Task<CommittedFile> CommitAsync(string? target = null)
         {
             var writer = _writer ?? throw new ObjectDisposedException(nameof(ShardFile));
             _writer = null;
-            await writer.DisposeAsync();
-            _file.Commit();
+            try { await writer.DisposeAsync(); }
+            catch (IOException e) { throw AtomicFile.WriteFailed(_file.Target, e); }
+            return _file.Commit(target);
         }
 
         public void Dispose()

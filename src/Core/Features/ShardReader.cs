@@ -1,0 +1,151 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace OnnxTransfer.Features;
+
+/// <summary>
+/// Reads one feature shard (FeatureFormat's columns) a row group at a time, checking what it reads: the identity
+/// columns of every row, and chosen layers' features straight into the caller's arrays. Every problem is an
+/// <see cref="OnnxTransferException"/> naming the shard, the row and the fix. The trainer's reader and the
+/// extractor's resume both read shards through this one class, beside <see cref="FeatureWriter"/>, so the
+/// format has one owner.
+/// </summary>
+public sealed class ShardReader : IDisposable
+{
+    private readonly ParquetReader _reader;
+    private readonly string _fix;
+    // Level buffers reused across row groups: fresh ones per group, like a staging copy of the values,
+    // cost more in page faults than the read itself for wide layers (block2_pool: 1.6 MB a row).
+    private int[] _definitions = [], _repetitions = [];
+
+    private ShardReader(string path, ParquetReader reader, string fix)
+    {
+        Path = path;
+        _reader = reader;
+        _fix = fix;
+    }
+
+    public string Path { get; }
+
+    /// <summary>The shard's key-value metadata (FeatureFormat's keys).</summary>
+    public IReadOnlyDictionary<string, string> Metadata => _reader.CustomMetadata;
+
+    public int RowGroupCount => _reader.RowGroupCount;
+
+    public long RowCount => Enumerable.Range(0, _reader.RowGroupCount).Sum(g => _reader.RowGroups[g].RowCount);
+
+    /// <summary>Opens <paramref name="path"/>; <paramref name="fix"/> ends every message ("re-extract 'features/'").</summary>
+    public static ShardReader Open(string path, string fix)
+    {
+        try
+        {
+            return new ShardReader(path, ParquetReader.CreateAsync(path).GetAwaiter().GetResult(), fix);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ParquetException or NotSupportedException or IndexOutOfRangeException or InvalidOperationException)
+        {
+            throw new OnnxTransferException($"Shard '{path}' is not a readable Parquet file ({Reason(e)}); {fix}.", e);
+        }
+    }
+
+    /// <summary>Rows of row group <paramref name="group"/>.</summary>
+    public int GroupRows(int group) => checked((int)_reader.RowGroups[group].RowCount);
+
+    /// <summary>True when the shard has the feature column of <paramref name="layer"/>.</summary>
+    public bool HasLayer(string layer) => _reader.Schema.Fields.OfType<ListField>().Any(f => f.Name == FeatureFormat.FeatureColumn(layer));
+
+    /// <summary>
+    /// Reads row group <paramref name="group"/>: returns its rows' identity columns and writes each layer's
+    /// features (GroupRows x width floats, row after row) into its target.
+    /// </summary>
+    public RowKey[] ReadGroup(int group, IReadOnlyList<(string Layer, long Width, Memory<float> Target)> layers)
+    {
+        try
+        {
+            return Read(group, layers);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ParquetException or NotSupportedException or IndexOutOfRangeException
+                                       or InvalidOperationException or ArgumentException or OverflowException)
+        {
+            // A damaged shard fails inside decompression or decoding, where only the library knows what broke.
+            throw new OnnxTransferException($"Shard '{Path}' row group {group} cannot be read ({Reason(e)}); the file is damaged: {_fix}.", e);
+        }
+    }
+
+    private RowKey[] Read(int group, IReadOnlyList<(string Layer, long Width, Memory<float> Target)> layers)
+    {
+        var fields = _reader.Schema.Fields;
+        using var rows = _reader.OpenRowGroupReader(group);
+        int n = checked((int)rows.RowCount);
+        var paths = new string?[n];
+        var labels = new string?[n];
+        var splits = new string?[n];
+        rows.ReadAsync(Field(fields, FeatureFormat.PathColumn), paths.AsMemory(), null).GetAwaiter().GetResult();
+        rows.ReadAsync(Field(fields, FeatureFormat.LabelColumn), labels.AsMemory(), null).GetAwaiter().GetResult();
+        rows.ReadAsync(Field(fields, FeatureFormat.SplitColumn), splits.AsMemory(), null).GetAwaiter().GetResult();
+        var indices = ReadLabelIndices(rows, Field(fields, FeatureFormat.LabelIndexColumn), n, paths);
+        foreach (var (layer, width, target) in layers) ReadLayer(rows, fields, layer, n, width, target, paths);
+        var keys = new RowKey[n];
+        for (int r = 0; r < n; r++) keys[r] = new RowKey(paths[r] ?? "", labels[r] ?? "", indices[r], splits[r] ?? "");
+        return keys;
+    }
+
+    private int[] ReadLabelIndices(ParquetRowGroupReader rows, DataField field, int n, string?[] paths)
+    {
+        var indices = new int[n];
+        if (!field.IsNullable)
+        {
+            rows.ReadAsync<int>(field, indices.AsMemory(), null).GetAwaiter().GetResult();
+            return indices;
+        }
+        // Another tool may rewrite the column as nullable; nulls cannot be labels, anything else is fine.
+        var nullable = new int?[n];
+        rows.ReadAsync<int>(field, nullable.AsMemory(), null).GetAwaiter().GetResult();
+        for (int r = 0; r < n; r++)
+            indices[r] = nullable[r] ?? throw new OnnxTransferException(
+                $"Shard '{Path}' row '{paths[r]}' has no {FeatureFormat.LabelIndexColumn} (null; the file was rewritten by another tool); {_fix}.");
+        return indices;
+    }
+
+    /// <summary>Reads a list&lt;float&gt; column that must hold n lists of width values straight into <paramref name="target"/>.</summary>
+    private void ReadLayer(ParquetRowGroupReader rows, IReadOnlyList<Field> fields, string layer, int n, long width, Memory<float> target, string?[] paths)
+    {
+        var list = fields.OfType<ListField>().FirstOrDefault(f => f.Name == FeatureFormat.FeatureColumn(layer))
+            ?? throw new OnnxTransferException($"Shard '{Path}' has no column '{FeatureFormat.FeatureColumn(layer)}'; {_fix}.");
+        var item = (DataField)list.Item;
+        long expected = n * width;
+        long stored = rows.GetMetadata(item)?.MetaData?.NumValues ?? expected;
+        if (stored != expected || target.Length != expected)
+            throw new OnnxTransferException($"Shard '{Path}' has {stored} feature values for {n} rows of width {width} in layer '{layer}' (mismatched feature widths); {_fix}.");
+        if (_definitions.Length < expected)
+        {
+            _definitions = new int[expected];
+            _repetitions = new int[expected];
+        }
+        rows.ReadRawAsync(item, target, _definitions.AsMemory(0, (int)expected), _repetitions.AsMemory(0, (int)expected)).GetAwaiter().GetResult();
+        var values = target.Span;
+        for (int r = 0; r < n; r++)
+        {
+            if (_repetitions[(int)(r * width)] != 0)
+                throw new OnnxTransferException($"Shard '{Path}' row '{paths[r]}' does not have {width} features in layer '{layer}' (mismatched feature widths); {_fix}.");
+            var row = values.Slice((int)(r * width), (int)width);
+            int bad = IndexOfNonFinite(row);
+            if (bad >= 0)
+                throw new OnnxTransferException($"Shard '{Path}' row '{paths[r]}' has a non-finite feature ({row[bad]}) at index {bad} of layer '{layer}'; fix or remove that image and re-extract.");
+        }
+    }
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> row)
+    {
+        for (int i = 0; i < row.Length; i++)
+            if (!float.IsFinite(row[i])) return i;
+        return -1;
+    }
+
+    private DataField Field(IReadOnlyList<Field> fields, string name) =>
+        fields.OfType<DataField>().FirstOrDefault(f => f.Name == name)
+        ?? throw new OnnxTransferException($"Shard '{Path}' has no column '{name}'; it was not written by onnx-transfer extract.");
+
+    private static string Reason(Exception e) => e.Message.Split('\n', 2)[0].TrimEnd('.');
+
+    public void Dispose() => _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+}
