@@ -14,10 +14,13 @@ namespace OnnxTransfer.Inference;
 /// </summary>
 public sealed class RunDirectory
 {
-    private RunDirectory(string path, HeadSidecar sidecar)
+    private readonly ModelProto _head;
+
+    private RunDirectory(string path, HeadSidecar sidecar, ModelProto head)
     {
         Path = path;
         Sidecar = sidecar;
+        _head = head;
     }
 
     public string Path { get; }
@@ -27,14 +30,19 @@ public sealed class RunDirectory
     /// <summary>How images were decoded and resized for the training features; prediction must match.</summary>
     public ImageOptions Image => ImageSettings.Create(Sidecar.Source.InputSize, Sidecar.Source.Resize, Sidecar.Source.Interpolation);
 
+    /// <summary>Opens a run, checking that its head.json and head.onnx agree (<see cref="RunCheck"/>).</summary>
     public static RunDirectory Open(string path)
     {
         if (!Directory.Exists(path))
             throw new OnnxTransferException($"Run directory '{path}' does not exist; pass the -o folder of onnx-transfer train.");
-        return new RunDirectory(path, HeadSidecar.Load(path));
+        var sidecar = HeadSidecar.Load(path);
+        var head = OnnxModelFile.Load(Required(path, RunFiles.HeadModel));
+        RunCheck.Check(path, sidecar, head);
+        return new RunDirectory(path, sidecar, head);
     }
 
-    public ModelProto LoadHead() => OnnxModelFile.Load(Required(RunFiles.HeadModel));
+    /// <summary>The head (read and checked when the run was opened).</summary>
+    public ModelProto LoadHead() => _head;
 
     /// <summary>
     /// The backbone: the run's own copy, or <paramref name="overridePath"/>, which must be byte-identical
@@ -42,7 +50,7 @@ public sealed class RunDirectory
     /// </summary>
     public ModelProto LoadBackbone(string? overridePath = null)
     {
-        string path = overridePath ?? Required(RunFiles.Backbone);
+        string path = overridePath ?? Required(Path, RunFiles.Backbone);
         var source = Sidecar.Source;
         string sha = Hashing.Sha256File(path);
         if (source.ModelSha256.Length > 0 && sha != source.ModelSha256)
@@ -58,11 +66,11 @@ public sealed class RunDirectory
         return model;
     }
 
-    private string Required(string file)
+    private static string Required(string run, string file)
     {
-        string path = System.IO.Path.Combine(Path, file);
+        string path = System.IO.Path.Combine(run, file);
         if (!File.Exists(path))
-            throw new OnnxTransferException($"Run directory '{Path}' has no {file}; re-run onnx-transfer train into it.");
+            throw new OnnxTransferException($"Run directory '{run}' has no {file}; re-run onnx-transfer train into it.");
         return path;
     }
 }

@@ -41,7 +41,7 @@ public static class EvaluateCommand
 
             string dir = parse.GetValue(output)
                 ?? (Directory.Exists(model) ? Path.Combine(model, "evaluation") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, "evaluation"));
-            Directory.CreateDirectory(dir);
+            using var folderLock = FolderLock.Acquire(dir, "evaluate");
             evaluation.Report.Save(Path.Combine(dir, "report.json"));
             Plots.SaveConfusion(evaluation.Report, Path.Combine(dir, "confusion.png"));
             AtomicFile.WriteAllText(Path.Combine(dir, "misclassified.tsv"), Tsv(evaluation.Misclassified));
@@ -61,6 +61,8 @@ public static class EvaluateCommand
     }
 
     private static string Tsv(IReadOnlyList<Misclassified> wrong) =>
-        "path\ttrue_class\tp_true\tpredicted\tp_predicted\n" + string.Concat(wrong.Select(m =>
-            string.Create(CultureInfo.InvariantCulture, $"{m.Path}\t{m.TrueClass}\t{m.TrueProbability:R}\t{m.PredictedClass}\t{m.PredictedProbability:R}\n")));
+        Delimited.TsvLine("path", "true_class", "p_true", "predicted", "p_predicted") + string.Concat(wrong.Select(m =>
+            Delimited.TsvLine(m.Path, m.TrueClass, R(m.TrueProbability), m.PredictedClass, R(m.PredictedProbability))));
+
+    private static string R(float p) => p.ToString("R", CultureInfo.InvariantCulture);
 }

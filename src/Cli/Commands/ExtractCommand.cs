@@ -39,17 +39,28 @@ public static class ExtractCommand
             DefaultValueFactory = _ => "auto",
         };
         jpegDecoder.AcceptOnlyFromAmong("auto", "skia", "libjpeg-turbo");
+        var maxFileSize = new Option<string>("--max-file-size")
+        {
+            Description = "Refuse image files larger than this, before reading them (e.g. 256MB, 1GB); they go to errors.tsv.",
+            DefaultValueFactory = _ => ByteSize.Format(ImageOptions.DefaultMaxFileBytes),
+        };
+        var checkpoint = new Option<int>("--checkpoint-seconds")
+        {
+            Description = "Save the shard being written this often, so a killed run loses at most this much work (Ctrl-C saves at once).",
+            DefaultValueFactory = _ => 30,
+        };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace features in -o extracted with different settings." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar; print only the summary line." };
 
         var command = new Command("extract", "Extract CNN features from images into sharded Parquet (resumable: rerun the same command to continue).")
         {
-            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, interpolation, jpegDecoder, overwrite, quiet,
+            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, interpolation, jpegDecoder, maxFileSize, checkpoint, overwrite, quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
-            // The input first: a wrong path should not wait for a model to load.
-            var inputs = InputScanner.Scan(parse.GetValue(input)!);
+            // The input first: a wrong path should not wait for a model to load. The output folder may lie inside it.
+            string outputArg = parse.GetValue(output)!;
+            var inputs = InputScanner.Scan(parse.GetValue(input)!, outputArg);
             string modelArg = parse.GetValue(model)!;
             var deviceSpec = DeviceSpec.Parse(parse.GetValue(device)!);
             SessionFactory.CheckAvailable(deviceSpec);
@@ -74,6 +85,8 @@ public static class ExtractCommand
                 Resize = OptionNames.Parse<ResizeMode>(parse.GetValue(resize)!),
                 Interpolation = OptionNames.Parse<Interpolation>(parse.GetValue(interpolation)!),
                 JpegDecoder = OptionNames.Parse<JpegDecoder>(parse.GetValue(jpegDecoder)!),
+                MaxFileBytes = ByteSize.Parse(parse.GetValue(maxFileSize)!, "--max-file-size"),
+                CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(checkpoint)),
                 Overwrite = parse.GetValue(overwrite),
             };
             bool isQuiet = parse.GetValue(quiet);
@@ -86,13 +99,13 @@ public static class ExtractCommand
                 Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {Sessions(extractor)}, {extractor.DecodeWorkers} decoder thread(s) at {FeatureExtractor.DecoderPriority} priority; {extractor.JpegDecoderDescription}");
             }
 
-            string outputArg = parse.GetValue(output)!;
             InputNotice.Write(inputs, isQuiet, warnings: false); // the extractor raises them, beside its own
             var summary = isQuiet || !Terminal.Out.Profile.Capabilities.Interactive
                 ? await extractor.ExtractAsync(inputs, outputArg, null, ct)
                 : await WithProgressBar(p => extractor.ExtractAsync(inputs, outputArg, p, ct));
             Console.WriteLine(
                 $"{summary.ImagesIn} images -> {summary.RowsWritten} rows, {summary.Errors} errors" +
+                (summary.UnreadableFolders > 0 ? $" ({summary.UnreadableFolders} unreadable folder(s) also in errors.tsv)" : "") +
                 (summary.ResumedImages > 0 ? $" ({summary.ResumedImages} done by an earlier run)" : "") +
                 $" in {summary.Seconds:F1} s ({summary.ImagesPerSecond:F1} images/s on {summary.Device}); features in {outputArg}");
             return 0;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Inference;
+using OnnxTransfer.IO;
 using Spectre.Console;
 
 namespace OnnxTransfer.Cli.Commands;
@@ -77,9 +78,8 @@ public static class PredictCommand
         "path," + string.Join(",", Enumerable.Range(1, k).Select(i => $"top{i},p{i}"));
 
     private static string CsvRow(string root, Prediction p, int k) =>
-        Csv(Relative(root, p.Path)) + "," + string.Join(",", p.Top(k).Select(c => $"{Csv(c.Class)},{c.Probability.ToString("R", CultureInfo.InvariantCulture)}"));
-
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
+        Delimited.CsvField(Relative(root, p.Path)) + "," +
+        string.Join(",", p.Top(k).Select(c => $"{Delimited.CsvField(c.Class)},{c.Probability.ToString("R", CultureInfo.InvariantCulture)}"));
 
     private static string JsonRow(string root, Prediction p, int k) => JsonSerializer.Serialize(new
     {

@@ -51,14 +51,19 @@ public static class TrainCommand
         var sweep = new Option<bool>("--sweep-layers") { Description = "Train on every layer (run-dir/<layer>) and report the best on validation." };
         var topK = new Option<int>("--top-k") { Description = "k of top-k accuracy.", DefaultValueFactory = _ => d.TopK };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the final summary." };
+        var allowPartial = new Option<bool>("--allow-partial") { Description = "Train on the finished shards of an extraction that is not finished (said in the output)." };
 
         var command = new Command("train", "Train a dense classifier head on extracted features.")
         {
             features, output, head, layer, dropout, l2, loss, smoothing, classWeight, optimizer, lr, momentum, nesterov, weightDecay,
             schedule, stepSize, gamma, power, endLr, warmup, batch, epochs, seed, valSplit, monitor, patience, minDelta, restoreBest,
-            resume, sweep, topK, quiet,
+            resume, sweep, topK, quiet, allowPartial,
         };
-        command.SetAction(parse =>
+        // Synchronous work, but the async overload is the one that receives Ctrl-C as a token.
+        command.SetAction((parse, ct) => Task.FromResult(Execute(parse, ct)));
+        return command;
+
+        int Execute(ParseResult parse, CancellationToken ct)
         {
             var options = new TrainerOptions
             {
@@ -93,10 +98,10 @@ public static class TrainCommand
             };
             options.Validate();
             string dir = parse.GetValue(features)!, runDir = parse.GetValue(output)!;
-            bool isQuiet = parse.GetValue(quiet);
+            bool isQuiet = parse.GetValue(quiet), partial = parse.GetValue(allowPartial);
             if (!parse.GetValue(sweep))
             {
-                var result = TrainOne(FeatureSet.Load(dir, options.Layer), options, runDir, isQuiet);
+                var result = TrainOne(FeatureSet.Load(dir, options.Layer, partial), options, runDir, isQuiet, ct);
                 if (!isQuiet) ReportConsole.Render(result.Validation, Terminal.Out);
                 Console.WriteLine(Summary(result));
                 return 0;
@@ -104,11 +109,13 @@ public static class TrainCommand
             var table = new Table { Title = new TableTitle("Layer sweep (validation)") };
             foreach (var c in new[] { "layer", "width", "accuracy", "top-k", "AUC", "best epoch" }) table.AddColumn(c);
             var results = new List<(string Layer, TrainingResult Result)>();
-            foreach (string name in FeatureSetReader.Layers(dir))
+            var layerNames = FeatureSetReader.Layers(dir);
+            var folders = LayerFolders.For(layerNames);
+            foreach (string name in layerNames)
             {
                 if (!isQuiet) Terminal.Out.MarkupLine($"[bold]layer {Markup.Escape(name)}[/]");
-                var set = FeatureSet.Load(dir, name);
-                var r = TrainOne(set, options with { Layer = name }, Path.Combine(runDir, SafeName(name)), isQuiet);
+                var set = FeatureSet.Load(dir, name, partial);
+                var r = TrainOne(set, options with { Layer = name }, Path.Combine(runDir, folders[name]), isQuiet, ct);
                 results.Add((name, r));
                 table.AddRow(Markup.Escape(name), set.Width.ToString(CultureInfo.InvariantCulture), F(r.Validation.Accuracy), F(r.Validation.TopKAccuracy),
                     F(r.Validation.Auc), r.BestEpoch.ToString(CultureInfo.InvariantCulture));
@@ -117,11 +124,10 @@ public static class TrainCommand
             var best = results.OrderByDescending(r => r.Result.Validation.Accuracy).ThenBy(r => r.Result.Validation.LogLoss).First();
             Console.WriteLine($"best layer: {best.Layer} ({Summary(best.Result)})");
             return 0;
-        });
-        return command;
+        }
     }
 
-    private static TrainingResult TrainOne(FeatureSet set, TrainerOptions options, string runDir, bool quiet)
+    private static TrainingResult TrainOne(FeatureSet set, TrainerOptions options, string runDir, bool quiet, CancellationToken ct)
     {
         var trainer = new Trainer(options);
         trainer.Warning += w => Console.Error.WriteLine($"warning: {w}");
@@ -130,13 +136,11 @@ public static class TrainCommand
             trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {m.Epoch,3}/{options.Epochs}  lr {m.LearningRate:G3}  loss {m.Loss:F4} acc {m.Accuracy:F4} top{k} {m.TopKAccuracy:F4} auc {m.Auc:F4}  " +
                 $"val_loss {m.ValLoss:F4} val_acc {m.ValAccuracy:F4} val_top{k} {m.ValTopKAccuracy:F4} val_auc {m.ValAuc:F4}  {m.Seconds:F2}s{(m.Improved ? "  *" : "")}"));
-        return trainer.Train(set, runDir);
+        return trainer.Train(set, runDir, ct);
     }
 
     private static string Summary(TrainingResult r) => string.Create(CultureInfo.InvariantCulture,
         $"val accuracy {r.Validation.Accuracy:P2}, AUC {r.Validation.Auc:F4} (best epoch {r.BestEpoch} of {r.History.Count}{(r.StoppedEarly ? ", stopped early" : "")}); head in {r.RunDirectory}");
 
     private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
-
-    private static string SafeName(string layer) => string.Concat(layer.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c));
 }

@@ -23,7 +23,13 @@ public sealed class FolderLock : IDisposable
     /// <exception cref="OnnxTransferException">Another process holds the lock; the message names the folder and that process.</exception>
     public static FolderLock Acquire(string folder, string command)
     {
-        Directory.CreateDirectory(folder);
+        if (File.Exists(folder))
+            throw new OnnxTransferException($"Output '{folder}' is a file, not a folder; choose a folder (it is created if missing).");
+        try { Directory.CreateDirectory(folder); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OnnxTransferException($"Cannot create output folder '{folder}': {e.Message}", e);
+        }
         string path = Path.Combine(folder, FileName);
         var handle = Posix.TryLockExclusive(path)
             ?? throw new OnnxTransferException(

@@ -82,6 +82,15 @@ public sealed class ExtractionOptions
     /// <summary>Refuse images declaring more pixels than this. Default <see cref="ImageOptions.DefaultMaxPixels"/>.</summary>
     public long MaxPixels { get; init; } = ImageOptions.DefaultMaxPixels;
 
+    /// <summary>Refuse image files larger than this many bytes, before reading them. Default <see cref="ImageOptions.DefaultMaxFileBytes"/>.</summary>
+    public long MaxFileBytes { get; init; } = ImageOptions.DefaultMaxFileBytes;
+
+    /// <summary>
+    /// The memory the run may use; an estimate above it is refused before anything large is allocated. Default null:
+    /// the memory available when the extractor is created (<see cref="SystemMemory.AvailableBytes"/>).
+    /// </summary>
+    public long? MemoryLimit { get; init; }
+
     /// <summary>
     /// When false (default), an output folder holding a run with different settings is an error;
     /// when true, that folder's previous results are deleted first.

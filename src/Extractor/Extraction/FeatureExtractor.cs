@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Extractor.Imaging;
+using OnnxTransfer.Extractor.Models;
 using OnnxTransfer.Extractor.Runtime;
 using OnnxTransfer.Features;
 using OnnxTransfer.IO;
@@ -44,10 +45,15 @@ public sealed class FeatureExtractor : IDisposable
             Resize = options.Resize,
             Interpolation = options.Interpolation,
             MaxPixels = options.MaxPixels,
+            MaxFileBytes = options.MaxFileBytes,
             JpegDecoder = options.JpegDecoder,
         };
         Image.Validate();
         int threads = CpuCores.ThreadsFor(options.Threads);
+        // Thousands of ORT threads only thrash (and take minutes to start); more than a few per core is a mistake.
+        int maxThreads = Math.Max(64, 4 * Environment.ProcessorCount);
+        if (threads > maxThreads)
+            throw new OnnxTransferException($"--threads {options.Threads} is more than {maxThreads} ({Environment.ProcessorCount} logical cores here); use 0 for one per physical core.");
         if (options.Sessions > threads)
             throw new OnnxTransferException($"--sessions {options.Sessions} needs at least one ORT thread per session, but " +
                 (options.Threads > 0 ? $"--threads is {threads}; raise --threads or lower --sessions." : $"this machine's default is {threads} thread(s); lower --sessions."));
@@ -56,6 +62,13 @@ public sealed class FeatureExtractor : IDisposable
         // same ORT-only speed, 7 % faster extraction of EfficientNetB0 on 2 cores).
         // No memory pattern either: it makes every session's second run allocate (and page-fault) a fresh
         // block the size of the whole working set, a second slow start for nothing, and raises peak memory.
+        if (Image.Size < KerasImporter.MinimumInputSize(_info.Arch))
+            throw new OnnxTransferException($"--input-size {Image.Size} is too small for {_info.Arch}: Keras applications need at least {KerasImporter.MinimumInputSize(_info.Arch)} pixels (its own size is {_info.InputSize}).");
+        // Before any session or buffer exists: a batch or input size the machine cannot hold is refused with the numbers.
+        var memory = WorkingMemory.Estimate(model, bytes.Length, Image.Size, options.BatchSize, options.Sessions,
+                                            _info.Features.Select(f => f.Output).ToList(), options.MaxRowGroupBytes);
+        memory.Check(options.MemoryLimit ?? SystemMemory.AvailableBytes(), options.BatchSize, Image.Size, options.Sessions);
+        EstimatedMemoryBytes = memory.Total;
         var settings = new SessionSettings { Device = options.Device, Threads = threads / options.Sessions, AllowSpinning = false, MemoryPattern = false };
         var sessions = new List<ModelSession>();
         var runners = new List<BatchRunner>();
@@ -74,6 +87,10 @@ public sealed class FeatureExtractor : IDisposable
             long[] imageShape = [Image.Size, Image.Size, 3];
             // Feature sizes depend on the input size, so ask the graph.
             FeatureShapes = BatchRunner.ProbeOutputShapes(first, ModelInfo.ImageInput, imageShape, _info.Features.Select(f => f.Output).ToList());
+            // Pooling a map smaller than the pool leaves nothing: rows of zero features would train nothing, silently.
+            foreach (var (feature, shape) in _info.Features.Zip(FeatureShapes).Where(p => BatchRunner.Product(p.Second) == 0))
+                throw new OnnxTransferException(
+                    $"Layer '{feature.Layer}' has no features at --input-size {Image.Size} (shape [{string.Join(", ", shape)}]); use a larger --input-size (the model's own is {_info.InputSize}).");
             // Two input tensors per session: the decoders fill one while ORT runs the other, with no copy in between.
             foreach (var session in sessions)
                 runners.Add(new BatchRunner(session, ModelInfo.ImageInput, imageShape, _info.Features.Select(f => f.Output).ToList(), FeatureShapes,
@@ -94,6 +111,9 @@ public sealed class FeatureExtractor : IDisposable
             : IdlePriority.Available || Device.Kind != DeviceKind.Cpu ? Environment.ProcessorCount
             : Math.Max(1, Environment.ProcessorCount - OrtThreads);
     }
+
+    /// <summary>The memory this extractor was estimated to need when it was created (<see cref="ExtractionOptions.MemoryLimit"/>).</summary>
+    public long EstimatedMemoryBytes { get; }
 
     /// <summary>Raised with a one-line message for things the user should know (large output, empty class folder).</summary>
     public event Action<string>? Warning;

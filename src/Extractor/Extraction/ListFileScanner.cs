@@ -1,7 +1,10 @@
+using OnnxTransfer.IO;
+
 namespace OnnxTransfer.Extractor.Extraction;
 
 /// <summary>
-/// Reads a list file of "path[,label]" lines; blank lines and lines starting with '#' are skipped.
+/// Reads a list file of "path[,label]" lines; blank lines and lines starting with '#' are skipped. A path that holds a
+/// comma or starts or ends with spaces is quoted as in CSV ("a,b.jpg",label, with "" for a quote inside).
 /// <list type="bullet">
 /// <item>Paths are relative to the list file's folder, or to an <c>images</c> folder beside it when that is
 /// where the first listed image is (Food-101: meta/train.txt lists images/apple_pie/1005649.jpg).</item>
@@ -64,14 +67,37 @@ internal static class ListFileScanner
             lineNo++;
             string line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
-            int comma = line.LastIndexOf(',');
-            string path = (comma < 0 ? line : line[..comma]).Trim();
+            var (path, label) = Parse(line, listFile, lineNo);
             if (path.Length == 0)
                 throw new OnnxTransferException($"List file '{listFile}' line {lineNo} has no path; write one 'path[,label]' per line.");
-            lines.Add(new Line(path, comma < 0 ? "" : line[(comma + 1)..].Trim()));
+            lines.Add(new Line(path, label));
         }
         if (lines.Count == 0) throw new OnnxTransferException($"List file '{listFile}' lists no images.");
         return lines;
+    }
+
+    /// <summary>
+    /// One line's path and label. A line with double quotes is a CSV record (RFC 4180: "a,b.jpg",label); otherwise the
+    /// label follows the last comma, so an unquoted path may hold commas when a label follows. A label that ends like
+    /// an image file is refused: "a,b.jpg" is a file name with a comma far more often than path "a" labelled "b.jpg".
+    /// </summary>
+    private static (string Path, string Label) Parse(string line, string listFile, int lineNo)
+    {
+        if (line.Contains('"'))
+        {
+            var fields = Delimited.CsvSplit(line);
+            if (fields is not { Count: 1 or 2 })
+                throw new OnnxTransferException(
+                    $"List file '{listFile}' line {lineNo} is not a 'path[,label]' record ({(fields is null ? "a quote is not closed" : $"{fields.Count} fields")}): {line}");
+            return (fields[0], fields.Count == 2 ? fields[1] : "");
+        }
+        int comma = line.LastIndexOf(',');
+        if (comma < 0) return (line, "");
+        string label = line[(comma + 1)..].Trim();
+        if (InputScanner.ImageExtensions.Contains(Path.GetExtension(label)))
+            throw new OnnxTransferException(
+                $"List file '{listFile}' line {lineNo} ('{line}') is ambiguous: a label cannot end in {Path.GetExtension(label)}; if it is one path with a comma, quote it: \"{line}\"");
+        return (line[..comma].Trim(), label);
     }
 
     /// <summary>The existing file <paramref name="path"/> names under <paramref name="root"/>, trying each image extension when it has none; null when there is none.</summary>

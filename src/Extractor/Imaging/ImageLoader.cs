@@ -1,4 +1,5 @@
 using System.Buffers;
+using OnnxTransfer.IO;
 using SkiaSharp;
 
 namespace OnnxTransfer.Extractor.Imaging;
@@ -9,9 +10,22 @@ namespace OnnxTransfer.Extractor.Imaging;
 /// Size x Size x 3 floats, RGB, 0-255. EXIF orientation is applied; gray and CMYK come out as RGB;
 /// transparent pixels are composited on white (what a browser or viewer shows, and what keeps a
 /// transparent logo from turning black). ICC profiles are ignored, as PIL and Keras do.
+/// <para>Memory is bounded by design: only regular files are read (a FIFO, socket or device is refused without
+/// blocking), files above <see cref="ImageOptions.MaxFileBytes"/> are refused before reading, images declaring
+/// more than <see cref="ImageOptions.MaxPixels"/> before decoding, and all decodes of the process together hold at
+/// most <see cref="PixelBytesInFlight"/> of decoded pixels (a larger image decodes alone).</para>
 /// </summary>
 public static class ImageLoader
 {
+    /// <summary>Decoded RGBA bytes all decodes of the process may hold at once: 512 MiB (a 100-megapixel image alone needs 400 MB).</summary>
+    public const long PixelBytesInFlight = 512L << 20;
+
+    // Buffers above this size are allocated and left to the GC instead of pooled: ArrayPool keeps what it is given, so
+    // one huge image would otherwise stay in memory for the rest of the run.
+    private const int PooledBytes = 64 << 20;
+
+    private static readonly MemoryBudget PixelBudget = new(PixelBytesInFlight);
+
     /// <summary>Loads the image at <paramref name="path"/> into <paramref name="hwcRgb"/> (Size * Size * 3 floats).</summary>
     /// <exception cref="ImageLoadException">The file cannot be read or is not a usable image; the message is the reason.</exception>
     public static void LoadInto(string path, ImageOptions options, Span<float> hwcRgb)
@@ -22,7 +36,11 @@ public static class ImageLoader
         try
         {
             int length;
-            try { length = ReadFile(path, ref bytes); }
+            try { length = ReadFile(path, options.MaxFileBytes, ref bytes); }
+            catch (FileNotFoundException e) when (path.Contains('\uFFFD'))
+            {
+                throw new ImageLoadException("cannot read file: its name is not valid UTF-8, which .NET cannot open; rename it (e.g. with convmv)", e);
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new ImageLoadException($"cannot read file: {e.Message}", e);
@@ -31,22 +49,38 @@ public static class ImageLoader
         }
         finally
         {
-            if (bytes.Length > 0) ArrayPool<byte>.Shared.Return(bytes);
+            Return(bytes);
         }
     }
 
-    /// <summary>Reads the whole file into a buffer rented into <paramref name="bytes"/>; returns the byte count.</summary>
-    private static int ReadFile(string path, ref byte[] bytes)
+    /// <summary>
+    /// Reads the whole file into a buffer rented into <paramref name="bytes"/>; returns the byte count. The size and kind
+    /// checked are those of the file opened (no race with a rename), and opening never blocks.
+    /// </summary>
+    private static int ReadFile(string path, long maxBytes, ref byte[] bytes)
     {
-        using var handle = File.OpenHandle(path);
-        long declared = RandomAccess.GetLength(handle);
-        if (declared > Array.MaxLength) throw new IOException($"file of {declared} bytes is too large to be an image");
-        bytes = ArrayPool<byte>.Shared.Rent((int)declared);
-        int length = 0;
-        // Read until the declared length or end of file: a short read is allowed by the API.
-        for (int n; length < declared && (n = RandomAccess.Read(handle, bytes.AsSpan(length, (int)declared - length), length)) > 0;)
-            length += n;
-        return length;
+        var (handle, status) = Posix.OpenRead(path);
+        using (handle)
+        {
+            if (status.Kind != FileKind.Regular)
+                throw new ImageLoadException($"not a regular file ({(status.Kind == FileKind.Directory ? "a folder" : status.OtherKind)}); only regular files are read");
+            long declared = status.Size;
+            if (declared > maxBytes)
+                throw new ImageLoadException($"file of {declared:N0} bytes is larger than the {maxBytes:N0}-byte limit for one image (--max-file-size)");
+            bytes = Rent((int)declared);
+            int length = 0;
+            // Read until the declared length or end of file: a short read is allowed by the API.
+            for (int n; length < declared && (n = RandomAccess.Read(handle, bytes.AsSpan(length, (int)declared - length), length)) > 0;)
+                length += n;
+            return length;
+        }
+    }
+
+    private static byte[] Rent(int bytes) => bytes > PooledBytes ? GC.AllocateUninitializedArray<byte>(bytes) : ArrayPool<byte>.Shared.Rent(bytes);
+
+    private static void Return(byte[] bytes)
+    {
+        if (bytes.Length is > 0 and <= PooledBytes) ArrayPool<byte>.Shared.Return(bytes);
     }
 
     /// <summary>Decodes an encoded image held in memory into <paramref name="hwcRgb"/> (Size * Size * 3 floats).</summary>
@@ -68,7 +102,8 @@ public static class ImageLoader
 
         var size = DecodeSize(codec, options);
         var decodeInfo = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        byte[] rgba = ArrayPool<byte>.Shared.Rent(decodeInfo.BytesSize);
+        using var lease = PixelBudget.Acquire(decodeInfo.BytesSize64);
+        byte[] rgba = Rent(decodeInfo.BytesSize);
         try
         {
             // The fast decoder takes the clean JPEGs; Skia decodes everything else, and decides what a damaged file yields.
@@ -84,7 +119,7 @@ public static class ImageLoader
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rgba);
+            Return(rgba);
         }
     }
 

@@ -38,6 +38,15 @@ public sealed class ImageOptions
     /// </summary>
     public long MaxPixels { get; init; } = DefaultMaxPixels;
 
+    /// <summary>The default file size limit: 256 MiB (a 100-megapixel JPEG is about 50 MB, a PNG of that size up to 300 MB uncompressed worst case).</summary>
+    public const long DefaultMaxFileBytes = 256L << 20;
+
+    /// <summary>
+    /// Files larger than this are refused before any byte is read (a 2 GB sparse file named .jpg costs nothing).
+    /// Each decoder thread holds at most one file's bytes. Default <see cref="DefaultMaxFileBytes"/>.
+    /// </summary>
+    public long MaxFileBytes { get; init; } = DefaultMaxFileBytes;
+
     /// <summary>
     /// When true (default), JPEGs much larger than needed are decoded at 1/2, 1/4 or 1/8 scale by
     /// libjpeg's DCT scaling, keeping at least twice the output size in each direction, which makes
@@ -60,6 +69,8 @@ public sealed class ImageOptions
             throw new OnnxTransferException($"Input size {Size} is out of range; use --input-size between 1 and 8192 (e.g. 224).");
         if (MaxPixels < 1)
             throw new OnnxTransferException($"The pixel limit {MaxPixels} must be positive.");
+        if (MaxFileBytes is < 1 or > int.MaxValue)
+            throw new OnnxTransferException($"The file size limit {MaxFileBytes} must be between 1 and {int.MaxValue} bytes.");
         JpegDecoders.Resolve(JpegDecoder);
     }
 }

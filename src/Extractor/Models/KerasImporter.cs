@@ -35,6 +35,9 @@ public static class KerasImporter
 {
     /// <summary>Imports the weights in <paramref name="h5Path"/> (keras.applications layout) into an ONNX model.</summary>
     /// <exception cref="OnnxTransferException">The file is missing, not HDF5, of another architecture, or lacks/mis-shapes a weight.</exception>
+    /// <summary>The smallest input side an imported architecture takes, as Keras enforces it (32), or 1 for a model this importer did not build.</summary>
+    public static int MinimumInputSize(string arch) => Enum.GetValues<KerasArch>().Any(a => KerasArchitecture.Id(a) == arch) ? 32 : 1;
+
     public static ModelProto Import(string h5Path, KerasArch arch, KerasImportOptions options)
     {
         KerasArchitecture.Validate(arch, options);

@@ -28,6 +28,9 @@ public sealed record ClassificationReport
     public double MacroF1 { get; init; }
     public double WeightedF1 { get; init; }
 
+    /// <summary>What the numbers should be read with, e.g. classes that had no training rows.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary><paramref name="probabilities"/>: n x K row-major, K = classes.Count; ties in argmax go to the lower index.</summary>
     public static ClassificationReport Compute(IReadOnlyList<int> labels, float[] probabilities, IReadOnlyList<string> classes, int topK)
     {

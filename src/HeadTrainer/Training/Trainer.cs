@@ -5,6 +5,7 @@ using OnnxTransfer.HeadTrainer.Export;
 using OnnxTransfer.HeadTrainer.LinearAlgebra;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.HeadTrainer.Reporting;
+using OnnxTransfer.IO;
 
 namespace OnnxTransfer.HeadTrainer.Training;
 
@@ -27,6 +28,11 @@ public sealed class Trainer(TrainerOptions options)
     /// <summary>Non-fatal notes, such as a feature set without backbone.onnx.</summary>
     public event Action<string>? Warning;
 
+    /// <summary>
+    /// Trains on <paramref name="data"/> into <paramref name="runDirectory"/>, which it holds locked (<see cref="FolderLock"/>).
+    /// Cancelling <paramref name="ct"/> stops within a batch: <see cref="TrainingCancelledException"/> says what the run kept.
+    /// </summary>
+    /// <exception cref="OnnxTransferException">Bad options or data, or the loss became NaN or infinite (no head is written).</exception>
     public TrainingResult Train(FeatureSet data, string runDirectory, CancellationToken ct = default)
     {
         Options.Validate();
@@ -35,7 +41,14 @@ public sealed class Trainer(TrainerOptions options)
         var trainLabels = train.Select(i => data.Labels[i]).ToArray();
         if (trainLabels.Distinct().Count() < 2)
             throw new OnnxTransferException($"Feature set '{data.Source.Directory}' has only one class among its training rows; a classifier needs at least two.");
-        Directory.CreateDirectory(runDirectory);
+        using var folderLock = FolderLock.Acquire(runDirectory, "train");
+        var warnings = new List<string>(data.Warnings);
+        var counts = new int[data.Classes.Count];
+        foreach (int label in trainLabels) counts[label]++;
+        var empty = data.Classes.Where((_, c) => counts[c] == 0).ToList();
+        if (empty.Count > 0)
+            warnings.Add($"{empty.Count} class(es) have no training rows and can never be predicted: {string.Join(", ", empty.Take(10).Select(c => $"'{c}'"))}{(empty.Count > 10 ? ", ..." : "")}");
+        foreach (string w in warnings) Warning?.Invoke(w);
         string lastPath = Path.Combine(runDirectory, RunFiles.LastCheckpoint), bestPath = Path.Combine(runDirectory, RunFiles.BestCheckpoint);
 
         var rng = new Rng(Options.Seed);
@@ -76,7 +89,7 @@ public sealed class Trainer(TrainerOptions options)
         bool stoppedEarly = stopping.ShouldStop && firstEpoch > 0;
         for (int epoch = firstEpoch; epoch < Options.Epochs && !stoppedEarly; epoch++)
         {
-            ct.ThrowIfCancellationRequested();
+            if (ct.IsCancellationRequested) throw new TrainingCancelledException(epoch, Options.Epochs, runDirectory);
             var clock = Stopwatch.StartNew();
             // Each epoch shuffles the training rows from their stored order, so a resumed run, which has only the RNG state, matches.
             var order = (int[])train.Clone();
@@ -87,6 +100,7 @@ public sealed class Trainer(TrainerOptions options)
             float lr = 0;
             for (int start = 0; start < order.Length; start += Options.BatchSize)
             {
+                if (ct.IsCancellationRequested) throw new TrainingCancelledException(epoch, Options.Epochs, runDirectory);
                 int b = Math.Min(Options.BatchSize, order.Length - start);
                 var rows = order.AsSpan(start, b);
                 var x = Gather(data, rows);
@@ -94,7 +108,9 @@ public sealed class Trainer(TrainerOptions options)
                 for (int j = 0; j < b; j++) shuffledLabels[start + j] = labels[j] = data.Labels[rows[j]];
                 var logits = head.Logits(x, training: true, rng);
                 var grad = new DenseMatrix(logits.RowCount, b);
-                lossSum += loss.Compute(logits, labels, grad) * b;
+                double batchLoss = loss.Compute(logits, labels, grad);
+                if (!double.IsFinite(batchLoss)) throw Diverged(epoch + 1, batchLoss, data, train);
+                lossSum += batchLoss * b;
                 Activation.Probabilities(logits.Values, head.Outputs, b, Options.Loss == LossKind.Binary,
                     trainProbabilities.AsSpan(start * data.Classes.Count, b * data.Classes.Count));
                 head.Backward(grad);
@@ -126,9 +142,23 @@ public sealed class Trainer(TrainerOptions options)
             int i = 0;
             foreach (var p in head.Parameters) best[i++].CopyTo(p.Value, 0);
         }
+        if (head.Parameters.Any(p => !p.Value.All(float.IsFinite))) throw Diverged(history.Count, double.NaN, data, train);
         var (report, _) = Evaluate(head, data, val, valLoss);
+        report = report with { Warnings = warnings };
         RunWriter.Write(runDirectory, data, head, Options, report, history, stopping.BestEpoch, Warning);
         return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory);
+    }
+
+    /// <summary>The error for a loss that left the finite numbers, with its likeliest cause; nothing is written after it.</summary>
+    private OnnxTransferException Diverged(int epoch, double value, FeatureSet data, int[] train)
+    {
+        float largest = 0;
+        foreach (int row in train)
+            foreach (float v in data.Row(row)) largest = Math.Max(largest, Math.Abs(v));
+        string cause = largest > 1e6f
+            ? $"features reach {largest:G3} in magnitude, too large for float arithmetic: check the extraction, or standardize the features"
+            : $"the learning rate {Options.LearningRate:G3} is likely too high for this head: try --lr {Options.LearningRate / 10:G3}";
+        return new OnnxTransferException($"Training diverged in epoch {epoch}: the loss became {value}; {cause}. No head was written.");
     }
 
     /// <summary>
