@@ -23,9 +23,16 @@ public sealed class DemoRun : IDisposable
     public string File(params string[] parts) => _dir.File(parts);
 
     public void Dispose() => _dir.Dispose();
+
+    public const string Collection = "demo run";
 }
 
-public class PipelineCliTests(DemoRun demo) : IClassFixture<DemoRun>
+/// <summary>One demo run shared by the test classes that read its data, run and features.</summary>
+[CollectionDefinition(DemoRun.Collection)]
+public sealed class DemoCollection : ICollectionFixture<DemoRun>;
+
+[Collection(DemoRun.Collection)]
+public class PipelineCliTests(DemoRun demo)
 {
     private string Run => Path.Combine(demo.Root, "run");
     private string Val => Path.Combine(demo.Root, "data", "val");

@@ -72,7 +72,7 @@ public static class PredictCommand
         return (set.Root, set.Items.Select(i => i.FullPath).ToList());
     }
 
-    private static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
+    private static string Relative(string root, string path) => InputScanner.Rel(root, path);
 
     private static string CsvHeader(int k) =>
         "path," + string.Join(",", Enumerable.Range(1, k).Select(i => $"top{i},p{i}"));

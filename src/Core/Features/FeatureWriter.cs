@@ -127,7 +127,7 @@ public sealed class FeatureWriter
         {
             if (count < 1 || first < 0 || first + count > rows.Count) throw new ArgumentOutOfRangeException(nameof(count));
             try { await WriteGroupAsync(rows, first, count, ct); }
-            catch (IOException e) { throw AtomicFile.WriteFailed(_file.Target, e); }
+            catch (Exception e) when (AtomicFile.IsWriteFailure(e)) { throw AtomicFile.WriteFailed(_file.Target, e); }
         }
 
         private async Task WriteGroupAsync(ShardRows rows, int first, int count, CancellationToken ct)
@@ -160,7 +160,7 @@ public sealed class FeatureWriter
             var writer = _writer ?? throw new ObjectDisposedException(nameof(ShardFile));
             _writer = null;
             try { await writer.DisposeAsync(); }
-            catch (IOException e) { throw AtomicFile.WriteFailed(_file.Target, e); }
+            catch (Exception e) when (AtomicFile.IsWriteFailure(e)) { throw AtomicFile.WriteFailed(_file.Target, e); }
             return _file.Commit(target);
         }
 

@@ -24,7 +24,7 @@ public static class AtomicFile
     {
         using var file = Create(path);
         try { write(file.Stream); }
-        catch (IOException e) { throw WriteFailed(path, e); }
+        catch (Exception e) when (IsWriteFailure(e)) { throw WriteFailed(path, e); }
         return file.Commit();
     }
 
@@ -32,6 +32,12 @@ public static class AtomicFile
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
+
+    /// <summary>
+    /// True for what a failed write throws: an IOException (disk full, I/O error), or the ArgumentOutOfRangeException
+    /// .NET turns EFBIG into (a file size limit, or a file system's largest file).
+    /// </summary>
+    public static bool IsWriteFailure(Exception e) => e is IOException or ArgumentOutOfRangeException { ParamName: "value" };
 
     /// <summary>
     /// The one-line error for a failed write of <paramref name="path"/>: the file, the system's reason and the free
@@ -43,8 +49,9 @@ public static class AtomicFile
         string free;
         try { free = $"{new DriveInfo(dir).AvailableFreeSpace / 1e6:N0} MB free there"; }
         catch (Exception probe) when (probe is IOException or ArgumentException or UnauthorizedAccessException) { free = "free space unknown"; }
+        string reason = e is IOException ? e.Message.TrimEnd('.') : "File too large (a file size limit or the file system refuses it)";
         return new OnnxTransferException(
-            $"Cannot write '{path}': {e.Message.TrimEnd('.')} ({free}); free some space or fix the disk, then rerun the same command: finished work is kept.", e);
+            $"Cannot write '{path}': {reason} ({free}); free some space or fix the disk, then rerun the same command: finished work is kept.", e);
     }
 }
 
@@ -89,7 +96,7 @@ public sealed class PendingFile : IDisposable
             File.Move(_temp, target, overwrite: true);
             return new CommittedFile(target, bytes, _hashing?.Finish() ?? "");
         }
-        catch (IOException e)
+        catch (Exception e) when (AtomicFile.IsWriteFailure(e))
         {
             Dispose();
             File.Delete(_temp);
@@ -103,7 +110,7 @@ public sealed class PendingFile : IDisposable
         if (_file is null) return;
         // Closing flushes buffered bytes, which fails on a full disk; the file is deleted either way.
         try { _file.Dispose(); }
-        catch (IOException) { }
+        catch (Exception e) when (AtomicFile.IsWriteFailure(e)) { }
         _file = null;
         File.Delete(_temp);
     }

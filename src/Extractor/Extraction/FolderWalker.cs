@@ -21,6 +21,7 @@ internal sealed class FolderWalker(string root, string? excluded)
     private readonly Dictionary<string, string> _folders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _files = new(StringComparer.Ordinal);
     private readonly List<(string Duplicate, string Kept)> _duplicates = [];
+    private readonly Dictionary<string, List<(string Path, bool IsLink, bool IsFolder)>?> _listings = new(StringComparer.Ordinal);
     private readonly string? _excluded = excluded is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(excluded));
 
     /// <summary>Folders that could not be listed (relative path, reason), for errors.tsv.</summary>
@@ -95,10 +96,17 @@ internal sealed class FolderWalker(string root, string? excluded)
 
     private IEnumerable<(string Path, bool IsLink)> Entries(string dir, bool folders)
     {
-        List<(string Path, bool IsLink, bool IsFolder)> entries;
+        // Listed once: files and sub-folders are asked for separately, and a folder that cannot be listed is one error.
+        if (!_listings.TryGetValue(dir, out var entries)) _listings[dir] = entries = List(dir);
+        foreach (var (path, isLink, isFolder) in entries ?? [])
+            if (isFolder == folders) yield return (path, isLink);
+    }
+
+    private List<(string Path, bool IsLink, bool IsFolder)>? List(string dir)
+    {
         try
         {
-            entries = new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions
+            return new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions
                 {
                     IgnoreInaccessible = false, AttributesToSkip = 0, RecurseSubdirectories = false, ReturnSpecialDirectories = false,
                 })
@@ -110,10 +118,8 @@ internal sealed class FolderWalker(string root, string? excluded)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Unreadable.Add((Rel(dir), CannotList(dir, e)));
-            yield break;
+            return null;
         }
-        foreach (var (path, isLink, isFolder) in entries)
-            if (isFolder == folders) yield return (path, isLink);
     }
 
     private static bool IsFolder(FileSystemInfo entry) =>

@@ -99,5 +99,8 @@ public static class InputScanner
 
     private static bool IsImage(string path) => ImageExtensions.Contains(Path.GetExtension(path));
 
-    internal static string Rel(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
+    /// <summary>A path relative to the root, '/'-separated (on Linux a backslash is part of a file name, not a separator).</summary>
+    public static string Rel(string root, string path) => Slashes(Path.GetRelativePath(root, path));
+
+    private static string Slashes(string path) => Path.DirectorySeparatorChar == '\\' ? path.Replace('\\', '/') : path;
 }

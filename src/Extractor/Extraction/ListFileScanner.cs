@@ -37,7 +37,7 @@ internal static class ListFileScanner
         if (!firstInListDir && Directory.Exists(siblingImages) && Find(siblingImages, lines[0].Path) is not null)
         {
             root = siblingImages;
-            notes.Add($"paths relative to {Path.GetRelativePath(listDir, siblingImages).Replace('\\', '/')}");
+            notes.Add($"paths relative to {InputScanner.Rel(listDir, siblingImages)}");
         }
         else if (!firstInListDir)
             // Said before the run, so a wrong folder is not found out image by image in errors.tsv.

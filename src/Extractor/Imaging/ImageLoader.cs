@@ -59,11 +59,12 @@ public static class ImageLoader
     /// </summary>
     private static int ReadFile(string path, long maxBytes, ref byte[] bytes)
     {
+        // Checked before opening too: opening a socket fails with a puzzling "No such device or address".
+        CheckRegular(Posix.Status(path, followLinks: true));
         var (handle, status) = Posix.OpenRead(path);
         using (handle)
         {
-            if (status.Kind != FileKind.Regular)
-                throw new ImageLoadException($"not a regular file ({(status.Kind == FileKind.Directory ? "a folder" : status.OtherKind)}); only regular files are read");
+            CheckRegular(status);
             long declared = status.Size;
             if (declared > maxBytes)
                 throw new ImageLoadException($"file of {declared:N0} bytes is larger than the {maxBytes:N0}-byte limit for one image (--max-file-size)");
@@ -74,6 +75,12 @@ public static class ImageLoader
                 length += n;
             return length;
         }
+    }
+
+    private static void CheckRegular(FileStatus status)
+    {
+        if (status.Kind is FileKind.Directory or FileKind.Other)
+            throw new ImageLoadException($"not a regular file ({(status.Kind == FileKind.Directory ? "a folder" : status.OtherKind)}); only regular files are read");
     }
 
     private static byte[] Rent(int bytes) => bytes > PooledBytes ? GC.AllocateUninitializedArray<byte>(bytes) : ArrayPool<byte>.Shared.Rent(bytes);

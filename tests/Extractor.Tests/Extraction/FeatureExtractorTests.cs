@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Imaging;
-using OnnxTransfer.Extractor.Tests.Imaging;
 using OnnxTransfer.Features;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Tests;

@@ -1,6 +1,6 @@
+using OnnxTransfer.Tests;
 using DuckDB.NET.Data;
 using OnnxTransfer.Extractor.Extraction;
-using OnnxTransfer.Extractor.Tests.Imaging;
 using SkiaSharp;
 
 namespace OnnxTransfer.Extractor.Tests.Extraction;

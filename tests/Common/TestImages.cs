@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using SkiaSharp;
 
-namespace OnnxTransfer.Extractor.Tests.Imaging;
+namespace OnnxTransfer.Tests;
 
 /// <summary>Builds small encoded images with known pixels for decoder tests.</summary>
 public static class TestImages
