@@ -1,3 +1,4 @@
+using OnnxTransfer.IO;
 using ScottPlot;
 
 namespace OnnxTransfer.HeadTrainer.Reporting;
@@ -24,7 +25,7 @@ public static class Plots
             plot.ShowLegend();
         }
         multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        multi.SavePng(path, 480 * panels.Count, 400);
+        Save(multi.Render(480 * panels.Count, 400), path);
     }
 
     /// <summary>Heatmap of row-normalized counts with the raw count written in each cell.</summary>
@@ -58,6 +59,12 @@ public static class Plots
         plot.YLabel("true");
         plot.Title("Confusion matrix");
         int side = Math.Clamp(120 + 48 * k, 480, 1600);
-        plot.SavePng(path, side + 120, side);
+        Save(plot.GetImage(side + 120, side), path);
+    }
+
+    /// <summary>Encodes in memory and writes atomically, so a full disk is an error, not a truncated PNG.</summary>
+    private static void Save(ScottPlot.Image image, string path)
+    {
+        using (image) AtomicFile.WriteAllBytes(path, image.GetImageBytes(ScottPlot.ImageFormat.Png));
     }
 }
