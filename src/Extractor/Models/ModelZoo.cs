@@ -28,7 +28,7 @@ public sealed class ModelZooOptions
     /// fails the fetch instead of hanging it.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How many times a download cut off midway is resumed (HTTP Range) before giving up. Default: 3.</summary>
+    /// <summary>How many times a download cut off or stalled midway is resumed (HTTP Range) before giving up. Default: 3.</summary>
     public int ResumeAttempts { get; init; } = 3;
 
     /// <summary>The default cache folder for the given environment (a lookup such as Environment.GetEnvironmentVariable).</summary>
