@@ -51,6 +51,9 @@ public sealed class RunDirectory
     public ModelProto LoadBackbone(string? overridePath = null)
     {
         string path = overridePath ?? Required(Path, RunFiles.Backbone);
+        if (!File.Exists(path))
+            throw new OnnxTransferException(
+                $"Backbone '{path}' does not exist; pass the backbone.onnx of the training run or of its features folder, or leave out --backbone to use the run's own copy.");
         var source = Sidecar.Source;
         string sha = Hashing.Sha256File(path);
         if (source.ModelSha256.Length > 0 && sha != source.ModelSha256)

@@ -7,10 +7,12 @@ namespace OnnxTransfer.Onnx;
 /// <summary>Loads and saves ONNX models through the protobuf schema in onnx.proto.</summary>
 public static class OnnxModelFile
 {
-    // Models above 2 GB need external data, which this tool never writes; the parser default
-    // (100 MB) is far too small for VGG19's 80 MB of weights plus headroom, so lift it.
+    // Protobuf's limit for one message. The parser default (100 MB) is far too small for VGG19's 80 MB
+    // of weights plus headroom, so lift it; external data is inlined on load, so it counts too.
     private const int MaxModelBytes = int.MaxValue;
 
+    /// <summary>Loads a model file, with any tensors it keeps as external data read from beside it
+    /// (see <see cref="ExternalData"/>), so the model in memory is self-contained.</summary>
     public static ModelProto Load(string path)
     {
         if (!File.Exists(path))
@@ -21,7 +23,9 @@ public static class OnnxModelFile
         {
             throw new OnnxTransferException($"Cannot read ONNX model '{path}': {e.Message}", e);
         }
-        return Parse(bytes, path);
+        var model = Parse(bytes, path);
+        ExternalData.Inline(model, path, MaxModelBytes);
+        return model;
     }
 
     public static ModelProto Parse(byte[] bytes, string sourceName)

@@ -35,8 +35,9 @@ internal static class BatchDims
             var shapes = OrtProbe.Run(candidate, outputs, batch: 2, inputSize);
             return shapes.Values.All(s => s.Shape.Length > 0 && s.Shape[0] == 2) ? candidate : model;
         }
-        catch (OnnxRuntimeException)
+        catch (OnnxTransferException e) when (e.InnerException is OnnxRuntimeException)
         {
+            // ORT refused the batch-2 candidate: the batch is baked in somewhere.
             return model;
         }
     }

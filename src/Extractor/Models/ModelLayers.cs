@@ -52,12 +52,15 @@ public static class ModelLayers
     }
 
     /// <summary>How messages name a model: its architecture when tagged, else its graph name.</summary>
-    public static string DisplayName(ModelProto model)
+    public static string DisplayName(ModelProto model) =>
+        DisplayName(ModelInfo.IsTagged(model) ? ModelInfo.Read(model).Arch : "", model.Graph.Name);
+
+    /// <summary>The same from the architecture ("" when untagged) and the graph name, which is all ONNX Runtime's metadata of a session has.</summary>
+    internal static string DisplayName(string arch, string graphName)
     {
-        string arch = ModelInfo.IsTagged(model) ? ModelInfo.Read(model).Arch : "";
         if (arch == "onnx") return "the imported ONNX model";
         if (arch.Length > 0) return arch;
-        return string.IsNullOrEmpty(model.Graph.Name) ? "the model" : $"'{model.Graph.Name}'";
+        return string.IsNullOrEmpty(graphName) ? "the model" : $"'{graphName}'";
     }
 
     private static int CommonPrefix(string a, string b)

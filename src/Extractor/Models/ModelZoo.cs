@@ -23,7 +23,12 @@ public sealed class ModelZooOptions
     /// so an offline machine fails fast with the manual download instructions.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How many times a download cut off midway is resumed (HTTP Range) before giving up. Default: 3.</summary>
+    /// <summary>How long a download may go without receiving a byte before it is given up (and resumed, when
+    /// bytes came before, up to <see cref="ResumeAttempts"/> times). Default: 30 seconds, so a stalled server
+    /// fails the fetch instead of hanging it.</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many times a download cut off or stalled midway is resumed (HTTP Range) before giving up. Default: 3.</summary>
     public int ResumeAttempts { get; init; } = 3;
 
     /// <summary>The default cache folder for the given environment (a lookup such as Environment.GetEnvironmentVariable).</summary>
@@ -94,48 +99,70 @@ public static class ModelZoo
     }
 
     /// <summary>
-    /// Downloads the built-in's official weights (resuming a partial download), checks their md5,
+    /// Downloads the built-in's official weights (resuming a partial download), checks their size and md5,
     /// converts them with <see cref="KerasImporter.Import"/> and saves the model atomically to the cache.
     /// Returns the cached model's path.
     /// </summary>
-    /// <exception cref="OnnxTransferException">Unreachable server (with the manual download and import
-    /// commands), md5 mismatch (the download is deleted), or a file that does not convert.</exception>
+    /// <exception cref="OnnxTransferException">A malformed ONNX_TRANSFER_WEIGHTS_URL; an unreachable, stalled or
+    /// wrong-sized server (with the manual download and import commands); an md5 mismatch; or a file that does
+    /// not convert. Nothing is left under the cache's names then, except a .part holding a prefix to resume.</exception>
     public static async Task<string> FetchAsync(string arch, ModelZooOptions? options = null,
-        IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        await FetchAsync(Get(arch), options ?? new ModelZooOptions(), progress, cancellationToken);
+
+    /// <summary><see cref="FetchAsync(string, ModelZooOptions?, IProgress{DownloadProgress}?, CancellationToken)"/> for
+    /// a given zoo entry; tests pass a stand-in whose md5 and size match the bytes they serve.</summary>
+    internal static async Task<string> FetchAsync(ZooModel model, ModelZooOptions options,
+        IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
-        options ??= new ModelZooOptions();
-        var model = Get(arch);
         string target = CachedPath(model.Arch, options);
-        string h5 = Path.Combine(options.CacheDir, "downloads", model.FileName);
         string url = DownloadUrl(model, options);
+        string h5 = Path.Combine(options.CacheDir, "downloads", model.FileName);
+        string part = h5 + ".part";
         Directory.CreateDirectory(Path.GetDirectoryName(h5)!);
+        string md5;
         try
         {
-            await WeightsDownloader.DownloadAsync(url, h5, options, progress, cancellationToken);
+            md5 = await WeightsDownloader.DownloadAsync(url, part, model.Bytes, options, progress, cancellationToken);
         }
         catch (WeightsDownloadException e)
         {
+            string resume = File.Exists(part) ? $"; the partial download {part} is kept, and `onnx-transfer models fetch {model.Arch}` resumes it" : "";
             throw new OnnxTransferException(
-                $"Cannot download {model.Arch} weights from {url} ({e.Message}); download that file by hand, then run " +
+                $"Cannot download {model.Arch} weights from {url} ({e.Message}{resume}); download that file by hand, then run " +
                 $"`onnx-transfer models import --keras {model.FileName} --arch {model.Arch}{AlphaOption(model)} -o {target}`.", e);
         }
 
-        string md5 = IO.Hashing.Md5File(h5);
         if (!string.Equals(md5, model.Md5, StringComparison.OrdinalIgnoreCase))
         {
-            File.Delete(h5);
+            File.Delete(part);
             throw new OnnxTransferException(
                 $"Downloaded {model.FileName} from {url} has md5 {md5} but Keras publishes {model.Md5}; the download was deleted, run `onnx-transfer models fetch {model.Arch}` again.");
         }
-        var onnx = KerasImporter.Import(h5, model.KerasArch, new KerasImportOptions { Alpha = model.Alpha });
-        OnnxModelFile.Save(onnx, target);
-        // The converted model holds all the weights; the .h5 would only double the cache size.
-        File.Delete(h5);
+        File.Move(part, h5, overwrite: true);
+        try
+        {
+            OnnxModelFile.Save(KerasImporter.Import(h5, model.KerasArch, new KerasImportOptions { Alpha = model.Alpha }), target);
+        }
+        finally
+        {
+            // Converted, the model holds all the weights and the .h5 would only double the cache size;
+            // not converted, it is a file that does not work.
+            File.Delete(h5);
+        }
         return target;
     }
 
-    private static string DownloadUrl(ZooModel model, ModelZooOptions options) =>
-        options.BaseUrl is { } b ? $"{b.TrimEnd('/')}/{model.FileName}" : model.Url;
+    private static string DownloadUrl(ZooModel model, ModelZooOptions options)
+    {
+        if (options.BaseUrl is not { } baseUrl) return model.Url;
+        // The file name is appended to the path, so a query or fragment would swallow it.
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0
+            || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            throw new OnnxTransferException(
+                $"ONNX_TRANSFER_WEIGHTS_URL '{baseUrl}' is not a weights mirror URL; set it to http(s)://host[:port]/path, the folder that holds the .h5 files, or unset it to use the official URLs.");
+        return $"{baseUrl.TrimEnd('/')}/{model.FileName}";
+    }
 
     private static string AlphaOption(ZooModel model) =>
         model.KerasArch == KerasArch.MobileNet ? $" --alpha {model.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";

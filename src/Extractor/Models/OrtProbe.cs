@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using OnnxTransfer.Extractor.Runtime;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Onnx.Proto;
 
@@ -11,7 +12,8 @@ internal sealed record ProbedTensor(TensorElementType ElementType, long[] Shape)
 /// <summary>
 /// Learns tensor shapes by running a model once on zeros with the tensors of interest made graph
 /// outputs. Static shape inference would miss shapes that depend on the input size; one run at
-/// the real size is exact for every op ONNX Runtime supports.
+/// the real size is exact for every op ONNX Runtime supports. A model ORT cannot load or run is an
+/// <see cref="OnnxTransferException"/> naming it, with ORT's exception inside.
 /// </summary>
 internal static class OrtProbe
 {
@@ -29,16 +31,12 @@ internal static class OrtProbe
         GraphPruner.Prune(graph);
         var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
 
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
-        using var session = new InferenceSession(OnnxModelFile.ToBytes(probe), options);
+        string name = ModelLayers.DisplayName(model);
+        using var session = Open(probe, name);
         var values = new List<OrtValue>();
         try
         {
-            foreach (var input in inputs) values.Add(Zeros(input, batch, inputSize));
+            foreach (var input in inputs) values.Add(Zeros(input, batch, inputSize, name));
             using var runOptions = new RunOptions();
             using var outputs = session.Run(runOptions, inputs.Select(i => i.Name).ToList(), values, wanted);
             var result = new Dictionary<string, ProbedTensor>(StringComparer.Ordinal);
@@ -49,9 +47,30 @@ internal static class OrtProbe
             }
             return result;
         }
+        catch (OnnxRuntimeException e)
+        {
+            throw OrtErrors.CannotRun(name, e);
+        }
         finally
         {
             foreach (var v in values) v.Dispose();
+        }
+    }
+
+    private static InferenceSession Open(ModelProto probe, string name)
+    {
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        try
+        {
+            return new InferenceSession(OnnxModelFile.ToBytes(probe), options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw OrtErrors.CannotLoad(name, e);
         }
     }
 
@@ -63,10 +82,20 @@ internal static class OrtProbe
         return dims.Select((d, i) => d.HasDimValue ? d.DimValue : i == 0 ? batch : inputSize).ToArray();
     }
 
-    private static OrtValue Zeros(ValueInfoProto input, int batch, int inputSize)
+    private static OrtValue Zeros(ValueInfoProto input, int batch, int inputSize, string name)
     {
-        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance,
-            (TensorElementType)input.Type.TensorType.ElemType, ConcreteShape(input, batch, inputSize));
+        long[] shape = ConcreteShape(input, batch, inputSize);
+        OrtValue value;
+        try
+        {
+            value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)input.Type.TensorType.ElemType, shape);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            // ORT says only "std::bad_alloc" of an input whose fixed dims are absurd; the shape says why.
+            throw new OnnxTransferException(
+                $"ONNX Runtime cannot allocate input '{input.Name}' [{string.Join(", ", shape)}] of {name} ({OrtErrors.Reason(e)}); {OrtErrors.Fix}.", e);
+        }
         value.GetTensorMutableRawData().Clear();
         return value;
     }

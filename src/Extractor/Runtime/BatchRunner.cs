@@ -59,6 +59,7 @@ public sealed class BatchRunner : IDisposable
     public void Terminate() => _runOptions.Terminate = true;
 
     /// <summary>Runs the first <paramref name="count"/> items of input buffer <paramref name="buffer"/>.</summary>
+    /// <exception cref="OnnxTransferException">ONNX Runtime cannot run the model on this input (ORT's reason inside).</exception>
     public void Run(int count, int buffer = 0)
     {
         if (count < 1 || count > BatchSize) throw new ArgumentOutOfRangeException(nameof(count));
@@ -75,6 +76,18 @@ public sealed class BatchRunner : IDisposable
     }
 
     private void RunValues(OrtValue input, OrtValue[] outputs)
+    {
+        try
+        {
+            RunOnDevice(input, outputs);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw OrtErrors.CannotRun(OrtErrors.NameOf(_session.Session), e);
+        }
+    }
+
+    private void RunOnDevice(OrtValue input, OrtValue[] outputs)
     {
 #if ORT_GPU
         if (_session.Device.Kind == DeviceKind.Cuda)
@@ -100,13 +113,21 @@ public sealed class BatchRunner : IDisposable
     /// Per-item output shapes for a given per-item input shape, found by one run on a zero item:
     /// feature sizes depend on the input size, so the graph is asked rather than its declared dims.
     /// </summary>
+    /// <exception cref="OnnxTransferException">ONNX Runtime cannot run the model on such an item (ORT's reason inside).</exception>
     public static long[][] ProbeOutputShapes(ModelSession session, string inputName, long[] itemShape, IReadOnlyList<string> outputNames)
     {
         var zeros = new float[Product(itemShape)];
         using var value = OrtValue.CreateTensorValueFromMemory(zeros, [1, .. itemShape]);
         using var runOptions = new RunOptions();
-        using var results = session.Session.Run(runOptions, [inputName], [value], [.. outputNames]);
-        return results.Select(r => r.GetTensorTypeAndShape().Shape.Skip(1).ToArray()).ToArray();
+        try
+        {
+            using var results = session.Session.Run(runOptions, [inputName], [value], [.. outputNames]);
+            return results.Select(r => r.GetTensorTypeAndShape().Shape.Skip(1).ToArray()).ToArray();
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw OrtErrors.CannotRun(OrtErrors.NameOf(session.Session), e);
+        }
     }
 
     /// <summary>Element count of a shape.</summary>

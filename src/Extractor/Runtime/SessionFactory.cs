@@ -1,4 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
+using OnnxTransfer.Extractor.Models;
+using OnnxTransfer.Onnx;
 
 namespace OnnxTransfer.Extractor.Runtime;
 
@@ -37,6 +39,7 @@ public static class SessionFactory
     /// <summary>
     /// Creates a session for a serialized model. <see cref="DeviceKind.Cuda"/> fails with an
     /// <see cref="OnnxTransferException"/> when CUDA is unavailable; <see cref="DeviceKind.Auto"/> then falls back to CPU.
+    /// A model ONNX Runtime cannot load on the CPU is an <see cref="OnnxTransferException"/> naming it and ORT's reason.
     /// </summary>
     public static ModelSession Create(byte[] model, SessionSettings settings)
     {
@@ -56,12 +59,12 @@ public static class SessionFactory
         }
         catch (OnnxRuntimeException e) when (device.Kind == DeviceKind.Auto)
         {
-            return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, $"CUDA unavailable ({Reason(e)}{(!HasCudaProvider ? ", ONNX Runtime's CPU package is loaded" : "")})", ThreadsOf(settings));
+            return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, $"CUDA unavailable ({OrtErrors.Reason(e)}{(!HasCudaProvider ? ", ONNX Runtime's CPU package is loaded" : "")})", ThreadsOf(settings));
         }
         catch (OnnxRuntimeException e)
         {
             throw new OnnxTransferException(
-                $"Cannot use --device {cuda}: {Reason(e)}{(!HasCudaProvider ? " (ONNX Runtime's CPU package is loaded: build with -p:OrtGpu=true)" : "")}; check that CUDA 12/13 and cuDNN 9 are installed and the device id exists, or use --device cpu.", e);
+                $"Cannot use --device {cuda}: {OrtErrors.Reason(e)}{(!HasCudaProvider ? " (ONNX Runtime's CPU package is loaded: build with -p:OrtGpu=true)" : "")}; check that CUDA 12/13 and cuDNN 9 are installed and the device id exists, or use --device cpu.", e);
         }
 #else
         CheckAvailable(device);
@@ -72,7 +75,15 @@ public static class SessionFactory
     private static InferenceSession CreateCpu(byte[] model, SessionSettings settings)
     {
         using var options = CpuOptions(settings);
-        return new InferenceSession(model, options);
+        try
+        {
+            return new InferenceSession(model, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            // Only the bytes are at hand: parse them again for the model's name, affordable on this failure path.
+            throw OrtErrors.CannotLoad(ModelLayers.DisplayName(OnnxModelFile.Parse(model, "the model")), e);
+        }
     }
 
     /// <summary>The session options for <paramref name="settings"/> (CUDA sessions add their provider to these).</summary>
@@ -90,15 +101,4 @@ public static class SessionFactory
     }
 
     private static int ThreadsOf(SessionSettings settings) => CpuCores.ThreadsFor(settings.Threads);
-
-#if ORT_GPU
-    /// <summary>ORT's first line without its "[ErrorCode:X] " prefix and final period, to embed in one sentence.</summary>
-    private static string Reason(OnnxRuntimeException e)
-    {
-        string line = e.Message.Split('\n', 2)[0].Trim();
-        if (line.StartsWith("[ErrorCode:", StringComparison.Ordinal) && line.IndexOf("] ", StringComparison.Ordinal) is > 0 and var end)
-            line = line[(end + 2)..];
-        return line.TrimEnd('.');
-    }
-#endif
 }

@@ -109,6 +109,19 @@ public class ForeignModelImporterTests
     }
 
     [Fact]
+    public void Fixed_batch_stays_when_onnx_runtime_refuses_a_batch_of_two()
+    {
+        // Reshape to [1, 192] fails outright at batch 2: the refusal means "keep the batch", not an error.
+        var g = new GraphBuilder("reshape_fixed");
+        g.Input("data", DataType.Float, 1L, 3L, (long)S, (long)S);
+        g.InitializerInt64("shape", [1, 3 * S * S], 2);
+        g.Node("Reshape", ["data", "shape"], "flat");
+        g.Output("flat", DataType.Float, 1L, 3L * S * S);
+        var wrapped = ForeignModelImporter.Wrap(g.ToModel(), "test", "reshape.onnx", new ForeignImportOptions { InputSize = S });
+        Assert.Equal(1, wrapped.Graph.Input[0].Type.TensorType.Shape.Dim[0].DimValue);
+    }
+
+    [Fact]
     public void Input_size_must_match_a_fixed_spatial_size()
     {
         var e = Assert.Throws<OnnxTransferException>(() =>

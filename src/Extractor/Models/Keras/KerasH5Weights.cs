@@ -17,7 +17,7 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
     // Layers Keras names automatically: a file saved in a session that already had one is "normalization_1".
     private static readonly HashSet<string> AutoNamed = new(StringComparer.Ordinal) { "normalization" };
 
-    private static readonly byte[] Hdf5Signature = [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0d, 0x0a, 0x1a, 0x0a];
+    private const string Redownload = "the file is damaged or truncated, download it again";
 
     private readonly NativeFile _file;
     private readonly IH5Group _root;
@@ -46,8 +46,7 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
         string name = Path.GetFileName(path);
         if (!File.Exists(path))
             throw new OnnxTransferException($"Keras weights file '{path}' not found; {downloadHint}.");
-        if (!HasHdf5Signature(path))
-            throw new OnnxTransferException($"'{name}' is not an HDF5 file (no HDF5 signature); pass a Keras .h5 weights file ({downloadHint}).");
+        CheckHeader(path, name, downloadHint);
         string md5 = Hashing.Md5File(path);
         NativeFile file;
         try
@@ -56,16 +55,18 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
         }
         catch (Exception e) when (e is not OnnxTransferException)
         {
-            throw new OnnxTransferException($"'{name}' could not be read as HDF5 ({e.Message}); the file may be truncated, download it again.", e);
+            throw new OnnxTransferException($"'{name}' could not be read as HDF5 ({e.Message.TrimEnd('.')}); {Redownload}.", e);
         }
         try
         {
-            IH5Group root = file;
-            if (!file.AttributeExists("layer_names") && file.LinkExists("model_weights"))
-                root = file.Group("model_weights");
-            if (!root.AttributeExists("layer_names"))
+            var (root, keras) = Hdf(name, "the root group", () =>
+            {
+                IH5Group r = !file.AttributeExists("layer_names") && file.LinkExists("model_weights") ? file.Group("model_weights") : file;
+                return (r, r.AttributeExists("layer_names"));
+            });
+            if (!keras)
                 throw new OnnxTransferException($"'{name}' has no 'layer_names' attribute, so it is not a Keras .h5 weights file; save it with model.save_weights(...) in Keras' .h5 format.");
-            var layers = ReadStrings(root.Attribute("layer_names"));
+            var layers = Hdf(name, "attribute 'layer_names'", () => ReadStrings(root.Attribute("layer_names")));
             return new KerasH5Weights(file, root, path, archLabel, layers, md5);
         }
         catch
@@ -94,23 +95,18 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
         {
             throw new OnnxTransferException($"'{_fileName}' lists weight '{full}' in layer '{fileLayer}' but has no dataset '{fileLayer}/{full}'; the file is damaged, download it again.", e);
         }
-        var actual = ds.Space.Dimensions.Select(d => (int)d).ToArray();
+        var actual = Hdf(_fileName, $"weight '{fileLayer}/{full}'", () => ds.Space.Dimensions.Select(d => (int)d).ToArray());
         if (!actual.SequenceEqual(shape))
         {
             string guess = GuessArchitecture();
             throw new OnnxTransferException(
                 $"'{_fileName}' weight '{fileLayer}/{full}' has shape {Shape(actual)}, expected {Shape(shape)} for {_archLabel}; the file looks like {guess}.");
         }
-        if (ds.Type.Class != H5DataTypeClass.FloatingPoint || (ds.Type.Size != 4 && ds.Type.Size != 8))
-            throw new OnnxTransferException($"'{_fileName}' weight '{fileLayer}/{full}' is {ds.Type.Class} of {ds.Type.Size} bytes, expected float32 or float64.");
-        try
-        {
-            return ds.Type.Size == 4 ? ds.Read<float[]>() : Array.ConvertAll(ds.Read<double[]>(), d => (float)d);
-        }
-        catch (Exception e)
-        {
-            throw new OnnxTransferException($"'{_fileName}' weight '{fileLayer}/{full}' could not be read ({e.Message}); the file may be truncated, download it again.", e);
-        }
+        var type = Hdf(_fileName, $"weight '{fileLayer}/{full}'", () => ds.Type);
+        if (type.Class != H5DataTypeClass.FloatingPoint || (type.Size != 4 && type.Size != 8))
+            throw new OnnxTransferException($"'{_fileName}' weight '{fileLayer}/{full}' is {type.Class} of {type.Size} bytes, expected float32 or float64.");
+        return Hdf(_fileName, $"weight '{fileLayer}/{full}'",
+            () => type.Size == 4 ? ds.Read<float[]>() : Array.ConvertAll(ds.Read<double[]>(), d => (float)d));
     }
 
     public void Dispose() => _file.Dispose();
@@ -131,8 +127,11 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
     private List<string> WeightNames(string layer)
     {
         if (_weightNames.TryGetValue(layer, out var cached)) return cached;
-        var group = _root.Group(layer);
-        var names = group.AttributeExists("weight_names") ? ReadStrings(group.Attribute("weight_names")) : [];
+        var names = Hdf(_fileName, $"layer '{layer}'", () =>
+        {
+            var group = _root.Group(layer);
+            return group.AttributeExists("weight_names") ? ReadStrings(group.Attribute("weight_names")) : [];
+        });
         _weightNames[layer] = names;
         return names;
     }
@@ -155,18 +154,29 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
         return attribute.Read<string[]>().Select(s => s.TrimEnd('\0')).ToList();
     }
 
-    private static bool HasHdf5Signature(string path)
+    private static void CheckHeader(string path, string name, string downloadHint)
     {
-        // The superblock sits at 0 or, after a user block, at 512, 1024, 2048, ... bytes.
         using var fs = File.OpenRead(path);
-        var buf = new byte[8];
-        for (long offset = 0; offset + 8 <= fs.Length; offset = offset == 0 ? 512 : offset * 2)
+        if (Hdf5Header.FindSignature(fs) is not long superblock)
+            throw new OnnxTransferException($"'{name}' is not an HDF5 file (no HDF5 signature); pass a Keras .h5 weights file ({downloadHint}).");
+        if (Hdf5Header.Truncation(fs, superblock) is { } shortfall)
+            throw new OnnxTransferException($"'{name}' is truncated: {shortfall}; {downloadHint} again.");
+    }
+
+    /// <summary>
+    /// Runs a PureHDF read. A damaged file makes PureHDF throw whatever the broken structure leads to
+    /// (Exception, EndOfStreamException, an index out of range...), wherever in the file it is.
+    /// </summary>
+    private static T Hdf<T>(string file, string what, Func<T> read)
+    {
+        try
         {
-            fs.Position = offset;
-            fs.ReadExactly(buf);
-            if (buf.AsSpan().SequenceEqual(Hdf5Signature)) return true;
+            return read();
         }
-        return false;
+        catch (Exception e) when (e is not OnnxTransferException)
+        {
+            throw new OnnxTransferException($"'{file}' could not be read at {what} ({e.Message.TrimEnd('.')}); {Redownload}.", e);
+        }
     }
 
     /// <summary>Names the architecture the file's layer names point to, for error messages.</summary>
@@ -178,8 +188,8 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
         if (Has("stem_conv")) return Has("block2c_expand_conv") ? "an EfficientNet larger than B0" : "EfficientNetB0";
         if (Has("conv_dw_1") && Has("conv1"))
         {
-            var k = _root.Group("conv1").Dataset(WeightNames("conv1").FirstOrDefault(n => ShortName(n) == "kernel") ?? "conv1/kernel:0");
-            double alpha = k.Space.Dimensions[^1] / 32.0;
+            string kernel = WeightNames("conv1").FirstOrDefault(n => ShortName(n) == "kernel") ?? "conv1/kernel:0";
+            double alpha = Hdf(_fileName, $"weight 'conv1/{kernel}'", () => _root.Group("conv1").Dataset(kernel).Space.Dimensions[^1]) / 32.0;
             return $"MobileNet alpha {alpha.ToString(CultureInfo.InvariantCulture)}";
         }
         if (Has("expanded_conv_depthwise") || Has("Conv1")) return "MobileNetV2";

@@ -1,0 +1,148 @@
+using Microsoft.ML.OnnxRuntime;
+using OnnxTransfer.Extractor.Models;
+using OnnxTransfer.Models;
+using OnnxTransfer.Onnx;
+using OnnxTransfer.Onnx.Proto;
+using OnnxTransfer.Tests;
+using Xunit;
+
+namespace OnnxTransfer.Extractor.Tests.Models;
+
+/// <summary>Models whose tensors live in external data files: read from beside the model, never from outside its folder.</summary>
+public sealed class ExternalDataTests : IDisposable
+{
+    private const string Tensor = "dense/kernel";
+    private readonly TempDir _dir = new();
+
+    public ExternalDataTests() => Directory.CreateDirectory(ModelFolder);
+
+    public void Dispose() => _dir.Dispose();
+
+    // The model sits one level down, so that a path out of its folder can still land inside the test's folder.
+    private string ModelFolder => _dir.File("model");
+
+    private string ModelPath => _dir.File("model", "tiny.onnx");
+
+    /// <summary>Saves TinyNets.ConvNet with <see cref="Tensor"/>'s bytes moved to <paramref name="dataFile"/>
+    /// after <paramref name="padding"/> bytes, referenced as <paramref name="location"/>.</summary>
+    private void Save(string location, string? dataFile = null, long padding = 100, long? offset = null, long? length = null)
+    {
+        var model = TinyNets.ConvNet();
+        var tensor = model.Graph.Initializer.Single(t => t.Name == Tensor);
+        byte[] data = tensor.RawData.ToByteArray();
+        string file = dataFile ?? Path.Combine(ModelFolder, location);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllBytes(file, [.. new byte[padding], .. data]);
+        tensor.ClearRawData();
+        tensor.DataLocation = TensorProto.Types.DataLocation.External;
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = (offset ?? padding).ToString() });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = (length ?? data.Length).ToString() });
+        OnnxModelFile.Save(model, ModelPath);
+    }
+
+    private string Fails()
+    {
+        var e = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load(ModelPath));
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains($"Tensor '{Tensor}' of '{ModelPath}'", e.Message);
+        return e.Message;
+    }
+
+    [Fact]
+    public void DataBesideTheModel_IsInlined_AndRunsWhateverTheCurrentDirectory()
+    {
+        Save("weights/tiny.bin");
+        Assert.NotEqual(ModelFolder, Directory.GetCurrentDirectory());
+        // As the file's bytes, ORT looks the data up relative to the current directory, and fails.
+        var asStored = OnnxModelFile.Parse(File.ReadAllBytes(ModelPath), ModelPath);
+        Assert.Throws<OnnxRuntimeException>(() => new InferenceSession(OnnxModelFile.ToBytes(asStored)).Dispose());
+
+        var loaded = ModelZoo.Load(ModelPath);
+
+        var original = TinyNets.ConvNet();
+        Assert.Equal(OnnxModelFile.ToBytes(original), OnnxModelFile.ToBytes(loaded));
+        float[] pixels = TinyNets.Pixels(seed: 2, 2 * TinyNets.Size * TinyNets.Size * 3);
+        long[] shape = [2, TinyNets.Size, TinyNets.Size, 3];
+        Assert.Equal(TinyNets.Run(original, ModelInfo.ImageInput, pixels, shape, "dense")["dense"].Data,
+                     TinyNets.Run(loaded, ModelInfo.ImageInput, pixels, shape, "dense")["dense"].Data);
+    }
+
+    [Fact]
+    public void ALinkThatStaysInTheModelsFolder_IsFollowed()
+    {
+        Save("link.bin", dataFile: Path.Combine(ModelFolder, "data", "real.bin"));
+        File.CreateSymbolicLink(Path.Combine(ModelFolder, "link.bin"), Path.Combine("data", "real.bin"));
+
+        Assert.Equal(OnnxModelFile.ToBytes(TinyNets.ConvNet()), OnnxModelFile.ToBytes(ModelZoo.Load(ModelPath)));
+    }
+
+    [Fact]
+    public void AnAbsoluteLocation_IsRefused()
+    {
+        string outside = _dir.File("outside.bin");
+        Save(outside, dataFile: outside);
+        Assert.Contains($"keeps its data at the absolute path '{outside}'", Fails());
+    }
+
+    [Fact]
+    public void ALocationUpOutOfTheFolder_IsRefused()
+    {
+        Save("../outside.bin");
+        Assert.Contains($"keeps its data at '../outside.bin', which leads out of the model's folder {ModelFolder}", Fails());
+    }
+
+    [Fact]
+    public void AFileLinkOutOfTheFolder_IsRefused()
+    {
+        string outside = _dir.File("outside.bin");
+        Save("innocent.bin", dataFile: outside);
+        File.CreateSymbolicLink(Path.Combine(ModelFolder, "innocent.bin"), outside);
+        Assert.Contains("'innocent.bin', which leads out of the model's folder", Fails());
+    }
+
+    [Fact]
+    public void AFolderLinkOutOfTheFolder_IsRefused()
+    {
+        // "sub/.." is the model's folder when read as text, but the folder holding sub's target on disk.
+        Directory.CreateDirectory(_dir.File("elsewhere", "deeper"));
+        Save("sub/../outside.bin", dataFile: _dir.File("elsewhere", "outside.bin"));
+        Directory.CreateSymbolicLink(Path.Combine(ModelFolder, "sub"), _dir.File("elsewhere", "deeper"));
+        Assert.Contains("'sub/../outside.bin', which leads out of the model's folder", Fails());
+    }
+
+    [Fact]
+    public void AMissingDataFile_IsNamed()
+    {
+        Save("weights.bin");
+        File.Delete(Path.Combine(ModelFolder, "weights.bin"));
+        Assert.Contains($"keeps its data in 'weights.bin', which does not exist in {ModelFolder}", Fails());
+    }
+
+    [Theory]
+    [InlineData(100_000L, null, "asks for 1920 bytes from offset 100000")]
+    [InlineData(100L, 100_000L, "asks for 100000 bytes from offset 100")]
+    public void AnOffsetOrLengthBeyondTheFile_IsRefused(long offset, long? length, string expected)
+    {
+        Save("weights.bin", offset: offset, length: length);
+        string message = Fails();
+        Assert.Contains(expected, message);
+        Assert.Contains("'weights.bin', which has 2020 bytes", message);
+    }
+
+    [Fact]
+    public void DataThatWouldMakeTheModelOver2GB_IsRefusedBeforeReadingIt()
+    {
+        Save("huge.bin");
+        // Sparse: no disk space is used, and nothing may read it.
+        using (var huge = File.OpenWrite(Path.Combine(ModelFolder, "huge.bin"))) huge.SetLength(2_500_000_000);
+        var model = OnnxModelFile.Parse(File.ReadAllBytes(ModelPath), ModelPath);
+        var tensor = model.Graph.Initializer.Single(t => t.Name == Tensor);
+        tensor.ExternalData.Remove(tensor.ExternalData.Single(e => e.Key == "length"));
+        OnnxModelFile.Save(model, ModelPath);
+
+        var e = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load(ModelPath));
+        Assert.Contains($"'{ModelPath}' holds 2.5 GB with its external data, over protobuf's 2 GB limit", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+}
