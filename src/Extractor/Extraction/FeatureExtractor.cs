@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
-using Microsoft.ML.OnnxRuntime;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Extractor.Models;
 using OnnxTransfer.Extractor.Runtime;
@@ -379,7 +378,7 @@ public sealed class FeatureExtractor : IDisposable
                 turns.Next();
             }
         }
-        catch (Exception e) when (halt.IsCancellationRequested && !abort.IsCancellationRequested && e is OperationCanceledException or OnnxRuntimeException) { }
+        catch (OperationCanceledException) when (halt.IsCancellationRequested && !abort.IsCancellationRequested) { }
     }
 
     /// <summary>Runs a stage; its failure stops every other stage.</summary>

@@ -66,7 +66,10 @@ internal sealed record WorkingMemory(long Weights, long Inputs, long Outputs, lo
     private static (long Peak, long Features) Measure(ModelProto model, int inputSize, IReadOnlyList<string> featureOutputs)
     {
         var image = model.Graph.Input.First(i => i.Name == ModelInfo.ImageInput);
-        bool fixedSize = image.Type.TensorType.Shape?.Dim.Skip(1).Take(2).All(d => d.HasDimValue) == true;
+        var spatial = image.Type.TensorType.Shape?.Dim.Skip(1).Take(2).ToList() ?? [];
+        bool fixedSize = spatial.Count == 2 && spatial.All(d => d.HasDimValue);
+        // A fixed size other than the run's cannot be fed at all: the session's own check reports that, with ORT's words.
+        if (fixedSize && spatial.Any(d => d.DimValue != inputSize)) return (0, 0);
         int probeSize = fixedSize ? inputSize : Math.Min(inputSize, ProbeSize);
         var tensors = model.Graph.Node.SelectMany(n => n.Output).Where(o => o.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         Dictionary<string, ProbedTensor> probed;

@@ -55,7 +55,7 @@ public sealed class BatchRunner : IDisposable
     /// <summary>After <see cref="Run"/>, each output's first count items, back to back.</summary>
     public float[][] Outputs { get; }
 
-    /// <summary>Makes the run in progress, and every later one, stop with an OnnxRuntimeException (from any thread).</summary>
+    /// <summary>Makes the run in progress, and every later one, stop with an OperationCanceledException (from any thread).</summary>
     public void Terminate() => _runOptions.Terminate = true;
 
     /// <summary>Runs the first <paramref name="count"/> items of input buffer <paramref name="buffer"/>.</summary>
@@ -80,6 +80,11 @@ public sealed class BatchRunner : IDisposable
         try
         {
             RunOnDevice(input, outputs);
+        }
+        catch (OnnxRuntimeException e) when (_runOptions.Terminate)
+        {
+            // Asked for (Terminate): a stop, not a failure of the model.
+            throw new OperationCanceledException("the ONNX Runtime run was terminated", e);
         }
         catch (OnnxRuntimeException e)
         {
