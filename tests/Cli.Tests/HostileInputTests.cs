@@ -183,7 +183,30 @@ public class HostileInputTests(DemoRun demo)
         File.WriteAllBytes(Path.Combine(damaged, "part-00000.parquet"), [.. "PAR1"u8, 0, 0, 0, 0, .. "PAR1"u8]);
 
         string features = Path.Combine(demo.Root, "features");
-        var cases = new (string[] Args, string Expected)[]
+        string outside = ExternalDataOutside(demo.File("external"));
+        string huge = demo.File("huge.onnx");
+        var g = new Onnx.GraphBuilder("huge");
+        g.Input("image", Onnx.Proto.TensorProto.Types.DataType.Float, 1L, 1_000_000_000_000L, 8L, 3L);
+        g.Node("Identity", ["image"], "out");
+        g.Output("out", Onnx.Proto.TensorProto.Types.DataType.Float, 1L, 1_000_000_000_000L, 8L, 3L);
+        Onnx.OnnxModelFile.Save(g.ToModel(), huge);
+        var badUrl = new Dictionary<string, string> { ["ONNX_TRANSFER_WEIGHTS_URL"] = "not a url", ["ONNX_TRANSFER_CACHE"] = demo.File("cache-bad-url") };
+        var cases = new List<(string[] Args, string Expected, Dictionary<string, string>? Env)>
+        {
+            (["models", "layers", outside], "leads out of the model's folder", null),
+            (["models", "layers", huge], "ONNX Runtime cannot", null),
+            (["models", "fetch", "mobilenet"], "ONNX_TRANSFER_WEIGHTS_URL", badUrl),
+            (["predict", Run, GoodPhotos[0], "--backbone", demo.File("missing.onnx")], "does not exist", null),
+            (["extract", Val, "--model", Backbone, "--threads", "5000", "-o", demo.File("x6")], "--threads 5000", null),
+            (["extract", Val, "--model", Backbone, "--input-size", "4096", "-o", demo.File("x7")], "of memory", null),
+        };
+        if (SharedData.Root is not null)
+        {
+            string truncated = demo.File("truncated.h5");
+            File.WriteAllBytes(truncated, File.ReadAllBytes(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"))[..8192]); // head -c 8192
+            cases.Add((["models", "import", "--keras", truncated, "--arch", "mobilenet", "--alpha", "0.25", "-o", demo.File("t.onnx")], "truncated", null));
+        }
+        foreach (var (args, expected) in new (string[] Args, string Expected)[]
         {
             (["extract", Val, "--model", Backbone, "-o", file], "is a file, not a folder"),
             (["train", features, "-o", file], "is a file, not a folder"),
@@ -200,13 +223,42 @@ public class HostileInputTests(DemoRun demo)
             (["train", damaged, "-o", demo.File("r5")], "is damaged"),
             (["export", tampered, "-o", demo.File("t.onnx")], "head.onnx outputs 3 probabilities but head.json names 2 classes"),
             (["predict", tampered, GoodPhotos[0]], "head.onnx outputs 3 probabilities but head.json names 2 classes"),
-        };
-        foreach (var (args, expected) in cases)
+        }) cases.Add((args, expected, null));
+        foreach (var (args, expected, env) in cases)
         {
-            var r = ChildCli.Run(Limit, args);
+            var r = ChildCli.Run(Limit, null, env, args);
             try { AssertOneLineError(r, expected); }
             catch (Exception e) { throw new Xunit.Sdk.XunitException($"onnx-transfer {string.Join(' ', args)}: {e.Message}\nstderr:\n{r.Error}"); }
         }
+    }
+
+    /// <summary>The demo backbone with its largest initializer moved to external data one folder above the model.</summary>
+    private string ExternalDataOutside(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var model = Onnx.OnnxModelFile.Load(Backbone);
+        var tensor = model.Graph.Initializer.OrderByDescending(t => t.RawData.Length).First();
+        File.WriteAllBytes(Path.Combine(Path.GetDirectoryName(dir)!, "weights.bin"), tensor.RawData.ToByteArray());
+        tensor.ExternalData.Add(new Onnx.Proto.StringStringEntryProto { Key = "location", Value = "../weights.bin" });
+        tensor.ExternalData.Add(new Onnx.Proto.StringStringEntryProto { Key = "length", Value = tensor.RawData.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        tensor.DataLocation = Onnx.Proto.TensorProto.Types.DataLocation.External;
+        tensor.RawData = Google.Protobuf.ByteString.Empty;
+        string path = Path.Combine(dir, "model.onnx");
+        Onnx.OnnxModelFile.Save(model, path);
+        return path;
+    }
+
+    [Fact]
+    public void Export_into_a_folder_writes_classifier_onnx_there()
+    {
+        string folder = demo.File("export-folder");
+        Directory.CreateDirectory(folder);
+        var r = ChildCli.Run(Limit, "export", Run, "-o", folder);
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.True(File.Exists(Path.Combine(folder, "classifier.onnx")));
+        var slash = ChildCli.Run(Limit, "export", Run, "-o", demo.File("new-folder") + "/");
+        Assert.True(slash.ExitCode == 0, slash.Error);
+        Assert.True(File.Exists(demo.File("new-folder", "classifier.onnx")));
     }
 
     private static void CopyRun(string from, string to) => CopyFolder(from, to);
@@ -276,5 +328,43 @@ public sealed class TmpfsFactAttribute : FactAttribute
     public TmpfsFactAttribute()
     {
         if (!CanMount.Value) Skip = "skipped: cannot mount a tmpfs here (needs root); A_file_size_limit_is_the_same_one_line_error checks the same path";
+    }
+}
+
+/// <summary>Layer names come from ONNX graphs and may be anything: a layer sweep's run folders stay inside -o.</summary>
+public class SweepFolderTests
+{
+    [Fact]
+    public void Layers_named_like_paths_get_safe_run_folders_inside_the_output()
+    {
+        using var dir = new TempDir();
+        string features = dir.File("features"), runs = dir.File("sweep", "runs");
+        string[] layers = ["..", "a/b", "/tmp", "a_b"];
+        var rng = new Random(1);
+        var rows = new Features.ShardRows(layers.Select(_ => 3).ToArray(), 40);
+        for (int r = 0; r < 40; r++)
+        {
+            rows.Items.Add(new Features.RowKey($"c{r % 2}/{r}.jpg", $"c{r % 2}", r % 2, "train"));
+            foreach (var f in rows.Features) for (int i = 0; i < 3; i++) f[r * 3 + i] = (r % 2) * 2 + (float)rng.NextDouble();
+        }
+        var meta = new Dictionary<string, string>
+        {
+            [Features.FeatureFormat.ModelHashKey] = "0",
+            [Features.FeatureFormat.LayersKey] = JsonSerializer.Serialize(layers),
+            [Features.FeatureFormat.FeatureShapesKey] = JsonSerializer.Serialize(layers.ToDictionary(l => l, _ => new[] { 3 })),
+        };
+        var committed = new Features.FeatureWriter(layers, meta).Write(rows, Path.Combine(features, Features.FeatureFormat.ShardName(0)));
+        Features.FeatureSetManifest.WriteRecord(features, new Features.ShardRecord(0, 40, [], committed.Bytes, committed.Sha256));
+        File.WriteAllText(Path.Combine(features, Features.FeatureSetManifest.ManifestFile), "{\"images\": 40, \"images_per_shard\": 40}");
+        File.WriteAllText(Path.Combine(features, Features.FeatureFormat.ClassesFile), "[\"c0\", \"c1\"]");
+        Directory.CreateDirectory(Path.GetDirectoryName(runs)!);
+        var before = Directory.GetFileSystemEntries(dir.Path, "*", SearchOption.AllDirectories).Where(p => !p.StartsWith(runs, StringComparison.Ordinal)).Order().ToList();
+
+        var sweep = Cli.Run("train", features, "--sweep-layers", "--epochs", "2", "-o", runs, "--quiet");
+        Assert.True(sweep.ExitCode == 0, sweep.Error);
+        var after = Directory.GetFileSystemEntries(dir.Path, "*", SearchOption.AllDirectories).Where(p => !p.StartsWith(runs, StringComparison.Ordinal)).Order().ToList();
+        Assert.Equal(before, after); // nothing written outside -o
+        Assert.Equal(["_tmp", "a_b", "a_b-2", "layer"], Directory.GetDirectories(runs).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.All(Directory.GetDirectories(runs), d => Assert.True(File.Exists(Path.Combine(d, "head.onnx"))));
     }
 }

@@ -11,7 +11,7 @@ public static class ExportCommand
     public static Command Create()
     {
         var run = new Argument<string>("run") { Description = "Training run directory (onnx-transfer train -o)." };
-        var output = new Option<string>("--output", "-o") { Description = "The .onnx file to write.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "The .onnx file to write, or an existing folder to write classifier.onnx into.", Required = true };
         var command = new Command("export", "Write one ONNX classifier: image float32 [N,H,W,3] RGB 0-255 -> class probabilities, class names in its metadata.")
         {
             run, output,
@@ -20,6 +20,8 @@ public static class ExportCommand
         {
             var model = ChainExporter.Export(RunDirectory.Open(parse.GetValue(run)!));
             string path = parse.GetValue(output)!;
+            // A folder (existing, or written with a trailing slash) gets the file's default name.
+            if (Directory.Exists(path) || path.EndsWith('/') || path.EndsWith(Path.DirectorySeparatorChar)) path = Path.Combine(path, DefaultFileName);
             OnnxModelFile.Save(model, path);
             var info = ModelInfo.Read(model);
             Console.WriteLine($"wrote {path}: input '{ModelInfo.ImageInput}' float32 [N,{info.InputSize},{info.InputSize},3] RGB 0-255, " +
@@ -28,4 +30,6 @@ public static class ExportCommand
         });
         return command;
     }
+
+    public const string DefaultFileName = "classifier.onnx";
 }
