@@ -79,7 +79,7 @@ public class HostileInputTests(DemoRun demo)
         File.CreateSymbolicLink(Path.Combine(bad, "dangling.jpg"), Path.Combine(root, "nowhere.jpg"));
         using (var sparse = File.Create(Path.Combine(bad, "sparse.jpg"))) sparse.SetLength(2L << 30); // 2 GB, no blocks on disk
         File.WriteAllBytes(Path.Combine(bad, "tab\tand\nnewline.jpg"), []);
-        Exec("/usr/bin/python3", "-c", "import sys; open(sys.argv[1].encode() + b'/\\xff.jpg', 'wb').write(b'x')", bad); // a name that is not UTF-8
+        Exec("bash", "-c", "printf x > \"$1/$(printf '\\377').jpg\"", "name", bad); // a name that is not UTF-8 (.NET cannot write one)
 
         string output = demo.File("corpus-features");
         var r = ChildCli.Run(Limit, "extract", root, "--model", Backbone, "-o", output, "--device", "cpu");
