@@ -150,6 +150,12 @@ public class HostileInputTests(DemoRun demo)
             var rerun = ChildCli.Run(Limit, args);
             Assert.True(rerun.ExitCode == 0, rerun.Error);
             Assert.Contains("60 images -> 60 rows, 0 errors", rerun.Out);
+
+            // train too: the run folder fills up (its copy of the backbone alone is larger than what is left).
+            Assert.Equal(0, Exec("mount", "-o", "remount,size=" + (new DriveInfo(mount).TotalSize - new DriveInfo(mount).AvailableFreeSpace + 200_000), mount));
+            var train = ChildCli.Run(Limit, "train", Path.Combine(demo.Root, "features"), "-o", Path.Combine(mount, "run"), "--epochs", "2");
+            AssertOneLineError(train, "No space left on device");
+            Assert.Equal(2, train.ExitCode);
         }
         finally { Exec("umount", mount); }
     }

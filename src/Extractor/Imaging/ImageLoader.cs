@@ -20,11 +20,13 @@ public static class ImageLoader
     /// <summary>Decoded RGBA bytes all decodes of the process may hold at once: 512 MiB (a 100-megapixel image alone needs 400 MB).</summary>
     public const long PixelBytesInFlight = 512L << 20;
 
-    // Buffers above this size are allocated and left to the GC instead of pooled: ArrayPool keeps what it is given, so
-    // one huge image would otherwise stay in memory for the rest of the run.
+    // Buffers above this size are not pooled: ArrayPool keeps up to several per core, so a few huge images would stay in
+    // memory for the rest of the run. One is kept aside instead (the pixel budget lets about one such decode run at a
+    // time), so a folder of huge images reuses it rather than leaving the GC a new 400 MB array each time.
     private const int PooledBytes = 64 << 20;
 
     private static readonly MemoryBudget PixelBudget = new(PixelBytesInFlight);
+    private static byte[]? _spare;
 
     /// <summary>Loads the image at <paramref name="path"/> into <paramref name="hwcRgb"/> (Size * Size * 3 floats).</summary>
     /// <exception cref="ImageLoadException">The file cannot be read or is not a usable image; the message is the reason.</exception>
@@ -83,11 +85,17 @@ public static class ImageLoader
             throw new ImageLoadException($"not a regular file ({(status.Kind == FileKind.Directory ? "a folder" : status.OtherKind)}); only regular files are read");
     }
 
-    private static byte[] Rent(int bytes) => bytes > PooledBytes ? GC.AllocateUninitializedArray<byte>(bytes) : ArrayPool<byte>.Shared.Rent(bytes);
+    private static byte[] Rent(int bytes)
+    {
+        if (bytes <= PooledBytes) return ArrayPool<byte>.Shared.Rent(bytes);
+        var spare = Interlocked.Exchange(ref _spare, null);
+        return spare is not null && spare.Length >= bytes ? spare : GC.AllocateUninitializedArray<byte>(bytes);
+    }
 
     private static void Return(byte[] bytes)
     {
         if (bytes.Length is > 0 and <= PooledBytes) ArrayPool<byte>.Shared.Return(bytes);
+        else if (bytes.Length > PooledBytes && (Volatile.Read(ref _spare)?.Length ?? 0) < bytes.Length) Volatile.Write(ref _spare, bytes);
     }
 
     /// <summary>Decodes an encoded image held in memory into <paramref name="hwcRgb"/> (Size * Size * 3 floats).</summary>
