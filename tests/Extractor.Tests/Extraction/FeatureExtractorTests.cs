@@ -179,7 +179,8 @@ public class FeatureExtractorTests
 
         Thread.Sleep(20); // so a rewritten shard would get a different timestamp
         var summary = TestData.ExtractTiny(input.Path, interrupted.Path, options);
-        Assert.Equal(4 * before.Count, summary.ResumedImages);
+        // The finished shards, and whatever the stopped run handed on of the shard it was writing (saved as a piece).
+        Assert.InRange(summary.ResumedImages, 4 * before.Count, 23);
         Assert.Equal(24, summary.RowsWritten);
         var after = TestData.Shards(interrupted.Path);
         foreach (var (name, state) in before) Assert.Equal(state, after[name]);
