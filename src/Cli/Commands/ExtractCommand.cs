@@ -96,7 +96,8 @@ public static class ExtractCommand
             {
                 if (options.Device.Kind == DeviceKind.Auto && extractor.Device.Kind == DeviceKind.Cpu)
                     Console.Error.WriteLine($"using CPU: {extractor.DeviceReason}");
-                Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {Sessions(extractor)}, {extractor.DecodeWorkers} decoder thread(s) at {FeatureExtractor.DecoderPriority} priority; {extractor.JpegDecoderDescription}");
+                Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {Sessions(extractor)}, {extractor.DecodeWorkers} decoder thread(s) at {FeatureExtractor.DecoderPriority} priority, " +
+                                        $"about {extractor.EstimatedMemoryBytes / 1e9:F1} GB of memory; {extractor.JpegDecoderDescription}");
             }
 
             InputNotice.Write(inputs, isQuiet, warnings: false); // the extractor raises them, beside its own

@@ -58,6 +58,9 @@ public sealed class BatchRunner : IDisposable
     /// <summary>Makes the run in progress, and every later one, stop with an OperationCanceledException (from any thread).</summary>
     public void Terminate() => _runOptions.Terminate = true;
 
+    /// <summary>Lets runs go ahead again after <see cref="Terminate"/>.</summary>
+    public void ClearTerminate() => _runOptions.Terminate = false;
+
     /// <summary>Runs the first <paramref name="count"/> items of input buffer <paramref name="buffer"/>.</summary>
     /// <exception cref="OnnxTransferException">ONNX Runtime cannot run the model on this input (ORT's reason inside).</exception>
     public void Run(int count, int buffer = 0)

@@ -116,7 +116,7 @@ public class IntegrityTests
     }
 
     [Fact]
-    public void A_stopped_run_keeps_the_shard_in_progress_and_the_rerun_ends_with_the_same_bytes()
+    public async Task A_stopped_run_keeps_the_shard_in_progress_and_the_rerun_ends_with_the_same_bytes()
     {
         using var input = new TempDir();
         using var stopped = new TempDir();
@@ -127,7 +127,9 @@ public class IntegrityTests
 
         using var cts = new CancellationTokenSource();
         var progress = new TestData.SyncProgress(p => { if (p.Done >= 10) cts.Cancel(); });
-        var e = Assert.Throws<ExtractionCancelledException>(() => TestData.ExtractTiny(input.Path, stopped.Path, options, progress, cts.Token));
+        // One extractor for both runs: stopping it must leave its sessions usable.
+        using var extractor = new FeatureExtractor(TestModels.TinyConv(), options);
+        var e = await Assert.ThrowsAsync<ExtractionCancelledException>(() => extractor.ExtractAsync(input.Path, stopped.Path, progress, cts.Token));
         Assert.InRange(e.Saved, 10, 23); // all that was handed on before the stop, though no shard was finished
         Assert.Equal(24, e.Total);
         Assert.Contains("rerun the same command to continue", e.Message);
@@ -135,7 +137,7 @@ public class IntegrityTests
         Assert.Empty(Directory.GetFiles(stopped.Path, "*.tmp", SearchOption.AllDirectories));
         Assert.NotEmpty(Directory.GetFiles(stopped.File(".progress"), "part-00000.piece-*.parquet"));
 
-        var summary = TestData.ExtractTiny(input.Path, stopped.Path, options);
+        var summary = await extractor.ExtractAsync(input.Path, stopped.Path);
         Assert.Equal(e.Saved, summary.ResumedImages);
         Assert.Equal(24, summary.RowsWritten);
         Assert.Equal(paths, TestData.ReadWithDuckDb(stopped.Path, "gap").Select(r => r.Path));
