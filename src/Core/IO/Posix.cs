@@ -4,13 +4,13 @@ using Microsoft.Win32.SafeHandles;
 namespace OnnxTransfer.IO;
 
 /// <summary>What a path is, from the file system itself rather than from .NET's attributes.</summary>
-public enum FileKind { Missing, Regular, Directory, SymbolicLink, Other }
+public enum FileKind { Missing, Regular, Directory, Other }
 
-/// <summary>A file's kind, size and identity (device and inode): two paths name the same file when their identities are equal.</summary>
-public readonly record struct FileStatus(FileKind Kind, long Size, long AllocatedBytes, ulong Device, ulong Inode, string OtherKind)
-{
-    public (ulong Device, ulong Inode) Identity => (Device, Inode);
-}
+/// <summary>
+/// A file's kind, size and identity: two paths name the same file when their device and inode are equal.
+/// <paramref name="OtherKind"/> says what a <see cref="FileKind.Other"/> is ("a FIFO (named pipe)", "a socket", ...).
+/// </summary>
+public readonly record struct FileStatus(FileKind Kind, long Size, ulong Device, ulong Inode, string OtherKind);
 
 /// <summary>
 /// The Linux system calls this tool needs and .NET does not expose: .NET reports a FIFO, a socket or a
@@ -21,9 +21,9 @@ public readonly record struct FileStatus(FileKind Kind, long Size, long Allocate
 /// </summary>
 public static partial class Posix
 {
-    private const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, AtEmptyPath = 0x1000;
+    private const int AtFdCwd = -100, AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;
-    private const int SIfMt = 0xF000, SIfReg = 0x8000, SIfDir = 0x4000, SIfLnk = 0xA000, SIfIfo = 0x1000, SIfSock = 0xC000, SIfChr = 0x2000, SIfBlk = 0x6000;
+    private const int SIfMt = 0xF000, SIfReg = 0x8000, SIfDir = 0x4000, SIfIfo = 0x1000, SIfSock = 0xC000, SIfChr = 0x2000, SIfBlk = 0x6000;
     // open(2) flags on Linux x86-64 and arm64 (asm-generic): O_RDONLY, O_RDWR, O_CREAT, O_NONBLOCK, O_CLOEXEC.
     private const int ORdOnly = 0, ORdWr = 2, OCreat = 0x40, ONonBlock = 0x800, OCloExec = 0x80000;
     private const int LockEx = 2, LockNb = 4;
@@ -36,7 +36,6 @@ public static partial class Posix
         [FieldOffset(28)] public ushort Mode;
         [FieldOffset(32)] public ulong Inode;
         [FieldOffset(40)] public ulong Size;
-        [FieldOffset(48)] public ulong Blocks;
         [FieldOffset(136)] public uint DevMajor;
         [FieldOffset(140)] public uint DevMinor;
     }
@@ -60,17 +59,16 @@ public static partial class Posix
     public static bool IsNative => OperatingSystem.IsLinux();
 
     /// <summary>
-    /// The status of <paramref name="path"/> itself (a symbolic link is reported as one) or, with
-    /// <paramref name="followLinks"/>, of what it finally points to (Missing for a dangling link).
-    /// Elsewhere than Linux: .NET's view, in which every non-directory is Regular and identities are 0.
+    /// The status of what <paramref name="path"/> finally points to, through any symbolic links (Missing for a dangling
+    /// link). Elsewhere than Linux: .NET's view, in which every non-directory is Regular and identities are 0.
     /// </summary>
-    public static FileStatus Status(string path, bool followLinks)
+    public static FileStatus Status(string path)
     {
-        if (!IsNative) return ManagedStatus(path, followLinks);
-        if (StatxCall(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStats, out var st) != 0)
+        if (!IsNative) return ManagedStatus(path);
+        if (StatxCall(AtFdCwd, path, 0, StatxBasicStats, out var st) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno is 2 or 20) return new FileStatus(FileKind.Missing, 0, 0, 0, 0, ""); // ENOENT, ENOTDIR
+            if (errno is 2 or 20) return new FileStatus(FileKind.Missing, 0, 0, 0, ""); // ENOENT, ENOTDIR
             throw new IOException($"cannot read the status of '{path}': {ErrorText(errno)}");
         }
         return FromStatx(st);
@@ -87,7 +85,7 @@ public static partial class Posix
         if (!IsNative)
         {
             var managed = File.OpenHandle(path);
-            return (managed, ManagedStatus(path, followLinks: true));
+            return (managed, ManagedStatus(path));
         }
         int fd = OpenCall(path, ORdOnly | ONonBlock | OCloExec, 0);
         if (fd < 0)
@@ -144,7 +142,6 @@ public static partial class Posix
         {
             SIfReg => FileKind.Regular,
             SIfDir => FileKind.Directory,
-            SIfLnk => FileKind.SymbolicLink,
             _ => FileKind.Other,
         };
         string other = type switch
@@ -156,22 +153,21 @@ public static partial class Posix
             _ => "",
         };
         ulong device = ((ulong)st.DevMajor << 32) | st.DevMinor;
-        return new FileStatus(kind, (long)st.Size, (long)st.Blocks * 512, device, st.Inode, other);
+        return new FileStatus(kind, (long)st.Size, device, st.Inode, other);
     }
 
-    private static FileStatus ManagedStatus(string path, bool followLinks)
+    private static FileStatus ManagedStatus(string path)
     {
         FileSystemInfo info = Directory.Exists(path) ? new DirectoryInfo(path) : new FileInfo(path);
-        if (!info.Exists && info.LinkTarget is null) return new FileStatus(FileKind.Missing, 0, 0, 0, 0, "");
-        if (info.LinkTarget is not null && !followLinks) return new FileStatus(FileKind.SymbolicLink, 0, 0, 0, 0, "");
-        if (followLinks && info.LinkTarget is not null)
+        if (!info.Exists && info.LinkTarget is null) return new FileStatus(FileKind.Missing, 0, 0, 0, "");
+        if (info.LinkTarget is not null)
         {
             var target = info.ResolveLinkTarget(returnFinalTarget: true);
-            if (target is null || !target.Exists) return new FileStatus(FileKind.Missing, 0, 0, 0, 0, "");
+            if (target is null || !target.Exists) return new FileStatus(FileKind.Missing, 0, 0, 0, "");
             info = target;
         }
         return info is DirectoryInfo
-            ? new FileStatus(FileKind.Directory, 0, 0, 0, 0, "")
-            : new FileStatus(FileKind.Regular, ((FileInfo)info).Length, ((FileInfo)info).Length, 0, 0, "");
+            ? new FileStatus(FileKind.Directory, 0, 0, 0, "")
+            : new FileStatus(FileKind.Regular, ((FileInfo)info).Length, 0, 0, "");
     }
 }

@@ -64,9 +64,8 @@ internal sealed class FolderWalker(string root, string? excluded)
             if (!keep(path)) continue;
             // A dangling link stays an input: reading it says why it is unusable (errors.tsv). Without inode numbers
             // only links can be second names of a file, so only they are resolved.
-            if ((isLink || Posix.IsNative) && Posix.Status(path, followLinks: true).Kind != FileKind.Missing)
+            if ((isLink || Posix.IsNative) && Identity(path) is { } identity)
             {
-                string identity = Identity(path);
                 if (!_files.TryAdd(identity, Rel(path)))
                 {
                     _duplicates.Add((Rel(path), _files[identity]));
@@ -123,7 +122,7 @@ internal sealed class FolderWalker(string root, string? excluded)
     }
 
     private static bool IsFolder(FileSystemInfo entry) =>
-        entry is DirectoryInfo && (entry.LinkTarget is null || Posix.Status(entry.FullName, followLinks: true).Kind == FileKind.Directory);
+        entry is DirectoryInfo && (entry.LinkTarget is null || Posix.Status(entry.FullName).Kind == FileKind.Directory);
 
     private static string CannotList(string dir, Exception e) =>
         Path.GetFileName(dir).Contains('\uFFFD')
@@ -141,7 +140,7 @@ internal sealed class FolderWalker(string root, string? excluded)
     /// <summary>Records <paramref name="dir"/> as read; false when it was read before, then under <paramref name="seenAs"/> (relative).</summary>
     private bool TryVisit(string dir, out string seenAs)
     {
-        string identity = Identity(dir), rel = Rel(dir);
+        string identity = Identity(dir) ?? Path.GetFullPath(dir), rel = Rel(dir);
         if (_folders.TryAdd(identity, rel))
         {
             seenAs = rel;
@@ -151,12 +150,12 @@ internal sealed class FolderWalker(string root, string? excluded)
         return false;
     }
 
-    /// <summary>Device and inode where native; elsewhere the path with its links resolved.</summary>
-    private static string Identity(string path)
+    /// <summary>Device and inode where native, elsewhere the path with its links resolved; null when nothing is there (a dangling link).</summary>
+    private static string? Identity(string path)
     {
-        if (!Posix.IsNative) return Resolve(path);
-        var status = Posix.Status(path, followLinks: true);
-        return $"{status.Device}:{status.Inode}";
+        if (!Posix.IsNative) return File.Exists(path) || Directory.Exists(path) ? Resolve(path) : null;
+        var status = Posix.Status(path);
+        return status.Kind == FileKind.Missing ? null : $"{status.Device}:{status.Inode}";
     }
 
     /// <summary>The path with every symbolic link in it resolved.</summary>

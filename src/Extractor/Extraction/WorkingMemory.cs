@@ -25,9 +25,6 @@ internal sealed record WorkingMemory(long Weights, long Inputs, long Outputs, lo
 
     public long Total => Weights + Inputs + Outputs + RowGroups + Decoders + Activations;
 
-    /// <summary>Activation bytes per image at the run's input size.</summary>
-    public long ActivationsPerImage { get; init; }
-
     /// <summary>Estimates the run of <paramref name="model"/> (serialized: <paramref name="modelBytes"/>) writing <paramref name="featureOutputs"/>.</summary>
     public static WorkingMemory Estimate(ModelProto model, long modelBytes, int inputSize, int batch, int sessions, IReadOnlyList<string> featureOutputs,
                                          long maxRowGroupBytes)
@@ -39,7 +36,7 @@ internal sealed record WorkingMemory(long Weights, long Inputs, long Outputs, lo
             Outputs: (long)sessions * batch * rowBytes,
             RowGroups: 3 * Math.Max(maxRowGroupBytes, rowBytes),
             Decoders: ImageLoader.PixelBytesInFlight,
-            Activations: (long)sessions * batch * perImage) { ActivationsPerImage = perImage };
+            Activations: (long)sessions * batch * perImage);
     }
 
     /// <summary>Throws when the estimate exceeds <paramref name="available"/>, saying what takes the memory and what would fit.</summary>

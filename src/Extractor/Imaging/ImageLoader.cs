@@ -62,7 +62,7 @@ public static class ImageLoader
     private static int ReadFile(string path, long maxBytes, ref byte[] bytes)
     {
         // Checked before opening too: opening a socket fails with a puzzling "No such device or address".
-        CheckRegular(Posix.Status(path, followLinks: true));
+        CheckRegular(Posix.Status(path));
         var (handle, status) = Posix.OpenRead(path);
         using (handle)
         {
