@@ -65,9 +65,9 @@ public static class CliRunner
     /// <summary>The one table from failures to exit codes and lines.</summary>
     internal static (int Code, string Line) Describe(Exception e, int stoppedBy) => e switch
     {
-        OnnxTransferException user => (UserErrorExitCode, $"error: {OneLine(user.Message)}"),
+        OnnxTransferException user => (UserErrorExitCode, $"error: {OneLine(LibraryTerms.ToCli(user.Message))}"),
         OperationCanceledException cancelled when stoppedBy != 0 =>
-            (stoppedBy, cancelled.GetType() == typeof(OperationCanceledException) || cancelled is TaskCanceledException ? "cancelled." : $"cancelled: {OneLine(cancelled.Message)}"),
+            (stoppedBy, cancelled.GetType() == typeof(OperationCanceledException) || cancelled is TaskCanceledException ? "cancelled." : $"cancelled: {OneLine(LibraryTerms.ToCli(cancelled.Message))}"),
         OperationCanceledException => (InterruptedExitCode, "cancelled."),
         OutOfMemoryException => (UserErrorExitCode, "error: out of memory; lower --batch-size (or --input-size, --sessions) and try again."),
         UnauthorizedAccessException denied => (UserErrorExitCode, $"error: permission denied: {OneLine(denied.Message)}"),

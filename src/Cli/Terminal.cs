@@ -12,4 +12,7 @@ internal static class Terminal
     public static IAnsiConsole Out => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
 
     public static IAnsiConsole Error => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    /// <summary>Prints a library's warning on standard error, in the command line's words (<see cref="LibraryTerms"/>).</summary>
+    public static void Warn(string warning) => Console.Error.WriteLine($"warning: {LibraryTerms.ToCli(warning)}");
 }

@@ -34,7 +34,7 @@ public sealed class RunDirectory
     public static RunDirectory Open(string path)
     {
         if (!Directory.Exists(path))
-            throw new OnnxTransferException($"Run directory '{path}' does not exist; pass the -o folder of onnx-transfer train.");
+            throw new OnnxTransferException($"Run directory '{path}' does not exist; pass the output folder of a training run.");
         var sidecar = HeadSidecar.Load(path);
         var head = OnnxModelFile.Load(Required(path, RunFiles.HeadModel));
         RunCheck.Check(path, sidecar, head);
@@ -53,7 +53,7 @@ public sealed class RunDirectory
         string path = overridePath ?? Required(Path, RunFiles.Backbone);
         if (!File.Exists(path))
             throw new OnnxTransferException(
-                $"Backbone '{path}' does not exist; pass the backbone.onnx of the training run or of its features folder, or leave out --backbone to use the run's own copy.");
+                $"Backbone '{path}' does not exist; pass the backbone.onnx of the training run or of its features folder, or leave out `BackbonePath` to use the run's own copy.");
         var source = Sidecar.Source;
         string sha = Hashing.Sha256File(path);
         if (source.ModelSha256.Length > 0 && sha != source.ModelSha256)

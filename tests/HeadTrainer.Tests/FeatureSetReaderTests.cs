@@ -40,7 +40,7 @@ public class FeatureSetReaderTests
         var e = Assert.Throws<OnnxTransferException>(() => FeatureSetReader.Read(dir.Path));
         Assert.Contains("part-00001.parquet", e.Message);
         Assert.Contains("damaged", e.Message);
-        Assert.Contains("rerun the same extract command", e.Message);
+        Assert.Contains("rerun the same extraction", e.Message);
 
         File.WriteAllBytes(shard, bytes[..^10]);
         Assert.Contains("bytes, but", Assert.Throws<OnnxTransferException>(() => FeatureSetReader.Read(dir.Path)).Message);
@@ -54,7 +54,7 @@ public class FeatureSetReaderTests
         File.Delete(dir.File(".progress", "shard-00001.json")); // what a killed run leaves: shard 1 not finished
         var e = Assert.Throws<OnnxTransferException>(() => FeatureSetReader.Read(dir.Path));
         Assert.Contains("incomplete: 1 of 2 shards", e.Message);
-        Assert.Contains("--allow-partial", e.Message);
+        Assert.Contains("`AllowPartial`", e.Message);
 
         var set = FeatureSetReader.Read(dir.Path, allowPartial: true);
         Assert.Equal(15, set.Rows);

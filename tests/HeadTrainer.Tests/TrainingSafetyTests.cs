@@ -92,7 +92,7 @@ public class TrainingSafetyTests
         var e = Assert.Throws<TrainingCancelledException>(() => trainer.Train(set, run.Path, cts.Token));
         Assert.Equal(2, e.Epoch);
         Assert.Contains("stopped in epoch 3 of 5", e.Message);
-        Assert.Contains("keeps the checkpoint of epoch 2: rerun with --resume", e.Message);
+        Assert.Contains("keeps the checkpoint of epoch 2: rerun with `Resume`", e.Message);
         Assert.False(File.Exists(run.File(RunFiles.HeadModel)));
 
         var resumed = new Trainer(Fast with { Epochs = 5, Resume = true }).Train(set, run.Path);

@@ -64,7 +64,7 @@ public class RunDirectoryTests
         var e = Assert.Throws<OnnxTransferException>(() => Predictor.FromRunDirectory(run.Path, new PredictorOptions { BackbonePath = missing }));
 
         Assert.StartsWith($"Backbone '{missing}' does not exist; ", e.Message);
-        Assert.Contains("leave out --backbone", e.Message);
+        Assert.Contains("leave out `BackbonePath`", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
 }

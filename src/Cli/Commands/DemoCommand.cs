@@ -54,7 +54,7 @@ public static class DemoCommand
             string features = Path.Combine(root, "features");
             using (var extractor = new FeatureExtractor(truncated, new ExtractionOptions { ModelName = archName }))
             {
-                extractor.Warning += w => Console.Error.WriteLine($"warning: {w}");
+                extractor.Warning += Terminal.Warn;
                 var s = await extractor.ExtractAsync(images, features, null, ct);
                 // A rerun resumes the earlier extraction; its rate then covers only the images processed now.
                 string rate = s.ProcessedImages > 0 ? $"{s.ImagesPerSecond:F1} images/s" : "nothing left to extract";
@@ -73,6 +73,7 @@ public static class DemoCommand
                 // random-weight run could stop at epoch 6 on chance accuracy (measured, mobilenet --seed 1).
                 Epochs = 100, Patience = 15, Seed = (ulong)seedValue,
             });
+            trainer.Warning += Terminal.Warn;
             trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {m.Epoch,2}: loss {m.Loss:F3} acc {m.Accuracy:P1}  val_loss {m.ValLoss:F3} val_acc {m.ValAccuracy:P1}{(m.Improved ? "  * saved" : "")}"));
             var trained = trainer.Train(FeatureSet.Load(features), run, ct);

@@ -91,7 +91,7 @@ public static class ExtractCommand
             };
             bool isQuiet = parse.GetValue(quiet);
             using var extractor = new FeatureExtractor(proto, options);
-            extractor.Warning += w => Console.Error.WriteLine($"warning: {w}");
+            extractor.Warning += Terminal.Warn;
             if (!isQuiet)
             {
                 if (options.Device.Kind == DeviceKind.Auto && extractor.Device.Kind == DeviceKind.Cpu)

@@ -10,6 +10,6 @@ internal static class InputNotice
     {
         if (!quiet) Console.Error.WriteLine($"input: {inputs.Layout}");
         if (!warnings) return;
-        foreach (string w in inputs.Warnings) Console.Error.WriteLine($"warning: {w}");
+        foreach (string w in inputs.Warnings) Terminal.Warn(w);
     }
 }

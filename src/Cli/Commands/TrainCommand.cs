@@ -130,7 +130,7 @@ public static class TrainCommand
     private static TrainingResult TrainOne(FeatureSet set, TrainerOptions options, string runDir, bool quiet, CancellationToken ct)
     {
         var trainer = new Trainer(options);
-        trainer.Warning += w => Console.Error.WriteLine($"warning: {w}");
+        trainer.Warning += Terminal.Warn;
         int k = Math.Min(options.TopK, set.Classes.Count);
         if (!quiet)
             trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -34,7 +34,7 @@ public static class FeatureSetManifest
         try { return JsonSerializer.Deserialize<ShardRecord>(File.ReadAllText(path)); }
         catch (JsonException e)
         {
-            throw new OnnxTransferException($"Shard record '{path}' is unreadable ({e.Message}); rerun the extraction with --overwrite.", e);
+            throw new OnnxTransferException($"Shard record '{path}' is unreadable ({e.Message}); extract again with `Overwrite`.", e);
         }
     }
 
@@ -67,17 +67,17 @@ public static class FeatureSetManifest
             if (record.Rows == 0) continue; // every image of the shard failed: no file
             string file = Path.Combine(dir, name);
             if (!File.Exists(file))
-                throw new OnnxTransferException($"Shard '{file}' is missing (its record says {record.Rows} rows); rerun the same extract command to write it again.");
+                throw new OnnxTransferException($"Shard '{file}' is missing (its record says {record.Rows} rows); rerun the same extraction to write it again.");
             CheckIntegrity(file, record);
             shards.Add((file, record));
         }
         if (files.Count > 0)
             throw new OnnxTransferException(
-                $"'{Path.Combine(dir, files.Order(StringComparer.Ordinal).First())}' is not a shard of this feature set ({expected} shards); remove it or re-extract with --overwrite.");
+                $"'{Path.Combine(dir, files.Order(StringComparer.Ordinal).First())}' is not a shard of this feature set ({expected} shards); remove it or extract again with `Overwrite`.");
         if (unfinished.Count > 0 && !allowPartial)
             throw new OnnxTransferException(
                 $"Feature set '{dir}' is incomplete: {expected - unfinished.Count} of {expected} shards are finished (first missing: {FeatureFormat.ShardName(unfinished[0])}); " +
-                "rerun the same onnx-transfer extract command to finish it, or pass --allow-partial to use the finished shards.");
+                "rerun the same extraction to finish it, or allow a partial set (`AllowPartial`) to use the finished shards.");
         return new Contents(shards, expected, unfinished);
     }
 
@@ -86,12 +86,12 @@ public static class FeatureSetManifest
     {
         long bytes = new FileInfo(file).Length;
         if (record.Sha256.Length == 0)
-            throw new OnnxTransferException($"Shard '{file}' has no checksum in its record (written by an older onnx-transfer); re-extract with --overwrite.");
+            throw new OnnxTransferException($"Shard '{file}' has no checksum in its record (written by an older onnx-transfer); extract again with `Overwrite`.");
         string sha = bytes == record.Bytes ? Hashing.Sha256File(file) : "";
         if (bytes != record.Bytes || sha != record.Sha256)
             throw new OnnxTransferException(
                 $"Shard '{file}' is damaged: {(bytes != record.Bytes ? $"{bytes:N0} bytes, but {record.Bytes:N0} were written" : "its SHA-256 differs from the one recorded when it was written")}; " +
-                "delete it and rerun the same extract command to write it again (or re-extract with --overwrite).");
+                "delete it and rerun the same extraction to write it again (or extract again with `Overwrite`).");
     }
 
     /// <summary>The image count and images per shard that manifest.json records.</summary>
@@ -107,6 +107,6 @@ public static class FeatureSetManifest
             if (images >= 0 && perShard > 0) return (images, perShard);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { }
-        throw new OnnxTransferException($"'{path}' is unreadable or lacks '{ImagesKey}'/'{ImagesPerShardKey}'; re-extract the features with --overwrite.");
+        throw new OnnxTransferException($"'{path}' is unreadable or lacks '{ImagesKey}'/'{ImagesPerShardKey}'; extract the features again with `Overwrite`.");
     }
 }

@@ -49,10 +49,10 @@ internal sealed class ExtractionManifest
             if (existing != wanted)
                 throw new OnnxTransferException(
                     $"Output folder '{dir}' holds features extracted with different settings or inputs ({Differences(existing, fingerprint)}); " +
-                    "rerun with the same options and input to resume, choose another -o folder, or pass --overwrite to start again.");
+                    "rerun with the same options and input to resume, choose another output folder, or start again with `Overwrite`.");
         }
         else if (hasOutputs)
-            throw new OnnxTransferException($"Output folder '{dir}' has feature shards but no {FeatureSetManifest.ManifestFile}; choose another -o folder or pass --overwrite.");
+            throw new OnnxTransferException($"Output folder '{dir}' has feature shards but no {FeatureSetManifest.ManifestFile}; choose another output folder or start again with `Overwrite`.");
 
         Directory.CreateDirectory(Path.Combine(dir, FeatureSetManifest.ProgressDir));
         RemoveStaleTemps(dir);

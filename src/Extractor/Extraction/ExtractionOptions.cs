@@ -99,13 +99,13 @@ public sealed class ExtractionOptions
 
     internal void Validate()
     {
-        if (BatchSize < 1) throw new OnnxTransferException($"--batch-size {BatchSize} must be at least 1.");
-        if (Threads < 0) throw new OnnxTransferException($"--threads {Threads} must be 0 (automatic) or more.");
-        if (Sessions < 1) throw new OnnxTransferException($"--sessions {Sessions} must be at least 1.");
+        if (BatchSize < 1) throw new OnnxTransferException($"`BatchSize` {BatchSize} must be at least 1.");
+        if (Threads < 0) throw new OnnxTransferException($"`Threads` {Threads} must be 0 (automatic) or more.");
+        if (Sessions < 1) throw new OnnxTransferException($"`Sessions` {Sessions} must be at least 1.");
         if (DecodeWorkers < 0) throw new OnnxTransferException($"Decode workers {DecodeWorkers} must be 0 (automatic) or more.");
         if (MaxRowGroupBytes < 1) throw new OnnxTransferException($"Max row group bytes {MaxRowGroupBytes} must be at least 1.");
         if (ImagesPerShard < 1) throw new OnnxTransferException($"Images per shard {ImagesPerShard} must be at least 1.");
-        if (InputSize is < 1 or > 8192) throw new OnnxTransferException($"--input-size {InputSize} must be between 1 and 8192.");
-        if (CheckpointInterval <= TimeSpan.Zero) throw new OnnxTransferException($"--checkpoint-seconds {CheckpointInterval.TotalSeconds} must be positive.");
+        if (InputSize is < 1 or > 8192) throw new OnnxTransferException($"`InputSize` {InputSize} must be between 1 and 8192.");
+        if (CheckpointInterval <= TimeSpan.Zero) throw new OnnxTransferException("`CheckpointInterval` must be positive.");
     }
 }

@@ -34,7 +34,7 @@ public sealed class FeatureExtractor : IDisposable
         _options = options;
         _info = ModelInfo.Read(model);
         if (_info.Features.Count == 0)
-            throw new OnnxTransferException($"Model '{options.ModelName}' has no feature outputs; truncate it first (extract --layer NAME, or onnx-transfer models truncate).");
+            throw new OnnxTransferException($"Model '{options.ModelName}' has no feature outputs; truncate it first (`GraphTruncator.Truncate`).");
         byte[] bytes = OnnxModelFile.ToBytes(model);
         _modelBytes = bytes;
         _modelSha256 = Hashing.Sha256(bytes);
@@ -52,12 +52,12 @@ public sealed class FeatureExtractor : IDisposable
         // Thousands of ORT threads only thrash (and take minutes to start); more than a few per core is a mistake.
         int maxThreads = Math.Max(64, 4 * Environment.ProcessorCount);
         if (threads > maxThreads)
-            throw new OnnxTransferException($"--threads {options.Threads} is more than {maxThreads} ({Environment.ProcessorCount} logical cores here); use 0 for one per physical core.");
+            throw new OnnxTransferException($"`Threads` {options.Threads} is more than {maxThreads} ({Environment.ProcessorCount} logical cores here); use 0 for one per physical core.");
         if (options.Sessions > threads)
-            throw new OnnxTransferException($"--sessions {options.Sessions} needs at least one ORT thread per session, but " +
-                (options.Threads > 0 ? $"--threads is {threads}; raise --threads or lower --sessions." : $"this machine's default is {threads} thread(s); lower --sessions."));
+            throw new OnnxTransferException($"`Sessions` {options.Sessions} needs at least one ORT thread per session, but " +
+                (options.Threads > 0 ? $"`Threads` is {threads}; raise `Threads` or lower `Sessions`." : $"this machine's default is {threads} thread(s); lower `Sessions`."));
         if (Image.Size < KerasImporter.MinimumInputSize(_info.Arch))
-            throw new OnnxTransferException($"--input-size {Image.Size} is too small for {_info.Arch}: Keras applications need at least {KerasImporter.MinimumInputSize(_info.Arch)} pixels (its own size is {_info.InputSize}).");
+            throw new OnnxTransferException($"`InputSize` {Image.Size} is too small for {_info.Arch}: Keras applications need at least {KerasImporter.MinimumInputSize(_info.Arch)} pixels (its own size is {_info.InputSize}).");
         // Before any session or buffer exists: a batch or input size the machine cannot hold is refused with the numbers.
         var memory = WorkingMemory.Estimate(model, bytes.Length, Image.Size, options.BatchSize, options.Sessions,
                                             _info.Features.Select(f => f.Output).ToList(), options.MaxRowGroupBytes);
@@ -76,7 +76,7 @@ public sealed class FeatureExtractor : IDisposable
             sessions.Add(SessionFactory.Create(bytes, settings));
             var first = sessions[0];
             if (options.Sessions > 1 && first.Device.Kind != DeviceKind.Cpu)
-                throw new OnnxTransferException($"--sessions {options.Sessions} is for CPU inference, and this run uses {first.Device}; on a GPU use one session and a larger --batch-size.");
+                throw new OnnxTransferException($"`Sessions` {options.Sessions} is for CPU inference, and this run uses {first.Device}; on a GPU use one session and a larger `BatchSize`.");
             if (!first.Session.InputMetadata.ContainsKey(ModelInfo.ImageInput))
                 throw new OnnxTransferException(
                     $"Model '{options.ModelName}' has no '{ModelInfo.ImageInput}' input (it has {string.Join(", ", first.Session.InputMetadata.Keys)}); import or wrap it with onnx-transfer models first.");
@@ -89,7 +89,7 @@ public sealed class FeatureExtractor : IDisposable
             // Pooling a map smaller than the pool leaves nothing: rows of zero features would train nothing, silently.
             foreach (var (feature, shape) in _info.Features.Zip(FeatureShapes).Where(p => BatchRunner.Product(p.Second) == 0))
                 throw new OnnxTransferException(
-                    $"Layer '{feature.Layer}' has no features at --input-size {Image.Size} (shape [{string.Join(", ", shape)}]); use a larger --input-size (the model's own is {_info.InputSize}).");
+                    $"Layer '{feature.Layer}' has no features at `InputSize` {Image.Size} (shape [{string.Join(", ", shape)}]); use a larger `InputSize` (the model's own is {_info.InputSize}).");
             // Two input tensors per session: the decoders fill one while ORT runs the other, with no copy in between.
             foreach (var session in sessions)
                 runners.Add(new BatchRunner(session, ModelInfo.ImageInput, imageShape, _info.Features.Select(f => f.Output).ToList(), FeatureShapes,
@@ -167,7 +167,7 @@ public sealed class FeatureExtractor : IDisposable
         int perShard = (int)Math.Clamp(_options.MaxShardBytes / Math.Max(1, rowBytes), 1, _options.ImagesPerShard);
         long totalBytes = rowBytes * inputs.Items.Count;
         if (totalBytes > _options.WarnTotalBytes)
-            warnings.Add($"features will take about {totalBytes / (1 << 20):N0} MiB ({rowBytes / 1024.0:N1} KiB per image); consider --pool avg");
+            warnings.Add($"features will take about {totalBytes / (1 << 20):N0} MiB ({rowBytes / 1024.0:N1} KiB per image); consider `Pool` avg");
 
         var manifest = ExtractionManifest.Open(outputDir, RunMetadata.Fingerprint(_modelSha256, _info, Image, inputs, perShard), _options.Overwrite, warnings);
         AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(inputs.Classes));

@@ -47,11 +47,11 @@ internal sealed record WorkingMemory(long Weights, long Inputs, long Outputs, lo
         long fixedPart = Total - perBatchImage * batch;
         long fits = perBatchImage > 0 ? (available - fixedPart) / perBatchImage : 0;
         string advice = fits >= 1
-            ? $"--batch-size {Math.Min(fits, batch - 1)} would fit"
-            : $"even --batch-size 1 does not fit at --input-size {inputSize}; use a smaller --input-size{(sessions > 1 ? " or fewer --sessions" : "")}";
+            ? $"`BatchSize` {Math.Min(fits, batch - 1)} would fit"
+            : $"even `BatchSize` 1 does not fit at `InputSize` {inputSize}; use a smaller `InputSize`{(sessions > 1 ? " or fewer `Sessions`" : "")}";
         throw new OnnxTransferException(
             $"This extraction needs about {Gb(Total)} of memory (activations {Gb(Activations)}, input buffers {Gb(Inputs)} for {sessions} session(s) of " +
-            $"--batch-size {batch} at --input-size {inputSize}, weights {Gb(Weights)}, other {Gb(Outputs + RowGroups + Decoders)}) but {Gb(available)} is available; {advice}.");
+            $"`BatchSize` {batch} at `InputSize` {inputSize}, weights {Gb(Weights)}, other {Gb(Outputs + RowGroups + Decoders)}) but {Gb(available)} is available; {advice}.");
     }
 
     private static string Gb(long bytes) => (bytes / 1e9).ToString(bytes < 1e8 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " GB";
@@ -74,7 +74,7 @@ internal sealed record WorkingMemory(long Weights, long Inputs, long Outputs, lo
         catch (OnnxRuntimeException e)
         {
             throw new OnnxTransferException(
-                $"The model cannot run at --input-size {probeSize} ({e.Message.Split('\n')[0].TrimEnd('.')}); use a larger --input-size (the model's own is {ModelInfo.Read(model).InputSize}).", e);
+                $"The model cannot run at `InputSize` {probeSize} ({e.Message.Split('\n')[0].TrimEnd('.')}); use a larger `InputSize` (the model's own is {ModelInfo.Read(model).InputSize}).", e);
         }
         double scale = fixedSize ? 1 : (double)inputSize * inputSize / (probeSize * probeSize);
         long Bytes(string name) => probed.TryGetValue(name, out var t) ? (long)(t.Shape.Aggregate(1L, (a, b) => a * b) * ElementBytes(t.ElementType) * scale) : 0;

@@ -69,7 +69,7 @@ public static class ImageLoader
             CheckRegular(status);
             long declared = status.Size;
             if (declared > maxBytes)
-                throw new ImageLoadException($"file of {declared:N0} bytes is larger than the {maxBytes:N0}-byte limit for one image (--max-file-size)");
+                throw new ImageLoadException($"file of {declared:N0} bytes is larger than the {maxBytes:N0}-byte limit for one image");
             bytes = Rent((int)declared);
             int length = 0;
             // Read until the declared length or end of file: a short read is allowed by the API.

@@ -66,7 +66,7 @@ public sealed class ImageOptions
     internal void Validate()
     {
         if (Size is < 1 or > 8192)
-            throw new OnnxTransferException($"Input size {Size} is out of range; use --input-size between 1 and 8192 (e.g. 224).");
+            throw new OnnxTransferException($"Input size {Size} is out of range; use an `InputSize` between 1 and 8192 (e.g. 224).");
         if (MaxPixels < 1)
             throw new OnnxTransferException($"The pixel limit {MaxPixels} must be positive.");
         if (MaxFileBytes is < 1 or > int.MaxValue)

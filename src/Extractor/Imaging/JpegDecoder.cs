@@ -30,7 +30,7 @@ public static class JpegDecoders
     {
         JpegDecoder.Auto => LibjpegTurboAvailable ? JpegDecoder.LibjpegTurbo : JpegDecoder.Skia,
         JpegDecoder.LibjpegTurbo when !LibjpegTurboAvailable =>
-            throw new OnnxTransferException($"--jpeg-decoder libjpeg-turbo: the TurboJPEG library was not found; {InstallHint}, or use --jpeg-decoder skia."),
+            throw new OnnxTransferException($"`JpegDecoder` libjpeg-turbo: the TurboJPEG library was not found; {InstallHint}, or use `JpegDecoder` skia."),
         _ => requested,
     };
 

@@ -47,7 +47,7 @@ public static class ForeignModelImporter
     /// <summary>Wraps a parsed model (left unmodified); <paramref name="weights"/> is recorded as ModelInfo.Weights.</summary>
     public static ModelProto Wrap(ModelProto source, string weights, string sourceName, ForeignImportOptions options)
     {
-        if (options.InputSize <= 0) throw new OnnxTransferException($"Input size {options.InputSize} is not valid; pass a positive --input-size.");
+        if (options.InputSize <= 0) throw new OnnxTransferException($"Input size {options.InputSize} is not valid; use a positive `InputSize`.");
         var model = source.Clone();
         var graph = model.Graph;
         var layers = ModelLayers.FromNodes(graph);

@@ -23,7 +23,7 @@ public static class GraphTruncator
     /// </summary>
     public static ModelProto Truncate(ModelProto model, IReadOnlyList<string> layers, PoolMode pool)
     {
-        if (layers.Count == 0) throw new OnnxTransferException("No layer given to truncate at; pass at least one --layer.");
+        if (layers.Count == 0) throw new OnnxTransferException("No layer given to truncate at; name at least one (`Layers`).");
         var duplicate = layers.GroupBy(l => l, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null) throw new OnnxTransferException($"Layer '{duplicate.Key}' is given twice; name each layer once.");
 
@@ -111,7 +111,7 @@ public static class GraphTruncator
                 break;
             case 2:
                 throw new OnnxTransferException(
-                    $"Layer '{layer.Name}' is already a vector [N, {s[1]}]; --pool {pool.Name()} needs a 4-D layer, so use --pool none for it.");
+                    $"Layer '{layer.Name}' is already a vector [N, {s[1]}]; `Pool` {pool.Name()} needs a 4-D layer, so use `Pool` none for it.");
             default:
                 throw new OnnxTransferException(
                     $"Layer '{layer.Name}' has a {s.Length}-D output; only 4-D (image) and 2-D (vector) layers can be feature outputs.");

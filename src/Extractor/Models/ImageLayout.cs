@@ -20,7 +20,7 @@ internal sealed record ImageLayout(bool ChannelsFirst, object BatchDim, bool Fix
         if (fixedDims.Any(d => d != inputSize))
             throw new OnnxTransferException(
                 $"'{sourceName}' has a fixed {string.Join("x", spatial.Select(d => d.HasDimValue ? d.DimValue.ToString() : "?"))} input; " +
-                $"pass --input-size {fixedDims[0]} instead of {inputSize}.");
+                $"use `InputSize` {fixedDims[0]} instead of {inputSize}.");
         object batch = dims[0].HasDimValue ? dims[0].DimValue : "N";
         return new ImageLayout(channelsFirst, batch, fixedDims.Count == 2);
     }

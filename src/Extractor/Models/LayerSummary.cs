@@ -54,7 +54,7 @@ public sealed class LayerSummary
     {
         var info = ModelInfo.Read(model);
         int size = inputSize ?? info.InputSize;
-        if (size <= 0) throw new OnnxTransferException($"Input size {size} is not valid; pass a positive --input-size.");
+        if (size <= 0) throw new OnnxTransferException($"Input size {size} is not valid; use a positive `InputSize`.");
         var layers = ModelLayers.Of(model);
         var probed = OrtProbe.Run(model, layers.Select(l => l.Tensor).ToList(), batch: 1, size);
         var rows = layers.Select(l => new LayerSummaryRow(l.Name, l.Type, KerasOrder(probed[l.Tensor].Shape), l.Params)).ToList();

@@ -93,8 +93,8 @@ public static class ModelZoo
         string path = CachedPath(model.Arch, options);
         if (!File.Exists(path))
             throw new OnnxTransferException(
-                $"Model '{model.Arch}' is not in the cache ({path}); run `onnx-transfer models fetch {model.Arch}` to download it, " +
-                $"or `onnx-transfer models import --random-weights --arch {model.Arch} --seed 1 -o {model.Arch}-random.onnx` for a random-weights model (tests only).");
+                $"Model '{model.Arch}' is not in the cache ({path}); download it (`ModelZoo.FetchAsync({model.Arch})`), " +
+                $"or make a random-weights model (`KerasImporter.RandomWeights({model.Arch})`, tests only).");
         return OnnxModelFile.Load(path);
     }
 
@@ -127,17 +127,17 @@ public static class ModelZoo
         }
         catch (WeightsDownloadException e)
         {
-            string resume = File.Exists(part) ? $"; the partial download {part} is kept, and `onnx-transfer models fetch {model.Arch}` resumes it" : "";
+            string resume = File.Exists(part) ? $"; the partial download {part} is kept, and `ModelZoo.FetchAsync({model.Arch})` resumes it" : "";
             throw new OnnxTransferException(
-                $"Cannot download {model.Arch} weights from {url} ({e.Message}{resume}); download that file by hand, then run " +
-                $"`onnx-transfer models import --keras {model.FileName} --arch {model.Arch}{AlphaOption(model)} -o {target}`.", e);
+                $"Cannot download {model.Arch} weights from {url} ({e.Message}{resume}); download that file by hand, then import it " +
+                $"(`KerasImporter.Import({model.FileName}, {model.Arch}{AlphaOption(model)}) -> {target}`).", e);
         }
 
         if (!string.Equals(md5, model.Md5, StringComparison.OrdinalIgnoreCase))
         {
             File.Delete(part);
             throw new OnnxTransferException(
-                $"Downloaded {model.FileName} from {url} has md5 {md5} but Keras publishes {model.Md5}; the download was deleted, run `onnx-transfer models fetch {model.Arch}` again.");
+                $"Downloaded {model.FileName} from {url} has md5 {md5} but Keras publishes {model.Md5}; the download was deleted, download it again (`ModelZoo.FetchAsync({model.Arch})`).");
         }
         File.Move(part, h5, overwrite: true);
         try
@@ -165,5 +165,5 @@ public static class ModelZoo
     }
 
     private static string AlphaOption(ZooModel model) =>
-        model.KerasArch == KerasArch.MobileNet ? $" --alpha {model.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";
+        model.KerasArch == KerasArch.MobileNet ? $", alpha {model.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";
 }

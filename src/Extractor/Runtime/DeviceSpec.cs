@@ -26,7 +26,7 @@ public sealed record DeviceSpec(DeviceKind Kind, int DeviceId = 0)
         if (t.StartsWith("cuda:", StringComparison.Ordinal)
             && int.TryParse(t.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int id))
             return new DeviceSpec(DeviceKind.Cuda, id);
-        throw new OnnxTransferException($"Unknown device '{text}'; use --device cpu, cuda, cuda:<id> (e.g. cuda:1) or auto.");
+        throw new OnnxTransferException($"Unknown device '{text}'; use `Device` cpu, cuda, cuda:<id> (e.g. cuda:1) or auto.");
     }
 
     public override string ToString() => Kind switch

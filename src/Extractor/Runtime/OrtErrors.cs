@@ -6,7 +6,7 @@ namespace OnnxTransfer.Extractor.Runtime;
 /// <summary>Turns ONNX Runtime's refusal of a model (an unknown op, a type error, an input it cannot take) into a one-line user error.</summary>
 internal static class OrtErrors
 {
-    public const string Fix = "re-export the model with onnx, or import it with onnx-transfer models import --onnx";
+    public const string Fix = "re-export the model with onnx, or wrap it (`ForeignModelImporter.Import`)";
 
     /// <param name="model">The model as messages name it (<see cref="ModelLayers.DisplayName(OnnxTransfer.Onnx.Proto.ModelProto)"/>).</param>
     public static OnnxTransferException CannotLoad(string model, OnnxRuntimeException e) =>

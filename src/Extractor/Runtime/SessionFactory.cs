@@ -33,7 +33,7 @@ public static class SessionFactory
     public static void CheckAvailable(DeviceSpec device)
     {
         if (device.Kind == DeviceKind.Cuda && !IsGpuBuild)
-            throw new OnnxTransferException($"--device {device}: {CpuBuildMessage}.");
+            throw new OnnxTransferException($"`Device` {device}: {CpuBuildMessage}.");
     }
 
     /// <summary>
@@ -64,7 +64,7 @@ public static class SessionFactory
         catch (OnnxRuntimeException e)
         {
             throw new OnnxTransferException(
-                $"Cannot use --device {cuda}: {OrtErrors.Reason(e)}{(!HasCudaProvider ? " (ONNX Runtime's CPU package is loaded: build with -p:OrtGpu=true)" : "")}; check that CUDA 12/13 and cuDNN 9 are installed and the device id exists, or use --device cpu.", e);
+                $"Cannot use `Device` {cuda}: {OrtErrors.Reason(e)}{(!HasCudaProvider ? " (ONNX Runtime's CPU package is loaded: build with -p:OrtGpu=true)" : "")}; check that CUDA 12/13 and cuDNN 9 are installed and the device id exists, or use `Device` cpu.", e);
         }
 #else
         CheckAvailable(device);

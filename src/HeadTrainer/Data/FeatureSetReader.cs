@@ -27,7 +27,7 @@ public static class FeatureSetReader
         if (layer is null)
         {
             if (layers.Length != 1)
-                throw new OnnxTransferException($"Feature set '{directory}' has layers {string.Join(", ", layers)}; choose one with --layer NAME.");
+                throw new OnnxTransferException($"Feature set '{directory}' has layers {string.Join(", ", layers)}; choose one (`Layer`).");
             layer = layers[0];
         }
         else if (!layers.Contains(layer))
@@ -69,7 +69,7 @@ public static class FeatureSetReader
         }
         var set = new FeatureSet(layer, shape, features, (int)width, [.. paths], [.. labels], [.. splits], classes, source);
         if (contents.Unfinished.Count > 0)
-            set.Warnings.Add($"only {contents.Shards.Count} of {contents.ExpectedShards} shards are finished; training on those (--allow-partial)");
+            set.Warnings.Add($"only {contents.Shards.Count} of {contents.ExpectedShards} shards are finished; training on those (`AllowPartial`)");
         return set;
     }
 
@@ -93,7 +93,7 @@ public static class FeatureSetReader
         if (classes[key.LabelIndex] != key.Label)
             throw new OnnxTransferException(
                 $"Shard '{file}' row '{key.Path}' is labelled '{key.Label}' but its index {key.LabelIndex} is '{classes[key.LabelIndex]}' in {FeatureFormat.ClassesFile} " +
-                $"(the class list changed after it was written); re-extract '{directory}' with --overwrite.");
+                $"(the class list changed after it was written); re-extract '{directory}' with `Overwrite`.");
     }
 
     /// <summary>Throws when rows x width float32 (plus a copy's worth of headroom) does not fit the memory the GC may use.</summary>
@@ -104,7 +104,7 @@ public static class FeatureSetReader
         if (bytes > available / 2 || rows * width > Array.MaxLength)
             throw new OnnxTransferException(
                 $"Feature set '{directory}' needs {bytes / (1 << 20):N0} MiB ({rows:N0} rows x {width:N0} floats) but only {available / (1 << 20):N0} MiB is available; " +
-                "extract a pooled layer (--pool avg) or fewer images.");
+                "extract a pooled layer (`Pool` avg) or fewer images.");
     }
 
     private static IReadOnlyDictionary<string, string> Metadata(string shard, string directory)

@@ -13,7 +13,7 @@ public sealed class DenseHead
     public DenseHead(HeadSpec spec, int inputWidth, int classCount, LossKind loss, float dropout, Rng rng)
     {
         if (loss == LossKind.Binary && classCount != 2)
-            throw new OnnxTransferException($"--loss binary needs exactly 2 classes, the feature set has {classCount}; use --loss softmax.");
+            throw new OnnxTransferException($"`Loss` binary needs exactly 2 classes, the feature set has {classCount}; use `Loss` softmax.");
         (Spec, InputWidth, ClassCount, Loss, Dropout) = (spec, inputWidth, classCount, loss, dropout);
         int outputs = Outputs;
         var layers = new List<Layer>();

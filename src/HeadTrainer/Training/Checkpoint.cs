@@ -80,7 +80,7 @@ public sealed class Checkpoint
         }
         catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException)
         {
-            throw new OnnxTransferException($"Checkpoint '{path}' is unreadable ({e.Message}); start again without --resume.");
+            throw new OnnxTransferException($"Checkpoint '{path}' is unreadable ({e.Message}); start again without `Resume`.");
         }
     }
 
@@ -91,7 +91,7 @@ public sealed class Checkpoint
         foreach (var p in head.Parameters)
         {
             if (!byName.TryGetValue(p.Name, out var v) || v.Length != p.Value.Length)
-                throw new OnnxTransferException($"Checkpoint '{path}' does not match the head ({p.Name}); start again without --resume.");
+                throw new OnnxTransferException($"Checkpoint '{path}' does not match the head ({p.Name}); start again without `Resume`.");
             v.CopyTo(p.Value, 0);
         }
     }

@@ -72,10 +72,10 @@ public sealed class Trainer(TrainerOptions options)
         if (Options.Resume)
         {
             if (!File.Exists(lastPath))
-                throw new OnnxTransferException($"--resume: run directory '{runDirectory}' has no {RunFiles.LastCheckpoint}; run without --resume.");
+                throw new OnnxTransferException($"`Resume`: run directory '{runDirectory}' has no {RunFiles.LastCheckpoint}; train without `Resume`.");
             var last = Checkpoint.Load(lastPath);
             if (last.Fingerprint != fingerprint)
-                throw new OnnxTransferException($"--resume: checkpoint '{lastPath}' is for '{last.Fingerprint}', not '{fingerprint}'; use the same head options or a new run directory.");
+                throw new OnnxTransferException($"`Resume`: checkpoint '{lastPath}' is for '{last.Fingerprint}', not '{fingerprint}'; use the same head options or a new run directory.");
             last.ApplyTo(head, lastPath);
             foreach (var (name, values) in last.OptimizerSlots) optimizer.Restore(name, values);
             optimizer.Iterations = last.OptimizerIterations;
@@ -157,7 +157,7 @@ public sealed class Trainer(TrainerOptions options)
             foreach (float v in data.Row(row)) largest = Math.Max(largest, Math.Abs(v));
         string cause = largest > 1e6f
             ? $"features reach {largest:G3} in magnitude, too large for float arithmetic: check the extraction, or standardize the features"
-            : $"the learning rate {Options.LearningRate:G3} is likely too high for this head: try --lr {Options.LearningRate / 10:G3}";
+            : $"the learning rate {Options.LearningRate:G3} is likely too high for this head: try `LearningRate` {Options.LearningRate / 10:G3}";
         return new OnnxTransferException($"Training diverged in epoch {epoch}: the loss became {value}; {cause}. No head was written.");
     }
 

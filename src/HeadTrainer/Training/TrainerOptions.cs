@@ -87,34 +87,34 @@ public sealed record TrainerOptions
     /// <summary>Checks every option; NaN and infinity are refused everywhere (a NaN learning rate would train a NaN head without a word).</summary>
     public void Validate()
     {
-        Finite(Dropout, "--dropout");
-        Finite(L2, "--l2");
-        Finite(LabelSmoothing, "--label-smoothing");
-        Finite(LearningRate, "--lr");
-        Finite(Momentum, "--momentum");
-        Finite(WeightDecay, "--weight-decay");
-        Finite(Gamma, "--gamma");
-        Finite(Power, "--power");
-        Finite(EndLearningRate, "--end-lr");
-        Finite(ValidationSplit, "--val-split");
-        Finite(MinDelta, "--min-delta");
-        if (Dropout is < 0 or >= 1) throw new OnnxTransferException($"--dropout {Dropout} must be in [0, 1).");
-        if (LabelSmoothing is < 0 or >= 1) throw new OnnxTransferException($"--label-smoothing {LabelSmoothing} must be in [0, 1).");
-        if (BatchSize < 1) throw new OnnxTransferException($"--batch-size {BatchSize} must be at least 1.");
-        if (Epochs < 1) throw new OnnxTransferException($"--epochs {Epochs} must be at least 1.");
-        if (LearningRate <= 0) throw new OnnxTransferException($"--lr {LearningRate} must be positive.");
-        if (Momentum is < 0 or >= 1) throw new OnnxTransferException($"--momentum {Momentum} must be in [0, 1).");
-        if (WeightDecay < 0) throw new OnnxTransferException($"--weight-decay {WeightDecay} must not be negative.");
-        if (Gamma <= 0) throw new OnnxTransferException($"--gamma {Gamma} must be positive.");
-        if (Power <= 0) throw new OnnxTransferException($"--power {Power} must be positive.");
-        if (EndLearningRate < 0) throw new OnnxTransferException($"--end-lr {EndLearningRate} must not be negative.");
-        if (StepSize < 1) throw new OnnxTransferException($"--step-size {StepSize} must be at least 1.");
-        if (WarmupEpochs < 0) throw new OnnxTransferException($"--warmup-epochs {WarmupEpochs} must not be negative.");
-        if (ValidationSplit is <= 0 or >= 1) throw new OnnxTransferException($"--val-split {ValidationSplit} must be in (0, 1).");
-        if (Patience < 0) throw new OnnxTransferException($"--patience {Patience} must not be negative.");
-        if (MinDelta < 0) throw new OnnxTransferException($"--min-delta {MinDelta} must not be negative.");
-        if (TopK < 1) throw new OnnxTransferException($"--top-k {TopK} must be at least 1.");
-        if (L2 < 0) throw new OnnxTransferException($"--l2 {L2} must not be negative.");
+        Finite(Dropout, "`Dropout`");
+        Finite(L2, "`L2`");
+        Finite(LabelSmoothing, "`LabelSmoothing`");
+        Finite(LearningRate, "`LearningRate`");
+        Finite(Momentum, "`Momentum`");
+        Finite(WeightDecay, "`WeightDecay`");
+        Finite(Gamma, "`Gamma`");
+        Finite(Power, "`Power`");
+        Finite(EndLearningRate, "`EndLearningRate`");
+        Finite(ValidationSplit, "`ValidationSplit`");
+        Finite(MinDelta, "`MinDelta`");
+        if (Dropout is < 0 or >= 1) throw new OnnxTransferException($"`Dropout` {Dropout} must be in [0, 1).");
+        if (LabelSmoothing is < 0 or >= 1) throw new OnnxTransferException($"`LabelSmoothing` {LabelSmoothing} must be in [0, 1).");
+        if (BatchSize < 1) throw new OnnxTransferException($"`BatchSize` {BatchSize} must be at least 1.");
+        if (Epochs < 1) throw new OnnxTransferException($"`Epochs` {Epochs} must be at least 1.");
+        if (LearningRate <= 0) throw new OnnxTransferException($"`LearningRate` {LearningRate} must be positive.");
+        if (Momentum is < 0 or >= 1) throw new OnnxTransferException($"`Momentum` {Momentum} must be in [0, 1).");
+        if (WeightDecay < 0) throw new OnnxTransferException($"`WeightDecay` {WeightDecay} must not be negative.");
+        if (Gamma <= 0) throw new OnnxTransferException($"`Gamma` {Gamma} must be positive.");
+        if (Power <= 0) throw new OnnxTransferException($"`Power` {Power} must be positive.");
+        if (EndLearningRate < 0) throw new OnnxTransferException($"`EndLearningRate` {EndLearningRate} must not be negative.");
+        if (StepSize < 1) throw new OnnxTransferException($"`StepSize` {StepSize} must be at least 1.");
+        if (WarmupEpochs < 0) throw new OnnxTransferException($"`WarmupEpochs` {WarmupEpochs} must not be negative.");
+        if (ValidationSplit is <= 0 or >= 1) throw new OnnxTransferException($"`ValidationSplit` {ValidationSplit} must be in (0, 1).");
+        if (Patience < 0) throw new OnnxTransferException($"`Patience` {Patience} must not be negative.");
+        if (MinDelta < 0) throw new OnnxTransferException($"`MinDelta` {MinDelta} must not be negative.");
+        if (TopK < 1) throw new OnnxTransferException($"`TopK` {TopK} must be at least 1.");
+        if (L2 < 0) throw new OnnxTransferException($"`L2` {L2} must not be negative.");
     }
 
     private static void Finite(float value, string option)

@@ -7,7 +7,7 @@ namespace OnnxTransfer.HeadTrainer.Training;
 public sealed class TrainingCancelledException(int epochsDone, int epochs, string runDirectory)
     : OperationCanceledException(epochsDone == 0
         ? $"stopped in epoch 1 of {epochs}, before any checkpoint; nothing to keep in {runDirectory}"
-        : $"stopped in epoch {epochsDone + 1} of {epochs}; {runDirectory} keeps the checkpoint of epoch {epochsDone}: rerun with --resume to continue")
+        : $"stopped in epoch {epochsDone + 1} of {epochs}; {runDirectory} keeps the checkpoint of epoch {epochsDone}: rerun with `Resume` to continue")
 {
     /// <summary>Epochs finished (and checkpointed) before the stop.</summary>
     public int Epoch { get; } = epochsDone;

@@ -37,7 +37,7 @@ public class DeviceTests
     [InlineData("cuda:")]
     [InlineData("cuda:-1")]
     public void Rejects_unknown_devices(string text) =>
-        Assert.Contains("--device cpu, cuda", Assert.Throws<OnnxTransferException>(() => DeviceSpec.Parse(text)).Message);
+        Assert.Contains("`Device` cpu, cuda", Assert.Throws<OnnxTransferException>(() => DeviceSpec.Parse(text)).Message);
 
     [Fact]
     public void Cuda_runs_like_the_cpu_or_fails_with_a_one_line_fix()
@@ -46,7 +46,7 @@ public class DeviceTests
         if (!SessionFactory.IsGpuBuild)
         {
             var e = Assert.Throws<OnnxTransferException>(() => new FeatureExtractor(TestModels.TinyConv(), options));
-            Assert.Equal("--device cuda:0: " + SessionFactory.CpuBuildMessage + ".", e.Message);
+            Assert.Equal("`Device` cuda:0: " + SessionFactory.CpuBuildMessage + ".", e.Message);
             Assert.DoesNotContain('\n', e.Message);
             return;
         }
@@ -80,7 +80,7 @@ public class DeviceTests
         if (!SessionFactory.IsGpuBuild)
         {
             var e = Assert.Throws<OnnxTransferException>(() => SessionFactory.CheckAvailable(new DeviceSpec(DeviceKind.Cuda, 1000)));
-            Assert.Equal("--device cuda:1000: " + SessionFactory.CpuBuildMessage + ".", e.Message);
+            Assert.Equal("`Device` cuda:1000: " + SessionFactory.CpuBuildMessage + ".", e.Message);
             return;
         }
         var failure = Assert.Throws<OnnxTransferException>(() =>
@@ -123,10 +123,10 @@ public class DeviceTests
     private static void AssertCudaFailure(string message, string device = "cuda:0")
     {
         Assert.DoesNotContain('\n', message);
-        Assert.StartsWith($"Cannot use --device {device}: ", message);
+        Assert.StartsWith($"Cannot use `Device` {device}: ", message);
         Assert.Contains("CUDA 12/13 and cuDNN 9 are installed", message);
         Assert.Contains("the device id exists", message);
-        Assert.EndsWith("or use --device cpu.", message);
+        Assert.EndsWith("or use `Device` cpu.", message);
         if (!SessionFactory.HasCudaProvider) Assert.Contains("CPU package is loaded: build with -p:OrtGpu=true", message);
     }
 

@@ -249,7 +249,7 @@ public class FeatureExtractorTests
         TestData.ExtractTiny(input.Path, output.Path, Options());
         var e = Assert.Throws<OnnxTransferException>(() => TestData.ExtractTiny(input.Path, output.Path, Options(interpolation: Interpolation.Area)));
         Assert.Contains("interpolation", e.Message);
-        Assert.Contains("--overwrite", e.Message);
+        Assert.Contains("`Overwrite`", e.Message);
 
         var summary = TestData.ExtractTiny(input.Path, output.Path, Options(interpolation: Interpolation.Area, overwrite: true));
         Assert.Equal(8, summary.RowsWritten);
@@ -269,7 +269,7 @@ public class FeatureExtractorTests
         extractor.Warning += warnings.Add;
         await extractor.ExtractAsync(input.Path, output.Path);
         // 4 images x (256 + 4) floats x 4 bytes.
-        Assert.Contains(warnings, w => w.Contains("--pool avg") && w.Contains("1.0 KiB per image"));
+        Assert.Contains(warnings, w => w.Contains("`Pool` avg") && w.Contains("1.0 KiB per image"));
     }
 
     [Fact]
@@ -281,7 +281,7 @@ public class FeatureExtractorTests
         model.MetadataProps.Clear();
         info.WriteTo(model);
         var e = Assert.Throws<OnnxTransferException>(() => new FeatureExtractor(model, new ExtractionOptions()));
-        Assert.Contains("--layer", e.Message);
+        Assert.Contains("`GraphTruncator.Truncate`", e.Message);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public class IntegrityTests
 
         var e = Assert.Throws<OnnxTransferException>(() => TestData.ExtractTiny(input.Path, output.Path, Options()));
         Assert.Contains("classes", e.Message);
-        Assert.Contains("--overwrite", e.Message);
+        Assert.Contains("`Overwrite`", e.Message);
         Assert.Equal(["ants", "bees"], Classes(output.Path)); // nothing rewritten
         Assert.All(TestData.ReadWithDuckDb(output.Path, "gap"), r => Assert.Equal(r.Label == "ants" ? 0 : 1, r.LabelIndex));
 

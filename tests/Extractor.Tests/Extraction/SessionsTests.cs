@@ -69,9 +69,9 @@ public class SessionsTests
     public void Each_session_needs_a_thread()
     {
         var e = Assert.Throws<OnnxTransferException>(() => new FeatureExtractor(TestModels.TinyConv(), Options(3, 2)));
-        Assert.Contains("--sessions 3", e.Message);
-        Assert.Contains("--threads is 2", e.Message);
+        Assert.Contains("`Sessions` 3", e.Message);
+        Assert.Contains("`Threads` is 2", e.Message);
         e = Assert.Throws<OnnxTransferException>(() => new FeatureExtractor(TestModels.TinyConv(), Options(0, 1)));
-        Assert.Contains("--sessions 0 must be at least 1", e.Message);
+        Assert.Contains("`Sessions` 0 must be at least 1", e.Message);
     }
 }

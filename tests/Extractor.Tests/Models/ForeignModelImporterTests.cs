@@ -127,7 +127,7 @@ public class ForeignModelImporterTests
         var e = Assert.Throws<OnnxTransferException>(() =>
             ForeignModelImporter.Wrap(Passthrough(DataType.Float, 1L), "test", "b1.onnx", new ForeignImportOptions { InputSize = 224 }));
         Assert.Contains("'b1.onnx'", e.Message);
-        Assert.Contains("--input-size 8", e.Message);
+        Assert.Contains("`InputSize` 8", e.Message);
     }
 
     [SharedFact]

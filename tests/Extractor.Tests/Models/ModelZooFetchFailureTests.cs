@@ -82,7 +82,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
         string message = await Fails(MobileNet, Options(server.BaseUrl, resumeAttempts: 0));
 
         Assert.Contains($"no data for 0.3 s after 4096 of {MobileNet.Bytes} bytes", message);
-        Assert.Contains($"the partial download {Part} is kept, and `onnx-transfer models fetch mobilenet` resumes it", message);
+        Assert.Contains($"the partial download {Part} is kept, and `ModelZoo.FetchAsync(mobilenet)` resumes it", message);
         Assert.Equal([Part], CachedFiles);
         Assert.Equal(file[..4096], File.ReadAllBytes(Part));
     }

@@ -85,7 +85,7 @@ public class ModelZooTests
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
         Assert.Contains(baseUrl + "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", e.Message);
-        Assert.Contains($"onnx-transfer models import --keras vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 --arch vgg19 -o {ModelZoo.CachedPath("vgg19", options)}", e.Message);
+        Assert.Contains($"`KerasImporter.Import(vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5, vgg19) -> {ModelZoo.CachedPath("vgg19", options)}`", e.Message);
         Assert.DoesNotContain('\n', e.Message);
         Assert.Empty(Directory.GetFiles(cache.Path, "*", SearchOption.AllDirectories));
     }
@@ -95,8 +95,8 @@ public class ModelZooTests
     {
         using var cache = new TempDir();
         var e = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load("efficientnetb0", new ModelZooOptions { CacheDir = cache.Path }));
-        Assert.Contains("onnx-transfer models fetch efficientnetb0", e.Message);
-        Assert.Contains("models import --random-weights --arch efficientnetb0", e.Message);
+        Assert.Contains("`ModelZoo.FetchAsync(efficientnetb0)`", e.Message);
+        Assert.Contains("`KerasImporter.RandomWeights(efficientnetb0)`", e.Message);
     }
 
     [Fact]

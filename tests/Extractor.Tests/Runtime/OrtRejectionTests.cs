@@ -13,7 +13,7 @@ namespace OnnxTransfer.Extractor.Tests.Runtime;
 /// <summary>Models ONNX Runtime refuses to load or run are one-line errors naming the model, ORT's reason and the fix.</summary>
 public sealed class OrtRejectionTests(ITestOutputHelper output)
 {
-    private const string Fix = "re-export the model with onnx, or import it with onnx-transfer models import --onnx";
+    private const string Fix = "re-export the model with onnx, or wrap it (`ForeignModelImporter.Import`)";
 
     // Each model and a piece of ORT's reason (or of ours, for the allocation ORT only calls std::bad_alloc).
     public static TheoryData<string, string> Rejected => new()
