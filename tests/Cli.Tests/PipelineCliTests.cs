@@ -43,7 +43,7 @@ public class PipelineCliTests(DemoRun demo)
         Assert.True(demo.Result.ExitCode == 0, demo.Result.Error);
         Assert.Contains("240 images -> 240 rows, 0 errors", demo.Result.Out);
         Assert.Contains(Extractor.Imaging.JpegDecoders.Describe(Extractor.Imaging.JpegDecoder.Auto), demo.Result.Out); // no silent decoder choice
-        foreach (string file in new[] { "run/head.onnx", "run/head.json", "run/backbone.onnx", "run/report.json", "run/curves.png", "classifier.onnx" })
+        foreach (string file in new[] { "run/head.onnx", "run/head.json", "run/backbone.onnx", "run/report.json", "run/curves.png", "run/confusion.png", "classifier.onnx" })
             Assert.True(File.Exists(Path.Combine(demo.Root, file)), $"{file} missing");
         var info = ModelInfo.Read(OnnxModelFile.Load(Path.Combine(demo.Root, "classifier.onnx")));
         Assert.True(info.RandomWeights);

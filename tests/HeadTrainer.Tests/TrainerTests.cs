@@ -44,7 +44,7 @@ public class TrainerTests
         var set = FeatureSet.Load(data.Path);
         var result = new Trainer(Fast(head) with { Loss = loss, Epochs = 8 }).Train(set, run.Path);
         Assert.True(result.Validation.Accuracy >= 0.9, $"val accuracy {result.Validation.Accuracy}");
-        foreach (var f in new[] { RunFiles.HeadModel, RunFiles.Sidecar, RunFiles.Backbone, RunFiles.Report, RunFiles.History, RunFiles.Curves, RunFiles.ConfusionPlot })
+        foreach (var f in new[] { RunFiles.HeadModel, RunFiles.Sidecar, RunFiles.Backbone, RunFiles.Report, RunFiles.History })
             Assert.True(File.Exists(Path.Combine(run.Path, f)), f);
 
         var managed = result.Head.Predict(set.Features);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using OnnxTransfer.Cli.Demo;
+using OnnxTransfer.Cli.Reports;
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Models;
 using OnnxTransfer.HeadTrainer.Data;
@@ -77,6 +78,7 @@ public static class DemoCommand
             trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {m.Epoch,2}: loss {m.Loss:F3} acc {m.Accuracy:P1}  val_loss {m.ValLoss:F3} val_acc {m.ValAccuracy:P1}{(m.Improved ? "  * saved" : "")}"));
             var trained = trainer.Train(FeatureSet.Load(features), run, ct);
+            RunPictures.Save(trained);
 
             Step("5/6 evaluate and predict");
             using var predictor = Predictor.FromRunDirectory(run);

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using OnnxTransfer.Extractor.Extraction;
-using OnnxTransfer.HeadTrainer.Reporting;
+using OnnxTransfer.Cli.Reports;
 using OnnxTransfer.Inference;
 using OnnxTransfer.IO;
 using Spectre.Console;

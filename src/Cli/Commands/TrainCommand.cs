@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OnnxTransfer.HeadTrainer.Data;
 using OnnxTransfer.HeadTrainer.Model;
-using OnnxTransfer.HeadTrainer.Reporting;
+using OnnxTransfer.Cli.Reports;
 using OnnxTransfer.HeadTrainer.Training;
 using Spectre.Console;
 
@@ -136,7 +136,9 @@ public static class TrainCommand
             trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {m.Epoch,3}/{options.Epochs}  lr {m.LearningRate:G3}  loss {m.Loss:F4} acc {m.Accuracy:F4} top{k} {m.TopKAccuracy:F4} auc {m.Auc:F4}  " +
                 $"val_loss {m.ValLoss:F4} val_acc {m.ValAccuracy:F4} val_top{k} {m.ValTopKAccuracy:F4} val_auc {m.ValAuc:F4}  {m.Seconds:F2}s{(m.Improved ? "  *" : "")}"));
-        return trainer.Train(set, runDir, ct);
+        var result = trainer.Train(set, runDir, ct);
+        RunPictures.Save(result);
+        return result;
     }
 
     private static string Summary(TrainingResult r) => string.Create(CultureInfo.InvariantCulture,

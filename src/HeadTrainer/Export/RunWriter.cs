@@ -9,7 +9,10 @@ using OnnxTransfer.Onnx;
 
 namespace OnnxTransfer.HeadTrainer.Export;
 
-/// <summary>Writes a finished run's files (see <see cref="RunFiles"/>), each atomically.</summary>
+/// <summary>
+/// Writes a finished run's files (see <see cref="RunFiles"/>), each atomically: the head, head.json, report.json and
+/// history.csv. Pictures of them (curves.png, confusion.png) are the command line's to draw.
+/// </summary>
 public static class RunWriter
 {
     public static void Write(string dir, FeatureSet data, DenseHead head, TrainerOptions options, ClassificationReport report,
@@ -39,17 +42,6 @@ public static class RunWriter
         }.Save(dir);
         report.Save(Path.Combine(dir, RunFiles.Report));
         AtomicFile.WriteAllText(Path.Combine(dir, RunFiles.History), HistoryCsv(history));
-        if (history.Count > 0)
-        {
-            var epochs = history.Select(h => h.Epoch).ToArray();
-            Plots.SaveCurves(Path.Combine(dir, RunFiles.Curves), epochs,
-            [
-                ("loss", history.Select(h => h.Loss).ToArray(), history.Select(h => h.ValLoss).ToArray()),
-                ("accuracy", history.Select(h => h.Accuracy).ToArray(), history.Select(h => h.ValAccuracy).ToArray()),
-                ("AUC", history.Select(h => h.Auc).ToArray(), history.Select(h => h.ValAuc).ToArray()),
-            ]);
-        }
-        Plots.SaveConfusion(report, Path.Combine(dir, RunFiles.ConfusionPlot));
     }
 
     public static string HistoryCsv(IReadOnlyList<EpochMetrics> history)

@@ -1,10 +1,11 @@
 using System.Globalization;
+using OnnxTransfer.HeadTrainer.Reporting;
 using Spectre.Console;
 
-namespace OnnxTransfer.HeadTrainer.Reporting;
+namespace OnnxTransfer.Cli.Reports;
 
 /// <summary>Renders a <see cref="ClassificationReport"/> as Spectre.Console tables: summary, confusion matrix, per-class metrics.</summary>
-public static class ReportConsole
+internal static class ReportConsole
 {
     public static void Render(ClassificationReport report, IAnsiConsole console)
     {

@@ -1,10 +1,11 @@
+using OnnxTransfer.HeadTrainer.Reporting;
 using OnnxTransfer.IO;
 using ScottPlot;
 
-namespace OnnxTransfer.HeadTrainer.Reporting;
+namespace OnnxTransfer.Cli.Reports;
 
 /// <summary>PNG charts of a training run: metric curves per epoch and the confusion-matrix heatmap.</summary>
-public static class Plots
+internal static class Plots
 {
     /// <summary>One panel per metric ("loss", "accuracy", ...), each with its train and val series, side by side.</summary>
     public static void SaveCurves(string path, IReadOnlyList<int> epochs, IReadOnlyList<(string Title, double[] Train, double[] Val)> panels)
