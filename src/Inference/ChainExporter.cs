@@ -22,7 +22,9 @@ public static class ChainExporter
     /// The single-file classifier of a training run: its backbone and head chained, with the run's image
     /// settings (input size, resize, interpolation) recorded so any consumer feeds it as training did.
     /// </summary>
-    public static ModelProto Export(RunDirectory run)
+    public static OnnxModel Export(RunDirectory run) => new(ExportProto(run));
+
+    internal static ModelProto ExportProto(RunDirectory run)
     {
         var model = Chain(run.LoadBackbone(), run.LoadHead(), run.Sidecar.FeatureLayer, run.Sidecar.Classes);
         var info = ModelInfo.Read(model);
@@ -34,7 +36,7 @@ public static class ChainExporter
         return model;
     }
 
-    public static ModelProto Chain(ModelProto backbone, ModelProto head, string featureLayer, IReadOnlyList<string> classes)
+    internal static ModelProto Chain(ModelProto backbone, ModelProto head, string featureLayer, IReadOnlyList<string> classes)
     {
         var info = ModelInfo.Read(backbone);
         var feature = info.Features.FirstOrDefault(f => f.Layer == featureLayer)

@@ -89,7 +89,11 @@ public sealed class Predictor : IDisposable
     /// Chains a truncated backbone and a head (features [N,D] -> probabilities [N,K]) without
     /// merging them: the backbone's <paramref name="featureLayer"/> output feeds the head.
     /// </summary>
-    public static Predictor FromModels(ModelProto backbone, ModelProto head, string featureLayer, IReadOnlyList<string> classes,
+    public static Predictor FromModels(OnnxModel backbone, OnnxModel head, string featureLayer, IReadOnlyList<string> classes,
+                                       ImageOptions image, PredictorOptions? options = null) =>
+        FromModels(backbone.Proto, head.Proto, featureLayer, classes, image, options);
+
+    internal static Predictor FromModels(ModelProto backbone, ModelProto head, string featureLayer, IReadOnlyList<string> classes,
                                        ImageOptions image, PredictorOptions? options = null)
     {
         options ??= new PredictorOptions();

@@ -42,13 +42,13 @@ public sealed class RunDirectory
     }
 
     /// <summary>The head (read and checked when the run was opened).</summary>
-    public ModelProto LoadHead() => _head;
+    internal ModelProto LoadHead() => _head;
 
     /// <summary>
     /// The backbone: the run's own copy, or <paramref name="overridePath"/>, which must be byte-identical
     /// (same SHA-256) to the one that produced the training features.
     /// </summary>
-    public ModelProto LoadBackbone(string? overridePath = null)
+    internal ModelProto LoadBackbone(string? overridePath = null)
     {
         string path = overridePath ?? Required(Path, RunFiles.Backbone);
         if (!File.Exists(path))

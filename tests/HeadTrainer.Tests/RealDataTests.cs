@@ -25,7 +25,7 @@ public class RealDataTests(ITestOutputHelper output)
     {
         using var features = new TempDir();
         using var run = new TempDir();
-        var mobilenet = KerasImporter.Import(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"), KerasArch.MobileNet, new() { Alpha = 0.25 });
+        var mobilenet = KerasImporter.Import(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"), KerasArch.MobileNet, new() { Alpha = 0.25 }).Proto;
         var backbone = GlobalAveragePooled(mobilenet, "conv_pw_13_relu");
         using (var extractor = new FeatureExtractor(backbone, new ExtractionOptions { ModelName = "mobilenet_0.25", BatchSize = 32 }))
             await extractor.ExtractAsync(SharedData.Dataset("hymenoptera_data"), features.Path);

@@ -6,7 +6,7 @@ using OnnxTransfer.IO;
 namespace OnnxTransfer.HeadTrainer.Tests;
 
 /// <summary>Writes feature sets in the extractor's format with its own FeatureWriter: Gaussian class clusters.</summary>
-public static class SyntheticFeatures
+internal static class SyntheticFeatures
 {
     /// <summary>
     /// n rows of width d, class c centred at a random mean of scale <paramref name="separation"/>;

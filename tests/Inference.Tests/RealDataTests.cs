@@ -48,7 +48,7 @@ public class RealDataTests(RealRunFixture fixture, ITestOutputHelper output) : I
     public void ADifferentBackboneIsRefusedByHash()
     {
         string other = fixture.Scratch("other-backbone.onnx");
-        var random = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 }, seed: 3);
+        var random = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 }, seed: 3).Proto;
         OnnxModelFile.Save(GraphTruncator.Truncate(random, ["conv_pw_13_relu"], PoolMode.Avg), other);
         var e = Assert.Throws<OnnxTransferException>(() => Predictor.FromRunDirectory(fixture.Run, new PredictorOptions { BackbonePath = other }));
         Assert.Contains("other-backbone.onnx", e.Message);

@@ -20,7 +20,7 @@ public sealed class RealRunFixture : IDisposable
     {
         if (SharedData.Root is null) return;
         Photos = SharedData.Dataset("hymenoptera_data");
-        var model = KerasImporter.Import(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"), KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 });
+        var model = KerasImporter.Import(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"), KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 }).Proto;
         var truncated = GraphTruncator.Truncate(model, ["conv_pw_13_relu"], PoolMode.Avg);
         Features = _dir.File("features");
         using (var extractor = new FeatureExtractor(truncated, new ExtractionOptions { ModelName = "mobilenet" }))
@@ -28,7 +28,7 @@ public sealed class RealRunFixture : IDisposable
         Run = _dir.File("run");
         Training = new Trainer(new TrainerOptions { Epochs = 15, Seed = 1 }).Train(FeatureSet.Load(Features), Run);
         Exported = _dir.File("classifier.onnx");
-        OnnxModelFile.Save(ChainExporter.Export(RunDirectory.Open(Run)), Exported);
+        OnnxModelFile.Save(ChainExporter.Export(RunDirectory.Open(Run)).Proto, Exported);
     }
 
     public string Photos { get; } = "";

@@ -6,7 +6,7 @@ using DataType = OnnxTransfer.Onnx.Proto.TensorProto.Types.DataType;
 namespace OnnxTransfer.Inference.Tests;
 
 /// <summary>Tiny backbone and head graphs with random weights, shaped like the real ones.</summary>
-public static class TestModels
+internal static class TestModels
 {
     public const int Size = 8, Channels = 4, Classes = 3;
 

@@ -50,12 +50,12 @@ public sealed record BenchModel(string Id, KerasArch Arch, double Alpha, string 
     public string Title => $"{Id} ({Layer}, pool {Pool.ToString().ToLowerInvariant()})";
 
     /// <summary>Imports (or builds with random weights) and truncates the model.</summary>
-    public ModelProto Build()
+    internal ModelProto Build()
     {
         var options = new KerasImportOptions { Alpha = Alpha };
         var full = HasRealWeights
-            ? KerasImporter.Import(SharedFiles.Model(WeightsFile!)!, Arch, options)
-            : KerasImporter.RandomWeights(Arch, options, Seed);
+            ? KerasImporter.Import(SharedFiles.Model(WeightsFile!)!, Arch, options).Proto
+            : KerasImporter.RandomWeights(Arch, options, Seed).Proto;
         return GraphTruncator.Truncate(full, [Layer], Pool);
     }
 
@@ -63,7 +63,7 @@ public sealed record BenchModel(string Id, KerasArch Arch, double Alpha, string 
     /// A one-dense-layer head (Gemm + Softmax) over this model's features with random weights: enough
     /// for prediction latency, which the backbone dominates. Input/output names are the trainer's.
     /// </summary>
-    public static ModelProto TinyHead(ModelProto backbone, int classes)
+    internal static ModelProto TinyHead(ModelProto backbone, int classes)
     {
         var feature = ModelInfo.Read(backbone).Features[0];
         long width = feature.Shape.Aggregate(1L, (a, b) => a * b);

@@ -12,7 +12,7 @@ namespace OnnxTransfer.Bench.Common;
 /// (SessionFactory with the given settings, the same BatchRunner over the feature outputs) so that
 /// its throughput is the ceiling the extraction pipeline is measured against.
 /// </summary>
-public sealed class OrtBackbone : IDisposable
+internal sealed class OrtBackbone : IDisposable
 {
     private readonly ModelSession _session;
 

@@ -8,7 +8,7 @@ using OnnxTransfer.Models;
 namespace OnnxTransfer.Bench.EndToEnd;
 
 /// <summary>One model's end-to-end extraction rate next to ORT alone on the same graph, batch size and threads.</summary>
-public sealed record ExtractionResult(BenchModel Model, string Weights, long FeatureWidth, int Images, int OrtThreads, int DecodeWorkers,
+internal sealed record ExtractionResult(BenchModel Model, string Weights, long FeatureWidth, int Images, int OrtThreads, int DecodeWorkers,
                                       double EndToEnd, double OrtDefaults, double OrtAsExtractor, double OrtCpuMsPerImage, double WriteOnly,
                                       int Errors, string OutputDir)
 {
@@ -27,7 +27,7 @@ public sealed record ExtractionResult(BenchModel Model, string Weights, long Fea
 /// first two runs of a session grow its memory arena and are up to 2x slower), alternate within one
 /// run, and the best of the repeats is kept.
 /// </summary>
-public static class ExtractionBench
+internal static class ExtractionBench
 {
     public static async Task<ExtractionResult> RunAsync(BenchModel spec, int images, int threads, E2eOptions options, string workDir)
     {

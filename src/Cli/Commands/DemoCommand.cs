@@ -94,10 +94,10 @@ public static class DemoCommand
 
             Step("6/6 export");
             string exported = Path.Combine(root, "classifier.onnx");
-            OnnxModelFile.Save(ChainExporter.Export(RunDirectory.Open(run)), exported);
+            ChainExporter.Export(RunDirectory.Open(run)).Save(exported);
             Console.WriteLine($"one-file classifier: {exported}");
 
-            Report(root, archName, why, ModelInfo.Read(model).RandomWeights, trained, evaluation, features, run, exported, images, DateTime.UtcNow - started);
+            Report(root, archName, why, model.Info.RandomWeights, trained, evaluation, features, run, exported, images, DateTime.UtcNow - started);
             return 0;
         });
         return command;

@@ -22,8 +22,8 @@ public static class ExportCommand
             string path = parse.GetValue(output)!;
             // A folder (existing, or written with a trailing slash) gets the file's default name.
             if (Directory.Exists(path) || path.EndsWith('/') || path.EndsWith(Path.DirectorySeparatorChar)) path = Path.Combine(path, DefaultFileName);
-            OnnxModelFile.Save(model, path);
-            var info = ModelInfo.Read(model);
+            model.Save(path);
+            var info = model.Info;
             Console.WriteLine($"wrote {path}: input '{ModelInfo.ImageInput}' float32 [N,{info.InputSize},{info.InputSize},3] RGB 0-255, " +
                               $"output '{ChainExporter.HeadOutput}' [N,{info.Classes.Count}] ({string.Join(", ", info.Classes)}); weights: {info.WeightsLabel}");
             return 0;

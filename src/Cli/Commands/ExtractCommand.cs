@@ -69,7 +69,7 @@ public static class ExtractCommand
             string? poolArg = parse.GetValue(pool);
             if (layerList.Length > 0)
                 proto = GraphTruncator.Truncate(proto, layerList, GraphTruncator.ParsePool(poolArg ?? "none"));
-            else if (ModelInfo.Read(proto).Features.Count == 0)
+            else if (proto.Info.Features.Count == 0)
                 throw new OnnxTransferException($"Model '{modelArg}' is not truncated; pass --layer NAME (list them with onnx-transfer models layers {modelArg}).");
             else if (poolArg != null)
                 throw new OnnxTransferException($"--pool needs --layer: model '{modelArg}' is already truncated with its own pooling.");

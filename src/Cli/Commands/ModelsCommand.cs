@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OnnxTransfer.Extractor.Models;
 using OnnxTransfer.Models;
-using OnnxTransfer.Onnx.Proto;
+using OnnxTransfer.Onnx;
 using Spectre.Console;
 
 namespace OnnxTransfer.Cli.Commands;
@@ -24,9 +24,9 @@ public static class ModelsCommand
     internal static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>How every models verb names a model's weights; random weights are always flagged.</summary>
-    internal static string Weights(ModelProto model)
+    internal static string Weights(OnnxModel model)
     {
-        var info = ModelInfo.Read(model);
+        var info = model.Info;
         return info.Weights.Length == 0 ? "unknown (a model not imported by onnx-transfer)" : info.WeightsLabel;
     }
 

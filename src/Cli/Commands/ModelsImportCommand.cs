@@ -3,7 +3,6 @@ using System.Globalization;
 using OnnxTransfer.Extractor.Models;
 using OnnxTransfer.Models;
 using OnnxTransfer.Onnx;
-using OnnxTransfer.Onnx.Proto;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -43,7 +42,7 @@ public static class ModelsImportCommand
             if (seedValue != null && !isRandom)
                 throw new OnnxTransferException("--seed only applies to --random-weights.");
 
-            ModelProto model;
+            OnnxModel model;
             if (onnxFile != null)
             {
                 if (archName != null || alphaValue != null)
@@ -76,8 +75,8 @@ public static class ModelsImportCommand
             }
 
             string path = parse.GetValue(output)!;
-            OnnxModelFile.Save(model, path);
-            var info = ModelInfo.Read(model);
+            model.Save(path);
+            var info = model.Info;
             long parameters = info.Layers.Sum(l => l.Params);
             Console.Out.WriteLine(
                 $"Wrote {path}: {info.Arch}, {info.Layers.Count} layers, {ModelsCommand.Count(parameters)} params, " +

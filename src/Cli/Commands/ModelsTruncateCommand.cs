@@ -24,8 +24,8 @@ public static class ModelsTruncateCommand
             var proto = ModelZoo.Load(parse.GetValue(model)!);
             var truncated = GraphTruncator.Truncate(proto, parse.GetValue(layers)!, mode);
             string path = parse.GetValue(output)!;
-            OnnxModelFile.Save(truncated, path);
-            var info = ModelInfo.Read(truncated);
+            truncated.Save(path);
+            var info = truncated.Info;
             Console.Out.WriteLine($"Wrote {path} (input {info.InputSize}x{info.InputSize}):");
             foreach (var f in info.Features)
                 Console.Out.WriteLine($"  {f.Output}  pool {f.Pool}  shape ({string.Join(", ", f.Shape)})");

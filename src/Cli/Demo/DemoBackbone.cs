@@ -1,5 +1,5 @@
 using OnnxTransfer.Extractor.Models;
-using OnnxTransfer.Onnx.Proto;
+using OnnxTransfer.Onnx;
 
 namespace OnnxTransfer.Cli.Demo;
 
@@ -17,7 +17,7 @@ internal static class DemoBackbone
         _ => "top_activation",
     };
 
-    public static async Task<(ModelProto Model, string Why)> LoadAsync(string arch, bool offline, int seed, CancellationToken ct)
+    public static async Task<(OnnxModel Model, string Why)> LoadAsync(string arch, bool offline, int seed, CancellationToken ct)
     {
         if (ModelZoo.IsCached(arch)) return (ModelZoo.Load(arch), "real ImageNet weights, from the cache");
         string why;

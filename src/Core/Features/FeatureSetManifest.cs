@@ -8,14 +8,14 @@ namespace OnnxTransfer.Features;
 /// A finished shard, as recorded in .progress/ after its file was committed: the rows written, the images that
 /// failed (relative path, reason), and the committed file's size and SHA-256, which readers check before use.
 /// </summary>
-public sealed record ShardRecord(int Shard, int Rows, List<string[]> Errors, long Bytes, string Sha256);
+internal sealed record ShardRecord(int Shard, int Rows, List<string[]> Errors, long Bytes, string Sha256);
 
 /// <summary>
 /// The completeness and integrity records of a feature set: manifest.json (the run's settings, written by the
 /// extractor, with the image count and images per shard) and one <see cref="ShardRecord"/> per finished shard
 /// under .progress/. The extractor writes them; every reader checks a set against them with <see cref="Verify"/>.
 /// </summary>
-public static class FeatureSetManifest
+internal static class FeatureSetManifest
 {
     public const string ManifestFile = "manifest.json";
     public const string ProgressDir = ".progress";

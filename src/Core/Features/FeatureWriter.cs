@@ -5,10 +5,10 @@ using Parquet.Schema;
 namespace OnnxTransfer.Features;
 
 /// <summary>A row's identity columns: the image's path relative to the input, its label, label index (-1: none) and split.</summary>
-public sealed record RowKey(string Path, string Label, int LabelIndex, string Split);
+internal sealed record RowKey(string Path, string Label, int LabelIndex, string Split);
 
 /// <summary>Rows for a shard file: per-row identity columns and, per layer, all rows' features back to back.</summary>
-public sealed class ShardRows
+internal sealed class ShardRows
 {
     public ShardRows(IReadOnlyList<int> featureLengths, int capacity)
     {
@@ -37,7 +37,7 @@ public sealed class ShardRows
 /// list&lt;float&gt; column per layer), each file atomically, with the run's key-value metadata, and says
 /// the size and SHA-256 of what it committed (hashed as it was written), for the manifest.
 /// </summary>
-public sealed class FeatureWriter
+internal sealed class FeatureWriter
 {
     /// <summary>
     /// Default bound on a row group's feature bytes, 4 MiB. Parquet.Net builds each column chunk in fresh

@@ -10,7 +10,7 @@ namespace OnnxTransfer.Features;
 /// extractor's resume both read shards through this one class, beside <see cref="FeatureWriter"/>, so the
 /// format has one owner.
 /// </summary>
-public sealed class ShardReader : IDisposable
+internal sealed class ShardReader : IDisposable
 {
     private readonly ParquetReader _reader;
     private readonly string _fix;

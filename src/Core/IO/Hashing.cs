@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace OnnxTransfer.IO;
 
 /// <summary>Content hashes used to tie features, heads and backbones together.</summary>
-public static class Hashing
+internal static class Hashing
 {
     public static string Sha256File(string path)
     {

@@ -4,13 +4,13 @@ using Microsoft.Win32.SafeHandles;
 namespace OnnxTransfer.IO;
 
 /// <summary>What a path is, from the file system itself rather than from .NET's attributes.</summary>
-public enum FileKind { Missing, Regular, Directory, Other }
+internal enum FileKind { Missing, Regular, Directory, Other }
 
 /// <summary>
 /// A file's kind, size and identity: two paths name the same file when their device and inode are equal.
 /// <paramref name="OtherKind"/> says what a <see cref="FileKind.Other"/> is ("a FIFO (named pipe)", "a socket", ...).
 /// </summary>
-public readonly record struct FileStatus(FileKind Kind, long Size, ulong Device, ulong Inode, string OtherKind);
+internal readonly record struct FileStatus(FileKind Kind, long Size, ulong Device, ulong Inode, string OtherKind);
 
 /// <summary>
 /// The Linux system calls this tool needs and .NET does not expose: .NET reports a FIFO, a socket or a
@@ -19,7 +19,7 @@ public readonly record struct FileStatus(FileKind Kind, long Size, ulong Device,
 /// locks in ways that differ between FileShare modes. Every native file call of the tool is here.
 /// Other systems get the closest managed equivalent, said on each member.
 /// </summary>
-public static partial class Posix
+internal static partial class Posix
 {
     private const int AtFdCwd = -100, AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;

@@ -68,7 +68,7 @@ public sealed class ModelInfo
     /// <summary>Set on exported classifiers: class names in output order.</summary>
     public List<string> Classes { get; set; } = [];
 
-    public static ModelInfo Read(ModelProto model)
+    internal static ModelInfo Read(ModelProto model)
     {
         var props = model.MetadataProps.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         string Get(string k) => props.TryGetValue(k, out var v) ? v : "";
@@ -89,10 +89,10 @@ public sealed class ModelInfo
     }
 
     /// <summary>True when the model carries this tool's metadata (it was imported or produced here).</summary>
-    public static bool IsTagged(ModelProto model) => model.MetadataProps.Any(p => p.Key == ArchKey);
+    internal static bool IsTagged(ModelProto model) => model.MetadataProps.Any(p => p.Key == ArchKey);
 
     /// <summary>Replaces this tool's keys in the model's metadata_props, keeping all others.</summary>
-    public void WriteTo(ModelProto model)
+    internal void WriteTo(ModelProto model)
     {
         var keep = model.MetadataProps.Where(p => !p.Key.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
         model.MetadataProps.Clear();

@@ -5,7 +5,7 @@ using AttrType = OnnxTransfer.Onnx.Proto.AttributeProto.Types.AttributeType;
 namespace OnnxTransfer.Onnx;
 
 /// <summary>Short constructors for node attributes.</summary>
-public static class Attr
+internal static class Attr
 {
     public static AttributeProto Int(string name, long v) => new() { Name = name, Type = AttrType.Int, I = v };
 

@@ -7,7 +7,7 @@ namespace OnnxTransfer.Onnx;
 /// Builds ONNX graphs node by node. Every model this tool writes goes through here, so the
 /// opset, IR version and producer are set in one place.
 /// </summary>
-public sealed class GraphBuilder
+internal sealed class GraphBuilder
 {
     /// <summary>Opset 17: supported by every ONNX Runtime since 1.13 and by PyTorch's exporter.</summary>
     public const int Opset = 17;

@@ -3,7 +3,7 @@ using OnnxTransfer.Onnx.Proto;
 namespace OnnxTransfer.Onnx;
 
 /// <summary>Removes whatever a graph's outputs do not need: nodes, initializers, value_info, inputs.</summary>
-public static class GraphPruner
+internal static class GraphPruner
 {
     /// <summary>Keeps only the nodes the graph's current outputs depend on (walking backwards).</summary>
     public static void Prune(GraphProto graph)

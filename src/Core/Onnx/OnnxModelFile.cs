@@ -5,7 +5,7 @@ using OnnxTransfer.Onnx.Proto;
 namespace OnnxTransfer.Onnx;
 
 /// <summary>Loads and saves ONNX models through the protobuf schema in onnx.proto.</summary>
-public static class OnnxModelFile
+internal static class OnnxModelFile
 {
     // Protobuf's limit for one message. The parser default (100 MB) is far too small for VGG19's 80 MB
     // of weights plus headroom, so lift it; external data is inlined on load, so it counts too.

@@ -7,7 +7,7 @@ using DataType = OnnxTransfer.Onnx.Proto.TensorProto.Types.DataType;
 namespace OnnxTransfer.Onnx;
 
 /// <summary>Conversions between ONNX TensorProto payloads and .NET arrays.</summary>
-public static class TensorData
+internal static class TensorData
 {
     public static long ElementCount(TensorProto t)
     {

@@ -28,7 +28,11 @@ public sealed class FeatureExtractor : IDisposable
     private readonly string _modelSha256;
     private readonly byte[] _modelBytes;
 
-    public FeatureExtractor(ModelProto model, ExtractionOptions options)
+    /// <summary>Prepares to extract the features <paramref name="model"/> (truncated: its ModelInfo lists Features) outputs.</summary>
+    /// <exception cref="OnnxTransferException">The model or the options cannot work, or the run would not fit in memory.</exception>
+    public FeatureExtractor(OnnxModel model, ExtractionOptions options) : this(model.Proto, options) { }
+
+    internal FeatureExtractor(ModelProto model, ExtractionOptions options)
     {
         options.Validate();
         _options = options;

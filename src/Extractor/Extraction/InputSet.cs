@@ -6,7 +6,7 @@ namespace OnnxTransfer.Extractor.Extraction;
 public sealed record InputItem(string RelativePath, string FullPath, string Label, int LabelIndex, string Split)
 {
     /// <summary>The identity columns of its row.</summary>
-    public RowKey Key { get; } = new(RelativePath, Label, LabelIndex, Split);
+    internal RowKey Key { get; } = new(RelativePath, Label, LabelIndex, Split);
 }
 
 /// <summary>

@@ -4,7 +4,7 @@ namespace OnnxTransfer.Extractor.Imaging;
 /// An input image that cannot be used (unreadable, empty, not an image, truncated, too large).
 /// The extractor records <see cref="Exception.Message"/> as the reason in errors.tsv and carries on.
 /// </summary>
-public sealed class ImageLoadException : Exception
+internal sealed class ImageLoadException : Exception
 {
     public ImageLoadException(string reason) : base(reason) { }
 

@@ -15,7 +15,7 @@ namespace OnnxTransfer.Extractor.Imaging;
 /// more than <see cref="ImageOptions.MaxPixels"/> before decoding, and all decodes of the process together hold at
 /// most <see cref="PixelBytesInFlight"/> of decoded pixels (a larger image decodes alone).</para>
 /// </summary>
-public static class ImageLoader
+internal static class ImageLoader
 {
     /// <summary>Decoded RGBA bytes all decodes of the process may hold at once: 512 MiB (a 100-megapixel image alone needs 400 MB).</summary>
     public const long PixelBytesInFlight = 512L << 20;

@@ -9,7 +9,7 @@ namespace OnnxTransfer.Extractor.Imaging;
 /// TensorFlow 2's tf.image.resize (antialias=False, half-pixel centres): a source coordinate for
 /// output index o is (o + 0.5) * in / out - 0.5.
 /// </summary>
-public static class Resampler
+internal static class Resampler
 {
     private const int Channels = 3;
 

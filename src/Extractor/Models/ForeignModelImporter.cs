@@ -38,14 +38,14 @@ public sealed class ForeignImportOptions
 public static class ForeignModelImporter
 {
     /// <summary>Loads and wraps an ONNX file; the weights are identified by the file's sha256.</summary>
-    public static ModelProto Import(string onnxPath, ForeignImportOptions options)
+    public static OnnxModel Import(string onnxPath, ForeignImportOptions options)
     {
         var model = OnnxModelFile.Load(onnxPath);
-        return Wrap(model, $"onnx:sha256={Hashing.Sha256File(onnxPath)}", Path.GetFileName(onnxPath), options);
+        return new OnnxModel(Wrap(model, $"onnx:sha256={Hashing.Sha256File(onnxPath)}", Path.GetFileName(onnxPath), options));
     }
 
     /// <summary>Wraps a parsed model (left unmodified); <paramref name="weights"/> is recorded as ModelInfo.Weights.</summary>
-    public static ModelProto Wrap(ModelProto source, string weights, string sourceName, ForeignImportOptions options)
+    internal static ModelProto Wrap(ModelProto source, string weights, string sourceName, ForeignImportOptions options)
     {
         if (options.InputSize <= 0) throw new OnnxTransferException($"Input size {options.InputSize} is not valid; use a positive `InputSize`.");
         var model = source.Clone();

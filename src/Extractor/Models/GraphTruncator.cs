@@ -21,7 +21,9 @@ public static class GraphTruncator
     /// ModelInfo.Features records each output's per-image shape at the model's input size.
     /// The input model is not modified.
     /// </summary>
-    public static ModelProto Truncate(ModelProto model, IReadOnlyList<string> layers, PoolMode pool)
+    public static OnnxModel Truncate(OnnxModel model, IReadOnlyList<string> layers, PoolMode pool) => new(Truncate(model.Proto, layers, pool));
+
+    internal static ModelProto Truncate(ModelProto model, IReadOnlyList<string> layers, PoolMode pool)
     {
         if (layers.Count == 0) throw new OnnxTransferException("No layer given to truncate at; name at least one (`Layers`).");
         var duplicate = layers.GroupBy(l => l, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);

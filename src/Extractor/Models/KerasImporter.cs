@@ -33,16 +33,16 @@ public sealed class KerasImportOptions
 /// </summary>
 public static class KerasImporter
 {
-    /// <summary>Imports the weights in <paramref name="h5Path"/> (keras.applications layout) into an ONNX model.</summary>
-    /// <exception cref="OnnxTransferException">The file is missing, not HDF5, of another architecture, or lacks/mis-shapes a weight.</exception>
     /// <summary>The smallest input side an imported architecture takes, as Keras enforces it (32), or 1 for a model this importer did not build.</summary>
     public static int MinimumInputSize(string arch) => Enum.GetValues<KerasArch>().Any(a => KerasArchitecture.Id(a) == arch) ? 32 : 1;
 
-    public static ModelProto Import(string h5Path, KerasArch arch, KerasImportOptions options)
+    /// <summary>Imports the weights in <paramref name="h5Path"/> (keras.applications layout) into an ONNX model.</summary>
+    /// <exception cref="OnnxTransferException">The file is missing, not HDF5, of another architecture, or lacks/mis-shapes a weight.</exception>
+    public static OnnxModel Import(string h5Path, KerasArch arch, KerasImportOptions options)
     {
         KerasArchitecture.Validate(arch, options);
         using var weights = KerasH5Weights.Open(h5Path, KerasArchitecture.Label(arch, options), KerasArchitecture.DownloadHint(arch, options));
-        return Build(arch, options, weights);
+        return new OnnxModel(Build(arch, options, weights));
     }
 
     /// <summary>
@@ -52,7 +52,7 @@ public static class KerasImporter
     /// 96x96 images drawn from the seed, layer by layer (BN re-estimation). Calibrated models record
     /// weights "random:seed=N,calibrated"; VGG19 has no BatchNormalization and stays "random:seed=N".
     /// </summary>
-    public static ModelProto RandomWeights(KerasArch arch, KerasImportOptions options, int seed)
+    public static OnnxModel RandomWeights(KerasArch arch, KerasImportOptions options, int seed)
     {
         KerasArchitecture.Validate(arch, options);
         var model = Build(arch, options, new RandomKerasWeights(seed));
@@ -62,7 +62,7 @@ public static class KerasImporter
             info.Weights += ",calibrated";
             info.WriteTo(model);
         }
-        return model;
+        return new OnnxModel(model);
     }
 
     private static ModelProto Build(KerasArch arch, KerasImportOptions options, IKerasWeights weights)

@@ -1,3 +1,4 @@
+using OnnxTransfer.Onnx;
 using System.Globalization;
 using OnnxTransfer.Models;
 using OnnxTransfer.Onnx.Proto;
@@ -50,7 +51,9 @@ public sealed class LayerSummary
     /// model's declared fixed size) by running it once on a zero batch of one with every layer
     /// tensor made an output. Layers are the tagged Keras layers, or one per node for foreign models.
     /// </summary>
-    public static LayerSummary Of(ModelProto model, int? inputSize = null)
+    public static LayerSummary Of(OnnxModel model, int? inputSize = null) => Of(model.Proto, inputSize);
+
+    internal static LayerSummary Of(ModelProto model, int? inputSize = null)
     {
         var info = ModelInfo.Read(model);
         int size = inputSize ?? info.InputSize;

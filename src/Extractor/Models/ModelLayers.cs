@@ -8,7 +8,7 @@ namespace OnnxTransfer.Extractor.Models;
 /// The layers of a model by name: the Keras layers an imported model is tagged with, or, for a
 /// model this tool did not write, one layer per node named by its first output.
 /// </summary>
-public static class ModelLayers
+internal static class ModelLayers
 {
     /// <summary>The model's layers: ModelInfo.Layers when tagged, else <see cref="FromNodes"/>.</summary>
     public static IReadOnlyList<LayerInfo> Of(ModelProto model)

@@ -77,9 +77,9 @@ public static class ModelZoo
     /// <summary>Loads an .onnx file, or a built-in model from the cache.</summary>
     /// <exception cref="OnnxTransferException">The file is missing or corrupt, or the built-in is not fetched yet
     /// (the message names `onnx-transfer models fetch` and the random-weights alternative).</exception>
-    public static ModelProto Load(string nameOrPath) => Load(nameOrPath, null);
+    public static OnnxModel Load(string nameOrPath) => Load(nameOrPath, null);
 
-    public static ModelProto Load(string nameOrPath, ModelZooOptions? options)
+    public static OnnxModel Load(string nameOrPath, ModelZooOptions? options)
     {
         bool builtIn = Models.Any(m => string.Equals(m.Arch, nameOrPath, StringComparison.OrdinalIgnoreCase));
         if (!builtIn || File.Exists(nameOrPath))
@@ -87,7 +87,7 @@ public static class ModelZoo
             if (!File.Exists(nameOrPath) && !nameOrPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
                 throw new OnnxTransferException(
                     $"Model '{nameOrPath}' is neither an existing .onnx file nor a built-in model ({string.Join(", ", Models.Select(m => m.Arch))}).");
-            return OnnxModelFile.Load(nameOrPath);
+            return OnnxModel.Load(nameOrPath);
         }
         var model = Get(nameOrPath);
         string path = CachedPath(model.Arch, options);
@@ -95,7 +95,7 @@ public static class ModelZoo
             throw new OnnxTransferException(
                 $"Model '{model.Arch}' is not in the cache ({path}); download it (`ModelZoo.FetchAsync({model.Arch})`), " +
                 $"or make a random-weights model (`KerasImporter.RandomWeights({model.Arch})`, tests only).");
-        return OnnxModelFile.Load(path);
+        return OnnxModel.Load(path);
     }
 
     /// <summary>
@@ -142,7 +142,7 @@ public static class ModelZoo
         File.Move(part, h5, overwrite: true);
         try
         {
-            OnnxModelFile.Save(KerasImporter.Import(h5, model.KerasArch, new KerasImportOptions { Alpha = model.Alpha }), target);
+            KerasImporter.Import(h5, model.KerasArch, new KerasImportOptions { Alpha = model.Alpha }).Save(target);
         }
         finally
         {

@@ -8,7 +8,7 @@ namespace OnnxTransfer.Extractor.Runtime;
 /// created once for the full batch size (a short last batch gets views over the same arrays). With
 /// several input buffers, a caller fills one while another runs, and nothing is copied between them.
 /// </summary>
-public sealed class BatchRunner : IDisposable
+internal sealed class BatchRunner : IDisposable
 {
     private readonly ModelSession _session;
     private readonly string[] _inputNames;

@@ -1,7 +1,7 @@
 namespace OnnxTransfer.Extractor.Runtime;
 
 /// <summary>The physical cores this process may use: the default ONNX Runtime thread count.</summary>
-public static class CpuCores
+internal static class CpuCores
 {
     /// <summary>Logical processors available to the process divided by hardware threads per core (SMT).</summary>
     public static int Physical { get; } = Detect();

@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace OnnxTransfer.Extractor.Runtime;
 
 /// <summary>An ONNX Runtime session together with the device it actually runs on and why.</summary>
-public sealed class ModelSession : IDisposable
+internal sealed class ModelSession : IDisposable
 {
     internal ModelSession(InferenceSession session, DeviceSpec device, string reason, int threads)
     {

@@ -41,7 +41,7 @@ public static class SessionFactory
     /// <see cref="OnnxTransferException"/> when CUDA is unavailable; <see cref="DeviceKind.Auto"/> then falls back to CPU.
     /// A model ONNX Runtime cannot load on the CPU is an <see cref="OnnxTransferException"/> naming it and ORT's reason.
     /// </summary>
-    public static ModelSession Create(byte[] model, SessionSettings settings)
+    internal static ModelSession Create(byte[] model, SessionSettings settings)
     {
         var device = settings.Device;
         if (device.Kind == DeviceKind.Cpu) return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, "requested", ThreadsOf(settings));

@@ -1,7 +1,7 @@
 namespace OnnxTransfer.Extractor.Runtime;
 
 /// <summary>How to create an ONNX Runtime session.</summary>
-public sealed class SessionSettings
+internal sealed class SessionSettings
 {
     /// <summary>Default CPU.</summary>
     public DeviceSpec Device { get; init; } = DeviceSpec.Cpu;

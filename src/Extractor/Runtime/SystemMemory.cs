@@ -3,7 +3,7 @@ using System.Globalization;
 namespace OnnxTransfer.Extractor.Runtime;
 
 /// <summary>Memory this process can still use: the machine's available memory, lowered by a container's (cgroup v2) limit.</summary>
-public static class SystemMemory
+internal static class SystemMemory
 {
     /// <summary>
     /// Linux: MemAvailable of /proc/meminfo (free memory plus what the kernel can reclaim), and at most what the

@@ -12,7 +12,7 @@ namespace OnnxTransfer.HeadTrainer.Export;
 /// identity at inference and is omitted. A binary sigmoid head outputs [1 - p, p] so every head
 /// has the same [N, K] contract.
 /// </summary>
-public static class HeadOnnxExporter
+internal static class HeadOnnxExporter
 {
     public const string InputName = "features";
     public const string OutputName = "probabilities";

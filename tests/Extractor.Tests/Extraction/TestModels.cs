@@ -6,7 +6,7 @@ using DataType = OnnxTransfer.Onnx.Proto.TensorProto.Types.DataType;
 namespace OnnxTransfer.Extractor.Tests.Extraction;
 
 /// <summary>Small already-truncated models with this tool's 'image' input and ModelInfo.Features.</summary>
-public static class TestModels
+internal static class TestModels
 {
     /// <summary>
     /// image [N,H,W,3] -> 3x3/2 conv (4 channels, random weights) -> ReLU, as NHWC feature "conv",

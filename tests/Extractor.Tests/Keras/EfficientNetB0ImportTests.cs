@@ -12,7 +12,7 @@ public sealed class EfficientNetB0ImportTests(EfficientNetB0H5 h5, ITestOutputHe
     [Fact]
     public void ImportRecordsKerasLayersAndParamTotal()
     {
-        var model = KerasImporter.Import(h5.Path, KerasArch.EfficientNetB0, new KerasImportOptions());
+        var model = KerasImporter.Import(h5.Path, KerasArch.EfficientNetB0, new KerasImportOptions()).Proto;
         Assert.Equal(KerasParams, h5.Layers.Sum(l => l.Params));
         Assert.Equal(KerasParams, ModelInfo.Read(model).Layers.Sum(l => l.Params));
         KerasAssert.LayersMatch(model, h5.Layers);
@@ -27,7 +27,7 @@ public sealed class EfficientNetB0ImportTests(EfficientNetB0H5 h5, ITestOutputHe
     [InlineData(64, 2)]
     public void MatchesNaiveReferenceAtEveryLayer(int size, int batch)
     {
-        var model = KerasImporter.Import(h5.Path, KerasArch.EfficientNetB0, new KerasImportOptions());
+        var model = KerasImporter.Import(h5.Path, KerasArch.EfficientNetB0, new KerasImportOptions()).Proto;
         var image = OrtHarness.RandomImage(batch, size, size, seed: size);
         KerasAssert.MatchesReference(model, image, ReferenceNets.EfficientNetB0(h5.Weights, image), output);
     }
@@ -35,7 +35,7 @@ public sealed class EfficientNetB0ImportTests(EfficientNetB0H5 h5, ITestOutputHe
     [Fact]
     public void RandomWeightsHaveKerasLayersAndFiniteOutput()
     {
-        var model = KerasImporter.RandomWeights(KerasArch.EfficientNetB0, new KerasImportOptions(), seed: 5);
+        var model = KerasImporter.RandomWeights(KerasArch.EfficientNetB0, new KerasImportOptions(), seed: 5).Proto;
         KerasAssert.LayersMatch(model, TestArchitectures.EfficientNetB0());
         Assert.True(ModelInfo.Read(model).RandomWeights);
         var outputs = OrtHarness.Run(model, OrtHarness.RandomImage(1, 64, 64, seed: 4), ["top_activation"]);

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace OnnxTransfer.Extractor.Tests.Keras;
 
-public static class KerasAssert
+internal static class KerasAssert
 {
     /// <summary>The model's layer metadata lists exactly the expected Keras layers, in order, with their
     /// types and parameter counts, each naming a tensor the graph produces.</summary>

@@ -30,8 +30,8 @@ public sealed class KerasCalibrationTests
     public void CalibrationMakesThePooledFeaturesDependOnTheImage(KerasArch arch)
     {
         var images = DistinctImages(12, 64, seed: 77);
-        double calibrated = MedianVariation(KerasImporter.RandomWeights(arch, Calibrated, Seed), images);
-        double uncalibrated = MedianVariation(KerasImporter.RandomWeights(arch, Uncalibrated, Seed), images);
+        double calibrated = MedianVariation(KerasImporter.RandomWeights(arch, Calibrated, Seed).Proto, images);
+        double uncalibrated = MedianVariation(KerasImporter.RandomWeights(arch, Uncalibrated, Seed).Proto, images);
         Assert.True(calibrated > Varies, $"{arch} calibrated: median std/|mean| {calibrated:G3} <= {Varies}");
         Assert.True(uncalibrated < Varies, $"{arch} uncalibrated: median std/|mean| {uncalibrated:G3} >= {Varies}");
     }
@@ -39,9 +39,9 @@ public sealed class KerasCalibrationTests
     [Fact]
     public void Vgg19HasNoBatchNormSoItIsLeftAloneAndItsFeaturesVaryAnyway()
     {
-        var model = KerasImporter.RandomWeights(KerasArch.Vgg19, Calibrated, Seed);
+        var model = KerasImporter.RandomWeights(KerasArch.Vgg19, Calibrated, Seed).Proto;
         Assert.Equal("random:seed=5", ModelInfo.Read(model).Weights);
-        Assert.Equal(KerasImporter.RandomWeights(KerasArch.Vgg19, Uncalibrated, Seed).ToByteArray(), model.ToByteArray());
+        Assert.Equal(KerasImporter.RandomWeights(KerasArch.Vgg19, Uncalibrated, Seed).Proto.ToByteArray(), model.ToByteArray());
         double variation = MedianVariation(model, DistinctImages(12, 64, seed: 77));
         Assert.True(variation > Varies, $"vgg19: median std/|mean| {variation:G3} <= {Varies}");
     }
@@ -49,7 +49,7 @@ public sealed class KerasCalibrationTests
     [Fact]
     public void CalibratedModelsSayCalibratedAndStillRandom()
     {
-        var info = ModelInfo.Read(KerasImporter.RandomWeights(KerasArch.MobileNet, Calibrated, Seed));
+        var info = ModelInfo.Read(KerasImporter.RandomWeights(KerasArch.MobileNet, Calibrated, Seed).Proto);
         Assert.True(info.RandomWeights);
         Assert.Equal("random:seed=5,calibrated", info.Weights);
         Assert.Contains("RANDOM weights", info.WeightsLabel);
@@ -58,8 +58,8 @@ public sealed class KerasCalibrationTests
     [Fact]
     public void CalibrationChangesOnlyTheMovingStatistics()
     {
-        var a = KerasImporter.RandomWeights(KerasArch.EfficientNetB0, Calibrated, Seed).Graph;
-        var b = KerasImporter.RandomWeights(KerasArch.EfficientNetB0, Uncalibrated, Seed).Graph;
+        var a = KerasImporter.RandomWeights(KerasArch.EfficientNetB0, Calibrated, Seed).Proto.Graph;
+        var b = KerasImporter.RandomWeights(KerasArch.EfficientNetB0, Uncalibrated, Seed).Proto.Graph;
         Assert.Equal(b.Node, a.Node);
         Assert.Equal(b.Initializer.Select(i => (i.Name, Dims: string.Join(",", i.Dims))), a.Initializer.Select(i => (i.Name, Dims: string.Join(",", i.Dims))));
         int changed = 0;
@@ -80,7 +80,7 @@ public sealed class KerasCalibrationTests
     [InlineData(KerasArch.MobileNet, "conv_pw_13_bn")]
     public void EachBatchNormIsNormalisedOnTheProbeBatch(KerasArch arch, string bn)
     {
-        var model = KerasImporter.RandomWeights(arch, Calibrated, Seed);
+        var model = KerasImporter.RandomWeights(arch, Calibrated, Seed).Proto;
         var node = model.Graph.Node.Single(n => n.OpType == "BatchNormalization" && n.Output[0] == bn);
         float[] W(int input) => TensorData.ToFloats(model.Graph.Initializer.Single(i => i.Name == node.Input[input]));
         float[] gamma = W(1), beta = W(2), storedMean = W(3), storedVariance = W(4);

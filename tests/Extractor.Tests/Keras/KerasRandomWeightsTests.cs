@@ -12,9 +12,9 @@ public sealed class KerasRandomWeightsTests
     public void SameSeedGivesIdenticalBytesAndAnotherSeedDiffers(KerasArch arch)
     {
         var options = new KerasImportOptions { Alpha = 0.5 };
-        byte[] a = KerasImporter.RandomWeights(arch, options, seed: 42).ToByteArray();
-        byte[] b = KerasImporter.RandomWeights(arch, options, seed: 42).ToByteArray();
-        byte[] c = KerasImporter.RandomWeights(arch, options, seed: 43).ToByteArray();
+        byte[] a = KerasImporter.RandomWeights(arch, options, seed: 42).Proto.ToByteArray();
+        byte[] b = KerasImporter.RandomWeights(arch, options, seed: 42).Proto.ToByteArray();
+        byte[] c = KerasImporter.RandomWeights(arch, options, seed: 43).Proto.ToByteArray();
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
     }

@@ -16,7 +16,7 @@ public sealed class MobileNetImportTests(ITestOutputHelper output)
     public void ParamTotalsEqualKeras(double alpha, long keras)
     {
         Assert.Equal(keras, TestArchitectures.MobileNet(alpha).Sum(l => l.Params));
-        var model = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = alpha }, seed: 1);
+        var model = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = alpha }, seed: 1).Proto;
         Assert.Equal(keras, ModelInfo.Read(model).Layers.Sum(l => l.Params));
     }
 
@@ -27,7 +27,7 @@ public sealed class MobileNetImportTests(ITestOutputHelper output)
     [InlineData(1.0)]
     public void RandomWeightsHaveKerasLayers(double alpha)
     {
-        var model = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = alpha }, seed: 1);
+        var model = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = alpha }, seed: 1).Proto;
         KerasAssert.LayersMatch(model, TestArchitectures.MobileNet(alpha));
         var info = ModelInfo.Read(model);
         Assert.Equal(("mobilenet", "tf", "random:seed=1,calibrated", true), (info.Arch, info.Preprocess, info.Weights, info.RandomWeights));
@@ -42,7 +42,7 @@ public sealed class MobileNetImportTests(ITestOutputHelper output)
         using var dir = new TempDir();
         string path = dir.File("mobilenet.h5");
         var weights = KerasH5Writer.Write(path, TestArchitectures.MobileNet(alpha), seed: 11, fixedStrings: true);
-        var model = KerasImporter.Import(path, KerasArch.MobileNet, new KerasImportOptions { Alpha = alpha });
+        var model = KerasImporter.Import(path, KerasArch.MobileNet, new KerasImportOptions { Alpha = alpha }).Proto;
         KerasAssert.LayersMatch(model, TestArchitectures.MobileNet(alpha));
         var image = OrtHarness.RandomImage(1, size, size, seed: 5);
         KerasAssert.MatchesReference(model, image, ReferenceNets.MobileNet(weights, image, alpha), output);

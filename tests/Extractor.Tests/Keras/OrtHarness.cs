@@ -7,7 +7,7 @@ namespace OnnxTransfer.Extractor.Tests.Keras;
 
 /// <summary>Runs an imported model on ONNX Runtime CPU with chosen layer tensors added as graph outputs,
 /// and compares them with reference NHWC tensors.</summary>
-public static class OrtHarness
+internal static class OrtHarness
 {
     public static Dictionary<string, (float[] Data, long[] Shape)> Run(ModelProto model, Nhwc image, IEnumerable<string> tensors)
     {

@@ -19,7 +19,7 @@ public sealed class RealMobileNetTests(ITestOutputHelper output)
     public void ImportsWithKerasParamTotalAndUsefulFeatures()
     {
         var sw = Stopwatch.StartNew();
-        var model = KerasImporter.Import(H5, KerasArch.MobileNet, Alpha25);
+        var model = KerasImporter.Import(H5, KerasArch.MobileNet, Alpha25).Proto;
         output.WriteLine($"real MobileNet 0.25 import: {sw.ElapsedMilliseconds} ms");
         var info = ModelInfo.Read(model);
         Assert.Equal(218_544, info.Layers.Sum(l => l.Params));
@@ -34,7 +34,7 @@ public sealed class RealMobileNetTests(ITestOutputHelper output)
     [SharedFact]
     public void MatchesNaiveReferenceOnRealWeights()
     {
-        var model = KerasImporter.Import(H5, KerasArch.MobileNet, Alpha25);
+        var model = KerasImporter.Import(H5, KerasArch.MobileNet, Alpha25).Proto;
         var weights = ReadWeights(H5, TestArchitectures.MobileNet(0.25));
         var image = OrtHarness.RandomImage(1, 48, 48, seed: 3);
         KerasAssert.MatchesReference(model, image, ReferenceNets.MobileNet(weights, image, 0.25), output);

@@ -15,7 +15,7 @@ public sealed class Vgg19ImportTests(Vgg19H5 h5, ITestOutputHelper output) : ICl
     public void ImportRecordsKerasLayersAndParamTotal()
     {
         var sw = Stopwatch.StartNew();
-        var model = KerasImporter.Import(h5.Path, KerasArch.Vgg19, new KerasImportOptions());
+        var model = KerasImporter.Import(h5.Path, KerasArch.Vgg19, new KerasImportOptions()).Proto;
         output.WriteLine($"VGG19 import of {new FileInfo(h5.Path).Length / 1e6:F0} MB: {sw.ElapsedMilliseconds} ms");
 
         var info = ModelInfo.Read(model);
@@ -31,7 +31,7 @@ public sealed class Vgg19ImportTests(Vgg19H5 h5, ITestOutputHelper output) : ICl
     [Fact]
     public void MatchesNaiveReferenceAtEveryLayer()
     {
-        var model = KerasImporter.Import(h5.Path, KerasArch.Vgg19, new KerasImportOptions());
+        var model = KerasImporter.Import(h5.Path, KerasArch.Vgg19, new KerasImportOptions()).Proto;
         var image = OrtHarness.RandomImage(1, 32, 32, seed: 1);
         KerasAssert.MatchesReference(model, image, ReferenceNets.Vgg19(h5.Weights, image), output);
     }
@@ -39,7 +39,7 @@ public sealed class Vgg19ImportTests(Vgg19H5 h5, ITestOutputHelper output) : ICl
     [Fact]
     public void RandomWeightsHaveKerasLayersAndFiniteOutput()
     {
-        var model = KerasImporter.RandomWeights(KerasArch.Vgg19, new KerasImportOptions(), seed: 3);
+        var model = KerasImporter.RandomWeights(KerasArch.Vgg19, new KerasImportOptions(), seed: 3).Proto;
         KerasAssert.LayersMatch(model, TestArchitectures.Vgg19());
         Assert.Equal(KerasParams, ModelInfo.Read(model).Layers.Sum(l => l.Params));
         var outputs = OrtHarness.Run(model, OrtHarness.RandomImage(1, 32, 32, seed: 2), ["block5_pool"]);

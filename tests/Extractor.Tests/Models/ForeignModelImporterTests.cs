@@ -134,7 +134,7 @@ public class ForeignModelImporterTests
     public void SqueezeNet_fp16_with_bgr255_ranks_a_cat_in_the_top5()
     {
         string path = SharedData.Models("squeezenet1.1-fp16.onnx");
-        var model = ForeignModelImporter.Import(path, new ForeignImportOptions { Preprocess = ImagePreprocess.Bgr255 });
+        var model = ForeignModelImporter.Import(path, new ForeignImportOptions { Preprocess = ImagePreprocess.Bgr255 }).Proto;
         var info = ModelInfo.Read(model);
         Assert.Equal("onnx", info.Arch);
         Assert.Equal($"onnx:sha256={Hashing.Sha256File(path)}", info.Weights);
@@ -145,7 +145,7 @@ public class ForeignModelImporterTests
     [SharedFact]
     public void MobileNetV2_int8_with_torch_preprocessing_ranks_a_cat_in_the_top5()
     {
-        var model = ForeignModelImporter.Import(SharedData.Models("mobilenetv2-12-int8.onnx"), new ForeignImportOptions { Preprocess = ImagePreprocess.Torch });
+        var model = ForeignModelImporter.Import(SharedData.Models("mobilenetv2-12-int8.onnx"), new ForeignImportOptions { Preprocess = ImagePreprocess.Torch }).Proto;
         AssertCatInTop5(model);
     }
 

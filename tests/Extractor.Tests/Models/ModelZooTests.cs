@@ -28,7 +28,7 @@ public class ModelZooTests
         Assert.Equal(["", $"bytes={cut}-"], server.Ranges.ToArray());
         Assert.True(ModelZoo.IsCached("mobilenet", options));
         // The md5 recorded by the importer is of the bytes on disk, i.e. the resumed file is byte-identical.
-        var info = ModelInfo.Read(ModelZoo.Load("mobilenet", options));
+        var info = ModelInfo.Read(ModelZoo.Load("mobilenet", options).Proto);
         Assert.Equal("mobilenet", info.Arch);
         Assert.False(info.RandomWeights);
         Assert.Equal($"keras:md5={Hashing.Md5File(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"))}", info.Weights);
@@ -94,7 +94,7 @@ public class ModelZooTests
     public void Load_NotCached_NamesFetchAndRandomWeightsAlternative()
     {
         using var cache = new TempDir();
-        var e = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load("efficientnetb0", new ModelZooOptions { CacheDir = cache.Path }));
+        var e = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load("efficientnetb0", new ModelZooOptions { CacheDir = cache.Path }).Proto);
         Assert.Contains("`ModelZoo.FetchAsync(efficientnetb0)`", e.Message);
         Assert.Contains("`KerasImporter.RandomWeights(efficientnetb0)`", e.Message);
     }
@@ -102,9 +102,9 @@ public class ModelZooTests
     [Fact]
     public void Load_UnknownNameOrMissingFile_IsAUserError()
     {
-        var unknown = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load("resnet50"));
+        var unknown = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load("resnet50").Proto);
         Assert.Contains("vgg19, efficientnetb0, mobilenet", unknown.Message);
-        var missing = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load("/nonexistent/model.onnx"));
+        var missing = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load("/nonexistent/model.onnx").Proto);
         Assert.Contains("/nonexistent/model.onnx", missing.Message);
     }
 
@@ -113,11 +113,11 @@ public class ModelZooTests
     {
         using var cache = new TempDir();
         var options = new ModelZooOptions { CacheDir = cache.Path };
-        var model = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 }, seed: 5);
+        var model = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 }, seed: 5).Proto;
         OnnxModelFile.Save(model, ModelZoo.CachedPath("MobileNet", options));
         OnnxModelFile.Save(model, cache.File("m.onnx"));
-        Assert.Equal(OnnxModelFile.ToBytes(model), OnnxModelFile.ToBytes(ModelZoo.Load("mobilenet", options)));
-        Assert.Equal(OnnxModelFile.ToBytes(model), OnnxModelFile.ToBytes(ModelZoo.Load(cache.File("m.onnx"), options)));
+        Assert.Equal(OnnxModelFile.ToBytes(model), OnnxModelFile.ToBytes(ModelZoo.Load("mobilenet", options).Proto));
+        Assert.Equal(OnnxModelFile.ToBytes(model), OnnxModelFile.ToBytes(ModelZoo.Load(cache.File("m.onnx"), options).Proto));
     }
 
     [Fact]

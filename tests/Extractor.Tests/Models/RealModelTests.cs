@@ -11,7 +11,7 @@ public class RealModelTests
     [SharedFact]
     public void Foreign_fp16_layer_is_cast_to_float_and_transposed_exactly()
     {
-        var model = ForeignModelImporter.Import(SharedData.Models("squeezenet1.1-fp16.onnx"), new ForeignImportOptions { Preprocess = ImagePreprocess.Bgr255 });
+        var model = ForeignModelImporter.Import(SharedData.Models("squeezenet1.1-fp16.onnx"), new ForeignImportOptions { Preprocess = ImagePreprocess.Bgr255 }).Proto;
         var layer = ModelInfo.Read(model).Layers.Last(l => l.Type == "Concat"); // the last fire module
         var cut = GraphTruncator.Truncate(model, [layer.Name], PoolMode.None);
         var pixels = TinyNets.Pixels(11, 224 * 224 * 3);
@@ -27,7 +27,7 @@ public class RealModelTests
     [SharedFact]
     public void Real_MobileNet_summary_has_the_published_218544_params_and_a_7x7x256_top()
     {
-        var model = KerasImporter.Import(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"), KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 });
+        var model = KerasImporter.Import(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"), KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 }).Proto;
         var summary = LayerSummary.Of(model);
         Assert.Equal(218_544, summary.TotalParams);
         Assert.Equal("(None, 7, 7, 256)", summary.Rows[^1].KerasShape);
@@ -38,7 +38,7 @@ public class RealModelTests
     [Fact]
     public void Vgg19_summary_total_matches_keras_and_a_typo_names_the_closest_layers()
     {
-        var vgg = KerasImporter.RandomWeights(KerasArch.Vgg19, new KerasImportOptions(), seed: 3);
+        var vgg = KerasImporter.RandomWeights(KerasArch.Vgg19, new KerasImportOptions(), seed: 3).Proto;
         // Keras: VGG19(include_top=False).count_params() == 20,024,384, at any input size.
         var summary = LayerSummary.Of(vgg, inputSize: 32);
         Assert.Equal(20_024_384, summary.TotalParams);

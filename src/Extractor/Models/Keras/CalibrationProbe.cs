@@ -7,7 +7,7 @@ namespace OnnxTransfer.Extractor.Models.Keras;
 /// both low- and high-frequency content. Pixels are whole numbers, so small float differences cannot move them.
 /// Public so that callers can see (and tests can check) what the statistics were measured on.
 /// </summary>
-public static class CalibrationProbe
+internal static class CalibrationProbe
 {
     /// <summary>Images in the probe batch: enough values per channel for stable statistics in the last,
     /// smallest layers (3x3 at 96 pixels for the 32x-downsampling architectures), few enough to take about a second.</summary>
