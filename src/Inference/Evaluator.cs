@@ -1,5 +1,6 @@
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.HeadTrainer.Reporting;
+using OnnxTransfer.IO;
 
 namespace OnnxTransfer.Inference;
 
@@ -7,7 +8,28 @@ namespace OnnxTransfer.Inference;
 public sealed record Misclassified(string Path, string TrueClass, string PredictedClass, float TrueProbability, float PredictedProbability);
 
 /// <summary>The outcome of <see cref="Evaluator.Evaluate"/>.</summary>
-public sealed record Evaluation(ClassificationReport Report, IReadOnlyList<Misclassified> Misclassified, IReadOnlyList<PredictionResult> Unreadable);
+public sealed record Evaluation(ClassificationReport Report, IReadOnlyList<Misclassified> Misclassified, IReadOnlyList<PredictionResult> Unreadable)
+{
+    public const string ReportFile = "report.json";
+
+    /// <summary>
+    /// The misclassified images, worst first: path, true class, its probability, predicted class, its probability. Fields
+    /// are escaped as in errors.tsv (see <see cref="Delimited.TsvField"/>).
+    /// </summary>
+    public const string MisclassifiedFile = "misclassified.tsv";
+
+    /// <summary>Writes <see cref="ReportFile"/> and <see cref="MisclassifiedFile"/> into <paramref name="folder"/>, which it holds locked while it does.</summary>
+    public void Save(string folder)
+    {
+        using var folderLock = FolderLock.Acquire(folder, "evaluate");
+        Report.Save(Path.Combine(folder, ReportFile));
+        AtomicFile.WriteAllText(Path.Combine(folder, MisclassifiedFile),
+            Delimited.TsvLine("path", "true_class", "p_true", "predicted", "p_predicted") + string.Concat(Misclassified.Select(m =>
+                Delimited.TsvLine(m.Path, m.TrueClass, R(m.TrueProbability), m.PredictedClass, R(m.PredictedProbability)))));
+    }
+
+    private static string R(float p) => p.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}
 
 /// <summary>
 /// Scores a classifier on a labelled image folder (class sub-folders, optionally under split folders)

@@ -1,4 +1,4 @@
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.Tests;
 using Xunit;
 

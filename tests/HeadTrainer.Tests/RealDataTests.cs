@@ -1,6 +1,6 @@
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Models;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Export;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.HeadTrainer.Training;

@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Export;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.HeadTrainer.Training;

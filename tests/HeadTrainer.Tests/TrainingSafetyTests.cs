@@ -1,6 +1,5 @@
 using System.Text.Json;
 using OnnxTransfer.Features;
-using OnnxTransfer.HeadTrainer.Data;
 using OnnxTransfer.HeadTrainer.Export;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.HeadTrainer.Reporting;

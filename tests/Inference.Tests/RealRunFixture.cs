@@ -1,6 +1,6 @@
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Models;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Training;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Tests;

@@ -244,7 +244,7 @@ public static class E2eRunner
             var table = new MarkdownTable("Head", "Rows", "Features", $"Seconds per epoch ({warm})", $"PyTorch CPU seconds ({warm})", "Ours / PyTorch");
             if (featuresDir is not null)
             {
-                var set = HeadTrainer.Data.FeatureSet.Load(featuresDir);
+                var set = Features.FeatureSet.Load(featuresDir);
                 var seconds = Head.HeadQuickBench.EpochSeconds(set, "bn-dropout", Head.HeadQuickBench.TimedEpochs);
                 table.Add("bn-dropout (EfficientNet recipe)", set.Rows, set.Width, F(Head.HeadQuickBench.Warm(seconds), 3), "-", "-");
             }

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 
 namespace OnnxTransfer.Bench.Head;
 

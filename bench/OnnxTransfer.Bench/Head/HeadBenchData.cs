@@ -1,5 +1,5 @@
 using MathNet.Numerics.LinearAlgebra.Single;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Training;
 
 namespace OnnxTransfer.Bench.Head;

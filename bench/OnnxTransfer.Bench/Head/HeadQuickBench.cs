@@ -64,13 +64,13 @@ public static class HeadQuickBench
     /// Seconds of each of <paramref name="epochs"/> training epochs (training pass plus validation of a 20% split) of
     /// <paramref name="head"/> on <paramref name="set"/> (run files go to a temp dir).
     /// </summary>
-    public static IReadOnlyList<double> EpochSeconds(HeadTrainer.Data.FeatureSet set, string head, int epochs = 1) =>
+    public static IReadOnlyList<double> EpochSeconds(Features.FeatureSet set, string head, int epochs = 1) =>
         EpochSeconds(set, Options(head, epochs));
 
     /// <summary>Trainer defaults (Adam, lr 1e-3, dropout 0.5, 20% validation split) at batch 64, for us and the PyTorch peer alike.</summary>
     private static TrainerOptions Options(string head, int epochs) => new() { Head = HeadSpec.Parse(head), Epochs = epochs, BatchSize = 64 };
 
-    private static IReadOnlyList<double> EpochSeconds(HeadTrainer.Data.FeatureSet set, TrainerOptions options)
+    private static IReadOnlyList<double> EpochSeconds(Features.FeatureSet set, TrainerOptions options)
     {
         string dir = Path.Combine(Path.GetTempPath(), "onnx-transfer-head-bench-" + Guid.NewGuid().ToString("N"));
         try

@@ -1,5 +1,5 @@
 using System.Globalization;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 
 namespace OnnxTransfer.Bench.Peers;
 

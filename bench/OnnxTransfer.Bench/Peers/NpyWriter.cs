@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 
 namespace OnnxTransfer.Bench.Peers;
 

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using OnnxTransfer.Bench.Common;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Training;
 
 namespace OnnxTransfer.Bench.Peers;

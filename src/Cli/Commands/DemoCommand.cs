@@ -4,7 +4,7 @@ using OnnxTransfer.Cli.Demo;
 using OnnxTransfer.Cli.Reports;
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Models;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.HeadTrainer.Training;
 using OnnxTransfer.Inference;

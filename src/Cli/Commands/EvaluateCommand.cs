@@ -3,7 +3,6 @@ using System.Globalization;
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Cli.Reports;
 using OnnxTransfer.Inference;
-using OnnxTransfer.IO;
 using Spectre.Console;
 
 namespace OnnxTransfer.Cli.Commands;
@@ -41,10 +40,8 @@ public static class EvaluateCommand
 
             string dir = parse.GetValue(output)
                 ?? (Directory.Exists(model) ? Path.Combine(model, "evaluation") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, "evaluation"));
-            using var folderLock = FolderLock.Acquire(dir, "evaluate");
-            evaluation.Report.Save(Path.Combine(dir, "report.json"));
+            evaluation.Save(dir);
             Plots.SaveConfusion(evaluation.Report, Path.Combine(dir, "confusion.png"));
-            AtomicFile.WriteAllText(Path.Combine(dir, "misclassified.tsv"), Tsv(evaluation.Misclassified));
             Console.WriteLine($"accuracy {evaluation.Report.Accuracy:P2} on {evaluation.Report.Samples} images " +
                               $"({evaluation.Misclassified.Count} misclassified, {evaluation.Unreadable.Count} unreadable); report in {dir}");
             return 0;
@@ -59,10 +56,4 @@ public static class EvaluateCommand
             table.AddRow(Markup.Escape(m.Path), Markup.Escape(m.TrueClass), $"{m.TrueProbability:P1}", Markup.Escape(m.PredictedClass), $"{m.PredictedProbability:P1}");
         return table;
     }
-
-    private static string Tsv(IReadOnlyList<Misclassified> wrong) =>
-        Delimited.TsvLine("path", "true_class", "p_true", "predicted", "p_predicted") + string.Concat(wrong.Select(m =>
-            Delimited.TsvLine(m.Path, m.TrueClass, R(m.TrueProbability), m.PredictedClass, R(m.PredictedProbability))));
-
-    private static string R(float p) => p.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -63,7 +63,7 @@ public static class ExtractCommand
             var inputs = InputScanner.Scan(parse.GetValue(input)!, outputArg);
             string modelArg = parse.GetValue(model)!;
             var deviceSpec = DeviceSpec.Parse(parse.GetValue(device)!);
-            SessionFactory.CheckAvailable(deviceSpec);
+            deviceSpec.CheckAvailable();
             var proto = ModelZoo.Load(modelArg);
             var layerList = parse.GetValue(layers) ?? [];
             string? poolArg = parse.GetValue(pool);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.Cli.Reports;
 using OnnxTransfer.HeadTrainer.Training;
@@ -109,7 +109,7 @@ public static class TrainCommand
             var table = new Table { Title = new TableTitle("Layer sweep (validation)") };
             foreach (var c in new[] { "layer", "width", "accuracy", "top-k", "AUC", "best epoch" }) table.AddColumn(c);
             var results = new List<(string Layer, TrainingResult Result)>();
-            var layerNames = FeatureSetReader.Layers(dir);
+            var layerNames = FeatureSet.Layers(dir);
             var folders = LayerFolders.For(layerNames);
             foreach (string name in layerNames)
             {

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace OnnxTransfer.IO;
 
 /// <summary>The size and SHA-256 (lowercase hex) of a file as it was committed.</summary>
-public sealed record CommittedFile(string Path, long Bytes, string Sha256);
+internal sealed record CommittedFile(string Path, long Bytes, string Sha256);
 
 /// <summary>
 /// Writes files so that no half-written file is ever visible under the final name: the
@@ -18,14 +18,15 @@ public static class AtomicFile
     /// With <paramref name="hash"/>, the content is hashed as it is written (write-only, sequential) and
     /// Commit reports its SHA-256.
     /// </summary>
-    public static PendingFile Create(string path, bool hash = false) => new(path, hash);
+    internal static PendingFile Create(string path, bool hash = false) => new(path, hash);
 
-    public static CommittedFile Write(string path, Action<Stream> write)
+    /// <exception cref="OnnxTransferException">The write failed (disk full, I/O error); nothing is left under either name.</exception>
+    public static void Write(string path, Action<Stream> write)
     {
         using var file = Create(path);
         try { write(file.Stream); }
         catch (Exception e) when (IsWriteFailure(e)) { throw WriteFailed(path, e); }
-        return file.Commit();
+        file.Commit();
     }
 
     public static void WriteAllText(string path, string text) =>
@@ -37,13 +38,13 @@ public static class AtomicFile
     /// True for what a failed write throws: an IOException (disk full, I/O error), or the ArgumentOutOfRangeException
     /// .NET turns EFBIG into (a file size limit, or a file system's largest file).
     /// </summary>
-    public static bool IsWriteFailure(Exception e) => e is IOException or ArgumentOutOfRangeException { ParamName: "value" };
+    internal static bool IsWriteFailure(Exception e) => e is IOException or ArgumentOutOfRangeException { ParamName: "value" };
 
     /// <summary>
     /// The one-line error for a failed write of <paramref name="path"/>: the file, the system's reason and the free
     /// space where it was being written, and that what was committed before is kept.
     /// </summary>
-    public static OnnxTransferException WriteFailed(string path, Exception e)
+    internal static OnnxTransferException WriteFailed(string path, Exception e)
     {
         string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".";
         string free;
@@ -56,7 +57,7 @@ public static class AtomicFile
 }
 
 /// <summary>A file being written under a temporary name; disposing it uncommitted deletes it.</summary>
-public sealed class PendingFile : IDisposable
+internal sealed class PendingFile : IDisposable
 {
     private readonly string _target, _temp;
     private FileStream? _file;

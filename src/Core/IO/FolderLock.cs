@@ -11,7 +11,7 @@ namespace OnnxTransfer.IO;
 /// behind (removing it would race with a process about to lock it); it also marks the folder as this tool's
 /// output, which the input scanner never reads as photos.
 /// </summary>
-public sealed class FolderLock : IDisposable
+internal sealed class FolderLock : IDisposable
 {
     public const string FileName = ".onnx-transfer.lock";
 

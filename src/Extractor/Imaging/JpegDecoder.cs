@@ -14,7 +14,7 @@ public enum JpegDecoder
 }
 
 /// <summary>Resolves <see cref="JpegDecoder"/> choices and says which decoder is in use, and why.</summary>
-public static class JpegDecoders
+internal static class JpegDecoders
 {
     /// <summary>How to get the fast decoder, for messages.</summary>
     public const string InstallHint =

@@ -17,6 +17,9 @@ public sealed record DeviceSpec(DeviceKind Kind, int DeviceId = 0)
 {
     public static DeviceSpec Cpu { get; } = new(DeviceKind.Cpu);
 
+    /// <summary>Fails fast, before any model is loaded, when this build cannot run on this device (CUDA asked of the CPU build).</summary>
+    public void CheckAvailable() => SessionFactory.CheckAvailable(this);
+
     public static DeviceSpec Parse(string text)
     {
         string t = text.Trim().ToLowerInvariant();

@@ -5,7 +5,7 @@ using OnnxTransfer.Onnx;
 namespace OnnxTransfer.Extractor.Runtime;
 
 /// <summary>Creates ONNX Runtime sessions on the requested device.</summary>
-public static class SessionFactory
+internal static class SessionFactory
 {
     /// <summary>The one-line explanation given when CUDA is asked of the CPU build.</summary>
     public const string CpuBuildMessage =

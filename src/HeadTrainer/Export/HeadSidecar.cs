@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.HeadTrainer.Training;
 using OnnxTransfer.IO;

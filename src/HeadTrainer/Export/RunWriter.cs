@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.HeadTrainer.Reporting;
 using OnnxTransfer.HeadTrainer.Training;

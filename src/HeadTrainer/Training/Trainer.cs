@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using MathNet.Numerics.LinearAlgebra.Single;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Export;
 using OnnxTransfer.HeadTrainer.LinearAlgebra;
 using OnnxTransfer.HeadTrainer.Model;

@@ -1,10 +1,9 @@
 using System.Text.Json;
-using OnnxTransfer.Features;
 
-namespace OnnxTransfer.HeadTrainer.Data;
+namespace OnnxTransfer.Features;
 
 /// <summary>Reads the extractor's Parquet shards (FeatureFormat) into a <see cref="FeatureSet"/>, checking them as it goes.</summary>
-public static class FeatureSetReader
+internal static class FeatureSetReader
 {
     /// <summary>Feature layers stored in the directory, from the first shard's metadata.</summary>
     public static IReadOnlyList<string> Layers(string directory)

@@ -1,4 +1,4 @@
-namespace OnnxTransfer.HeadTrainer.Data;
+namespace OnnxTransfer.Features;
 
 /// <summary>Where a feature set came from: the extractor's Parquet metadata, kept so a head can be matched to its backbone.</summary>
 public sealed record FeatureSource

@@ -1,4 +1,4 @@
-namespace OnnxTransfer.HeadTrainer.Data;
+namespace OnnxTransfer.Features;
 
 /// <summary>
 /// One layer's features of a feature set, in memory: <see cref="Features"/> is row-major
@@ -21,6 +21,9 @@ public sealed class FeatureSet
 
     /// <summary>Loads one layer of the feature-set directory written by the extractor (see <see cref="FeatureSetReader"/>).</summary>
     public static FeatureSet Load(string directory, string? layer = null, bool allowPartial = false) => FeatureSetReader.Read(directory, layer, allowPartial);
+
+    /// <summary>The feature layers a feature-set directory holds (a run of <c>extract</c> with several layers), in column order.</summary>
+    public static IReadOnlyList<string> Layers(string directory) => FeatureSetReader.Layers(directory);
 
     /// <summary>Things about the set the user should hear before training on it (e.g. it is partial).</summary>
     public List<string> Warnings { get; } = [];
