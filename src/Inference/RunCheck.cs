@@ -24,9 +24,9 @@ internal static class RunCheck
                 $"Run '{run}': head.json's feature width {sidecar.FeatureWidth} does not match its feature shape [{string.Join(", ", sidecar.FeatureShape)}]; {fix}.");
         long? inputs = Width(head.Graph.Input, ChainExporter.HeadInput), outputs = Width(head.Graph.Output, ChainExporter.HeadOutput);
         if (inputs != sidecar.FeatureWidth)
-            throw new OnnxTransferException($"Run '{run}': head.onnx reads {inputs?.ToString() ?? "no"} features but head.json says {sidecar.FeatureWidth}; {fix}.");
+            throw new OnnxTransferException($"Run '{run}': head.onnx reads {inputs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no"} features but head.json says {sidecar.FeatureWidth}; {fix}.");
         if (outputs != classes.Count)
-            throw new OnnxTransferException($"Run '{run}': head.onnx outputs {outputs?.ToString() ?? "no"} probabilities but head.json names {classes.Count} classes; {fix}.");
+            throw new OnnxTransferException($"Run '{run}': head.onnx outputs {outputs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no"} probabilities but head.json names {classes.Count} classes; {fix}.");
         int size = sidecar.Source.InputSize;
         if (size is < 1 or > 8192)
             throw new OnnxTransferException($"Run '{run}': head.json's input size {size} is not an image size (1 to 8192); {fix}.");

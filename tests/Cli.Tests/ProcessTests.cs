@@ -65,7 +65,7 @@ public class ProcessTests(SlowExtraction data) : IClassFixture<SlowExtraction>
             Assert.DoesNotContain("   at ", r.Error);
         }
         Assert.Empty(Directory.GetFiles(output, "*.tmp", SearchOption.AllDirectories)); // no hidden half-written shard
-        int saved = int.Parse(System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(output, ".progress", "shard-00000.piece-000.json")), "\"End\":(\\d+)").Groups[1].Value);
+        int saved = int.Parse(System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(output, ".progress", "shard-00000.piece-000.json")), "\"End\":(\\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(saved > 0);
 
         var rerun = ChildCli.Run(Limit, data.Args(output));
@@ -87,7 +87,7 @@ public class ProcessTests(SlowExtraction data) : IClassFixture<SlowExtraction>
         var rerun = ChildCli.Run(Limit, data.Args(output));
         Assert.True(rerun.ExitCode == 0, rerun.Error);
         var done = System.Text.RegularExpressions.Regex.Match(rerun.Out, @"\((\d+) done by an earlier run\)");
-        Assert.True(done.Success && int.Parse(done.Groups[1].Value) > 0, rerun.Out); // the checkpoints survived kill -9
+        Assert.True(done.Success && int.Parse(done.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, rerun.Out); // the checkpoints survived kill -9
         Assert.Empty(Directory.GetFiles(output, "*.tmp", SearchOption.AllDirectories));
         Assert.Equal(data.CleanShards, SlowExtraction.Shards(output));
     }

@@ -54,6 +54,6 @@ public class ChainExporterTests
         using var session = new InferenceSession(OnnxModelFile.ToBytes(model));
         var tensor = new DenseTensor<float>(data, dims);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(input, tensor)], [output]);
-        return results.First().AsEnumerable<float>().ToArray();
+        return results[0].AsEnumerable<float>().ToArray();
     }
 }

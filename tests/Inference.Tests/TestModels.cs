@@ -57,6 +57,6 @@ internal static class TestModels
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(OnnxModelFile.ToBytes(backbone));
         var tensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(images, [n, Size, Size, 3]);
         using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("image", tensor)], ["features.conv"]);
-        return results.First().AsEnumerable<float>().ToArray();
+        return results[0].AsEnumerable<float>().ToArray();
     }
 }

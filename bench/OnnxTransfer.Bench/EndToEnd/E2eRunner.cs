@@ -301,7 +301,7 @@ public static class E2eRunner
             machine.Add("Run time", $"{total:mm\\:ss}{(options.Quick ? " (--quick)" : "")}");
             sb.Append(machine).Append('\n');
             if (Environment.ProcessorCount <= 2 && options.Device.Kind == DeviceKind.Cpu)
-                sb.Append($"**This machine has {Environment.ProcessorCount} logical cores.** Decoding, Parquet writing and ONNX Runtime share them, ")
+                sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"**This machine has {Environment.ProcessorCount} logical cores.** Decoding, Parquet writing and ONNX Runtime share them, ")
                   .Append("so the extraction/ORT ratios here are a worst case: with more cores the decoders run beside ORT instead of taking turns with it.\n\n");
             return sb.ToString();
         }

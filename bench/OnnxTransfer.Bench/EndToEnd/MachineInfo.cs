@@ -9,7 +9,7 @@ public static class MachineInfo
     public static IEnumerable<(string Key, string Value)> Describe()
     {
         yield return ("CPU", CpuModel());
-        yield return ("Logical cores", Environment.ProcessorCount.ToString());
+        yield return ("Logical cores", Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
         yield return ("Memory", MemTotal());
         yield return ("OS", RuntimeInformation.OSDescription);
         yield return (".NET", RuntimeInformation.FrameworkDescription);
@@ -32,7 +32,7 @@ public static class MachineInfo
     {
         if (!File.Exists("/proc/meminfo")) return $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 20)} MiB available to .NET";
         var line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
-        long kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        long kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
         return $"{kb / 1024.0 / 1024.0:F1} GiB";
     }
 }

@@ -9,7 +9,7 @@ namespace OnnxTransfer.Bench.Micro;
 /// backbone (random weights: timing only). ORT picks its thread count (one per core).
 /// </summary>
 [Config(typeof(QuickConfig))]
-public class OrtBatchBenchmarks
+public class OrtBatchBenchmarks : IDisposable
 {
     public const int BatchSize = 8;
     private OrtBackbone? _backbone;
@@ -30,5 +30,10 @@ public class OrtBatchBenchmarks
     public void RunBatch() => _backbone!.Runner.Run(BatchSize);
 
     [GlobalCleanup]
-    public void Cleanup() => _backbone?.Dispose();
+    public void Dispose()
+    {
+        _backbone?.Dispose();
+        _backbone = null;
+        GC.SuppressFinalize(this);
+    }
 }

@@ -83,12 +83,12 @@ internal static class FeatureSetReader
     }
 
     /// <summary>A row's label must be unlabelled (-1, "") or a class of classes.json under its own name: labels never shift.</summary>
-    private static void CheckLabel(string file, RowKey key, IReadOnlyList<string> classes, string directory)
+    private static void CheckLabel(string file, RowKey key, string[] classes, string directory)
     {
         if (key.LabelIndex == FeatureFormat.NoLabel && key.Label.Length == 0) return;
-        if (key.LabelIndex < 0 || key.LabelIndex >= classes.Count)
+        if (key.LabelIndex < 0 || key.LabelIndex >= classes.Length)
             throw new OnnxTransferException(
-                $"Shard '{file}' row '{key.Path}' has label index {key.LabelIndex}, outside the {classes.Count} classes of {FeatureFormat.ClassesFile}; re-extract '{directory}'.");
+                $"Shard '{file}' row '{key.Path}' has label index {key.LabelIndex}, outside the {classes.Length} classes of {FeatureFormat.ClassesFile}; re-extract '{directory}'.");
         if (classes[key.LabelIndex] != key.Label)
             throw new OnnxTransferException(
                 $"Shard '{file}' row '{key.Path}' is labelled '{key.Label}' but its index {key.LabelIndex} is '{classes[key.LabelIndex]}' in {FeatureFormat.ClassesFile} " +
@@ -106,16 +106,16 @@ internal static class FeatureSetReader
                 "extract a pooled layer (`Pool` avg) or fewer images.");
     }
 
-    private static IReadOnlyDictionary<string, string> Metadata(string shard, string directory)
+    private static Dictionary<string, string> Metadata(string shard, string directory)
     {
         using var reader = ShardReader.Open(shard, $"re-extract '{directory}'");
         return reader.Metadata.ToDictionary();
     }
 
-    private static string Get(IReadOnlyDictionary<string, string> meta, string key, string directory) =>
+    private static string Get(Dictionary<string, string> meta, string key, string directory) =>
         meta.TryGetValue(key, out var v) ? v : throw new OnnxTransferException($"Feature set '{directory}' lacks metadata '{key}'; it was not written by onnx-transfer extract.");
 
-    private static IReadOnlyList<string> ReadClasses(string directory)
+    private static string[] ReadClasses(string directory)
     {
         string path = Path.Combine(directory, FeatureFormat.ClassesFile);
         if (!File.Exists(path)) throw new OnnxTransferException($"Feature set '{directory}' has no {FeatureFormat.ClassesFile}; re-extract it.");
@@ -123,7 +123,7 @@ internal static class FeatureSetReader
             ?? throw new OnnxTransferException($"'{path}' is not a JSON list of class names.");
     }
 
-    private static FeatureSource Source(string directory, IReadOnlyDictionary<string, string> meta, string layer)
+    private static FeatureSource Source(string directory, Dictionary<string, string> meta, string layer)
     {
         string Opt(string key) => meta.TryGetValue(key, out var v) ? v : "";
         var pools = meta.TryGetValue(FeatureFormat.PoolKey, out var pj) ? JsonSerializer.Deserialize<Dictionary<string, string>>(pj) : null;

@@ -8,7 +8,8 @@ namespace OnnxTransfer.Features;
 /// columns of every row, and chosen layers' features straight into the caller's arrays. Every problem is an
 /// <see cref="OnnxTransferException"/> naming the shard, the row and the fix. The trainer's reader and the
 /// extractor's resume both read shards through this one class, beside <see cref="FeatureWriter"/>, so the
-/// format has one owner.
+/// format has one owner. It is synchronous, like its callers (a training run reads its set before the first
+/// epoch); Parquet.Net's ValueTasks are awaited through AsTask, the only safe way to block on a ValueTask.
 /// </summary>
 internal sealed class ShardReader : IDisposable
 {
@@ -79,9 +80,9 @@ internal sealed class ShardReader : IDisposable
         var paths = new string?[n];
         var labels = new string?[n];
         var splits = new string?[n];
-        rows.ReadAsync(Field(fields, FeatureFormat.PathColumn), paths.AsMemory(), null).GetAwaiter().GetResult();
-        rows.ReadAsync(Field(fields, FeatureFormat.LabelColumn), labels.AsMemory(), null).GetAwaiter().GetResult();
-        rows.ReadAsync(Field(fields, FeatureFormat.SplitColumn), splits.AsMemory(), null).GetAwaiter().GetResult();
+        rows.ReadAsync(Field(fields, FeatureFormat.PathColumn), paths.AsMemory(), null).AsTask().GetAwaiter().GetResult();
+        rows.ReadAsync(Field(fields, FeatureFormat.LabelColumn), labels.AsMemory(), null).AsTask().GetAwaiter().GetResult();
+        rows.ReadAsync(Field(fields, FeatureFormat.SplitColumn), splits.AsMemory(), null).AsTask().GetAwaiter().GetResult();
         var indices = ReadLabelIndices(rows, Field(fields, FeatureFormat.LabelIndexColumn), n, paths);
         foreach (var (layer, width, target) in layers) ReadLayer(rows, fields, layer, n, width, target, paths);
         var keys = new RowKey[n];
@@ -94,12 +95,12 @@ internal sealed class ShardReader : IDisposable
         var indices = new int[n];
         if (!field.IsNullable)
         {
-            rows.ReadAsync<int>(field, indices.AsMemory(), null).GetAwaiter().GetResult();
+            rows.ReadAsync<int>(field, indices.AsMemory(), null).AsTask().GetAwaiter().GetResult();
             return indices;
         }
         // Another tool may rewrite the column as nullable; nulls cannot be labels, anything else is fine.
         var nullable = new int?[n];
-        rows.ReadAsync<int>(field, nullable.AsMemory(), null).GetAwaiter().GetResult();
+        rows.ReadAsync<int>(field, nullable.AsMemory(), null).AsTask().GetAwaiter().GetResult();
         for (int r = 0; r < n; r++)
             indices[r] = nullable[r] ?? throw new OnnxTransferException(
                 $"Shard '{Path}' row '{paths[r]}' has no {FeatureFormat.LabelIndexColumn} (null; the file was rewritten by another tool); {_fix}.");
@@ -121,7 +122,7 @@ internal sealed class ShardReader : IDisposable
             _definitions = new int[expected];
             _repetitions = new int[expected];
         }
-        rows.ReadRawAsync(item, target, _definitions.AsMemory(0, (int)expected), _repetitions.AsMemory(0, (int)expected)).GetAwaiter().GetResult();
+        rows.ReadRawAsync(item, target, _definitions.AsMemory(0, (int)expected), _repetitions.AsMemory(0, (int)expected)).AsTask().GetAwaiter().GetResult();
         var values = target.Span;
         for (int r = 0; r < n; r++)
         {

@@ -13,6 +13,8 @@ internal static class Hashing
 
     public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
+    // MD5 only because Keras publishes MD5 sums of its weight files; it is compared, never trusted for security.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5351", Justification = "Keras publishes MD5 sums of its weight files.")]
     public static string Md5File(string path)
     {
         using var fs = File.OpenRead(path);

@@ -58,7 +58,8 @@ internal sealed class DecodeJob
 {
     private readonly int _count;
     private readonly Action<int> _body;
-    private readonly ManualResetEventSlim _done = new();
+    // A task rather than a ManualResetEventSlim: nothing to dispose, and a job outlives the pool's list of started jobs.
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _next = -1, _left;
     private volatile bool _cancelled;
     private Exception? _error;
@@ -68,7 +69,7 @@ internal sealed class DecodeJob
         _count = count;
         _body = body;
         _left = count;
-        if (count == 0) _done.Set();
+        if (count == 0) _done.SetResult();
     }
 
     /// <summary>Runs indices not yet taken by anyone, until none are left.</summary>
@@ -78,7 +79,7 @@ internal sealed class DecodeJob
         {
             try { if (!_cancelled) _body(j); }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); _cancelled = true; }
-            if (Interlocked.Decrement(ref _left) == 0) _done.Set();
+            if (Interlocked.Decrement(ref _left) == 0) _done.SetResult();
         }
     }
 
@@ -86,12 +87,12 @@ internal sealed class DecodeJob
     public void Finish(CancellationToken ct)
     {
         Work();
-        _done.Wait(ct);
+        _done.Task.Wait(ct);
         if (_error is { } e) ExceptionDispatchInfo.Throw(e);
     }
 
     /// <summary>True when every index has run (or was skipped).</summary>
-    public bool IsDone => _done.IsSet;
+    public bool IsDone => _done.Task.IsCompleted;
 
     /// <summary>Skips the indices nobody has started (a failed or cancelled run).</summary>
     public void Cancel() => _cancelled = true;

@@ -295,10 +295,11 @@ public sealed class FeatureExtractor : IDisposable
             Warnings = warnings,
             OutputDirectory = outputDir,
         };
-        AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.SummaryFile),
-            JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.SummaryFile), JsonSerializer.Serialize(summary, SummaryJson));
         return summary;
     }
+
+    private static readonly JsonSerializerOptions SummaryJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Input buffers per session: the decoders fill one while ORT runs the other.</summary>
     private const int BuffersPerSession = 2;

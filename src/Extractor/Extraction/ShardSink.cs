@@ -59,10 +59,10 @@ internal sealed class ShardSink(FeatureWriter writer, ExtractionManifest manifes
     private async Task FinishAsync(int shard, int end, List<string[]> errors)
     {
         ShardRecord record;
-        if (pieces.ContainsKey(shard))
+        if (pieces.TryGetValue(shard, out var saved))
         {
             await SavePieceAsync(shard, end, errors);
-            record = await MergeAsync(shard, pieces[shard]);
+            record = await MergeAsync(shard, saved);
         }
         else
         {

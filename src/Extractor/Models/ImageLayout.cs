@@ -19,7 +19,7 @@ internal sealed record ImageLayout(bool ChannelsFirst, object BatchDim, bool Fix
         var fixedDims = spatial.Where(d => d.HasDimValue).Select(d => d.DimValue).ToList();
         if (fixedDims.Any(d => d != inputSize))
             throw new OnnxTransferException(
-                $"'{sourceName}' has a fixed {string.Join("x", spatial.Select(d => d.HasDimValue ? d.DimValue.ToString() : "?"))} input; " +
+                $"'{sourceName}' has a fixed {string.Join("x", spatial.Select(d => d.HasDimValue ? d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?"))} input; " +
                 $"use `InputSize` {fixedDims[0]} instead of {inputSize}.");
         object batch = dims[0].HasDimValue ? dims[0].DimValue : "N";
         return new ImageLayout(channelsFirst, batch, fixedDims.Count == 2);

@@ -93,7 +93,7 @@ public static class TestData
         conn.Open();
         using var cmd = conn.CreateCommand();
         cmd.CommandText = $"SELECT num_row_groups FROM parquet_file_metadata('{file}')";
-        return Convert.ToInt64(cmd.ExecuteScalar());
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>sha256 and last-write time of every shard, to prove a rerun left finished shards alone.</summary>

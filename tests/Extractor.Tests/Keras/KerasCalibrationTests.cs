@@ -65,7 +65,7 @@ public sealed class KerasCalibrationTests
         int changed = 0;
         for (int i = 0; i < a.Initializer.Count; i++)
         {
-            bool statistic = a.Initializer[i].Name.EndsWith("/moving_mean") || a.Initializer[i].Name.EndsWith("/moving_variance");
+            bool statistic = a.Initializer[i].Name.EndsWith("/moving_mean", StringComparison.Ordinal) || a.Initializer[i].Name.EndsWith("/moving_variance", StringComparison.Ordinal);
             if (statistic) changed += a.Initializer[i].Equals(b.Initializer[i]) ? 0 : 1;
             else Assert.Equal(b.Initializer[i], a.Initializer[i]);
         }

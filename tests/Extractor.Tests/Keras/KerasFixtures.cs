@@ -19,7 +19,11 @@ public abstract class H5Fixture : IDisposable
     public string Path { get; }
     public Dictionary<string, float[]> Weights { get; }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }
 
 public sealed class Vgg19H5 : H5Fixture

@@ -36,8 +36,8 @@ public sealed class ExternalDataTests : IDisposable
         tensor.ClearRawData();
         tensor.DataLocation = TensorProto.Types.DataLocation.External;
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
-        tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = (offset ?? padding).ToString() });
-        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = (length ?? data.Length).ToString() });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = (offset ?? padding).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = (length ?? data.Length).ToString(System.Globalization.CultureInfo.InvariantCulture) });
         OnnxModelFile.Save(model, ModelPath);
     }
 

@@ -65,7 +65,7 @@ public sealed class LocalWeightsServer : IDisposable
             response.Close();
             return;
         }
-        long start = range.StartsWith("bytes=", StringComparison.Ordinal) ? long.Parse(range[6..].TrimEnd('-')) : 0;
+        long start = range.StartsWith("bytes=", StringComparison.Ordinal) ? long.Parse(range[6..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture) : 0;
         if (start > 0)
         {
             response.StatusCode = 206;
