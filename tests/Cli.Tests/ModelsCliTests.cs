@@ -29,7 +29,7 @@ public sealed class MobileNetFile : IDisposable
 public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFile>
 {
     [Fact]
-    public void ImportRandomWeights_WritesTheModelAndSaysItIsRandom()
+    public void Import_random_weights_writes_the_model_and_says_it_is_random()
     {
         Assert.Equal(0, mobilenet.Import.ExitCode);
         Assert.Contains("RANDOM weights", mobilenet.Import.Out);
@@ -42,7 +42,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [Fact]
-    public void Layers_PrintsShapesAtTheRequestedSizeAndTheTotal()
+    public void Layers_prints_shapes_at_the_requested_size_and_the_total()
     {
         var r = Cli.Run("models", "layers", mobilenet.Path, "--input-size", "64");
         Assert.Equal(0, r.ExitCode);
@@ -53,7 +53,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [Fact]
-    public void Truncate_WritesFeatureOutputsWithPooling()
+    public void Truncate_writes_feature_outputs_with_pooling()
     {
         string output = mobilenet.File("truncated.onnx");
         var r = Cli.Run("models", "truncate", mobilenet.Path, "--layer", "conv_pw_5_relu", "--layer", "conv_pw_13_relu", "--pool", "avg", "-o", output);
@@ -74,7 +74,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [Fact]
-    public void UnknownLayer_IsOneErrorLineWithTheClosestNames()
+    public void Unknown_layer_is_one_error_line_with_the_closest_names()
     {
         var r = Cli.Run("models", "truncate", mobilenet.Path, "--layer", "conv_pw_5_rel", "-o", mobilenet.File("x.onnx"));
         AssertUserError(r, "Layer 'conv_pw_5_rel' not found in mobilenet; closest: conv_pw_5_relu");
@@ -82,21 +82,21 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [Fact]
-    public void BadPool_IsOneErrorLine()
+    public void Bad_pool_is_one_error_line()
     {
         var r = Cli.Run("models", "truncate", mobilenet.Path, "--layer", "conv_pw_5_relu", "--pool", "mean", "-o", mobilenet.File("x.onnx"));
         AssertUserError(r, "Pool mode 'mean' is not valid; use none, avg or max.");
     }
 
     [Fact]
-    public void BadJpegDecoder_IsOneErrorLine()
+    public void Bad_jpeg_decoder_is_one_error_line()
     {
         var r = Cli.Run("extract", mobilenet.File("none"), "--model", mobilenet.Path, "--layer", "conv_pw_5_relu", "--jpeg-decoder", "pil", "-o", mobilenet.File("f"));
         AssertUserError(r, "pil");
     }
 
     [Fact]
-    public void CorruptOnnx_IsOneErrorLineNamingTheFile()
+    public void Corrupt_onnx_is_one_error_line_naming_the_file()
     {
         string bad = mobilenet.File("corrupt.onnx");
         var bytes = new byte[4096];
@@ -108,7 +108,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [Fact]
-    public void MissingFiles_AreOneErrorLineNamingTheFile()
+    public void Missing_files_are_one_error_line_naming_the_file()
     {
         string missing = mobilenet.File("nope.onnx");
         AssertUserError(Cli.Run("models", "layers", missing), missing);
@@ -117,7 +117,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [Fact]
-    public void KerasFileThatIsNotHdf5_IsOneErrorLine()
+    public void Keras_file_that_is_not_hdf5_is_one_error_line()
     {
         string text = mobilenet.File("weights.h5");
         File.WriteAllText(text, "these are not Keras weights\n");
@@ -143,7 +143,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [SharedFact]
-    public void ImportOnnx_WrapsSqueezeNetAndRecordsItsSha256()
+    public void Import_onnx_wraps_squeeze_net_and_records_its_sha256()
     {
         string output = mobilenet.File("squeezenet.onnx");
         var r = Cli.Run("models", "import", "--onnx", SharedData.Models("squeezenet1.1-fp16.onnx"), "--preprocess", "bgr255", "-o", output);
@@ -156,7 +156,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [SharedFact]
-    public void ImportKeras_ConvertsTheRealMobileNetFileAtAlphaQuarterByDefault()
+    public void Import_keras_converts_the_real_mobile_net_file_at_alpha_quarter_by_default()
     {
         string output = mobilenet.File("real-mobilenet.onnx");
         string h5 = SharedData.Models("mobilenet_2_5_224_tf_no_top.h5");
@@ -170,7 +170,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [Fact]
-    public void List_ShowsCacheStateFromOnnxTransferCache()
+    public void List_shows_cache_state_from_onnx_transfer_cache()
     {
         using var cache = new TempDir();
         File.Copy(mobilenet.Path, cache.File("mobilenet.onnx"));
@@ -189,7 +189,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [Fact]
-    public void Fetch_Unreachable_FailsWithTheManualImportCommand()
+    public void Fetch_unreachable_fails_with_the_manual_import_command()
     {
         using var cache = new TempDir();
         var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -203,7 +203,7 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
     }
 
     [Fact]
-    public void NotCachedBuiltIn_NamesFetch()
+    public void Not_cached_built_in_names_fetch()
     {
         using var cache = new TempDir();
         using var env = Cli.Env("ONNX_TRANSFER_CACHE", cache.Path);

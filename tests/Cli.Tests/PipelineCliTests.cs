@@ -38,7 +38,7 @@ public class PipelineCliTests(DemoRun demo)
     private string Val => Path.Combine(demo.Root, "data", "val");
 
     [Fact]
-    public void DemoRunsTheWholePipelineOfflineAndSaysTheWeightsAreRandom()
+    public void Demo_runs_the_whole_pipeline_offline_and_says_the_weights_are_random()
     {
         Assert.True(demo.Result.ExitCode == 0, demo.Result.Error);
         Assert.Contains("240 images -> 240 rows, 0 errors", demo.Result.Out);
@@ -51,7 +51,7 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
-    public void PredictCsvListsEveryImageWithTopClasses()
+    public void Predict_csv_lists_every_image_with_top_classes()
     {
         var r = Cli.Run("predict", Run, Val, "--format", "csv", "--top-k", "2", "--quiet");
         Assert.Equal(0, r.ExitCode);
@@ -62,7 +62,7 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
-    public void PredictReportsUnreadableFilesAndGoesOn()
+    public void Predict_reports_unreadable_files_and_goes_on()
     {
         string folder = demo.File("mixed");
         Directory.CreateDirectory(folder);
@@ -76,7 +76,7 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
-    public void EvaluateWritesTheReportAndMisclassifiedList()
+    public void Evaluate_writes_the_report_and_misclassified_list()
     {
         string output = demo.File("eval");
         var r = Cli.Run("evaluate", Run, Path.Combine(demo.Root, "data"), "--split", "val", "-o", output, "--quiet");
@@ -88,7 +88,7 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
-    public void ExportWritesAClassifierThatPredictsLikeTheRun()
+    public void Export_writes_a_classifier_that_predicts_like_the_run()
     {
         string file = demo.File("exported.onnx");
         Assert.Equal(0, Cli.Run("export", Run, "-o", file).ExitCode);
@@ -98,7 +98,7 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
-    public void ExtractRunsSessionsSideBySideAndSaysSo()
+    public void Extract_runs_sessions_side_by_side_and_says_so()
     {
         string backbone = Path.Combine(Run, "backbone.onnx");
         var r = Cli.Run("extract", Val, "--model", backbone, "--device", "cpu", "--threads", "2", "--sessions", "2", "-o", demo.File("sessions"));
@@ -112,7 +112,7 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
-    public void PredictAndEvaluateSayWhatTheInputWasTakenFor()
+    public void Predict_and_evaluate_say_what_the_input_was_taken_for()
     {
         var p = Cli.Run("predict", Run, Val, "--format", "csv");
         Assert.True(p.ExitCode == 0, p.Error);
@@ -126,7 +126,7 @@ public class PipelineCliTests(DemoRun demo)
 
     /// <summary>A list file laid out as Food-101's meta/train.txt: "class/id" lines, images under ../images, classes.txt beside it.</summary>
     [Fact]
-    public void ExtractTakesAFood101ListAsItIs()
+    public void Extract_takes_a_food101_list_as_it_is()
     {
         string root = demo.File("food");
         var listed = new List<string>();

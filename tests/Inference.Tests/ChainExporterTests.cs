@@ -14,7 +14,7 @@ public class ChainExporterTests
     private const int Size = TestModels.Size, Channels = TestModels.Channels;
 
     [Fact]
-    public void ChainedModelEqualsBackboneThenHead()
+    public void Chained_model_equals_backbone_then_head()
     {
         var rng = new Random(7);
         var backbone = TestModels.Backbone(rng);
@@ -32,7 +32,7 @@ public class ChainExporterTests
     }
 
     [Fact]
-    public void ChainingKeepsOnlyTheChosenLayersBranch()
+    public void Chaining_keeps_only_the_chosen_layers_branch()
     {
         var rng = new Random(3);
         var chained = ChainExporter.Chain(TestModels.Backbone(rng), TestModels.Head(rng, Size / 2 * (Size / 2) * Channels), "conv", ["a", "b", "c"]);
@@ -41,7 +41,7 @@ public class ChainExporterTests
     }
 
     [Fact]
-    public void UnknownLayerIsAUserError()
+    public void Unknown_layer_is_a_user_error()
     {
         var rng = new Random(1);
         var e = Assert.Throws<OnnxTransferException>(() => ChainExporter.Chain(TestModels.Backbone(rng), TestModels.Head(rng, 64), "nope", ["a"]));

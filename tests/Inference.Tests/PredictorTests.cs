@@ -13,7 +13,7 @@ public class PredictorTests
     private static readonly string[] ClassNames = ["a", "b", "c"];
 
     [Fact]
-    public void ExportedFileAndChainedModelsGiveTheSameProbabilities()
+    public void Exported_file_and_chained_models_give_the_same_probabilities()
     {
         using var dir = new TempDir();
         var rng = new Random(11);
@@ -51,7 +51,7 @@ public class PredictorTests
     }
 
     [Fact]
-    public void PredictImagesMatchesAHandComputedHead()
+    public void Predict_images_matches_a_hand_computed_head()
     {
         // With a backbone and head that are both known, the probabilities are softmax(W x + b) of the
         // backbone's features; the features themselves come from ORT running the backbone alone.
@@ -83,7 +83,7 @@ public class PredictorTests
     }
 
     [Fact]
-    public void AnUnreadableImageIsAUserErrorNamingTheFile()
+    public void An_unreadable_image_is_a_user_error_naming_the_file()
     {
         using var dir = new TempDir();
         var rng = new Random(2);
@@ -96,7 +96,7 @@ public class PredictorTests
     }
 
     [Fact]
-    public void AFileThatIsNotAnExportedClassifierIsRefused()
+    public void A_file_that_is_not_an_exported_classifier_is_refused()
     {
         using var dir = new TempDir();
         string path = dir.File("backbone.onnx");
@@ -106,7 +106,7 @@ public class PredictorTests
     }
 
     [Fact]
-    public void ConcurrentCallersGetConsistentAnswers()
+    public void Concurrent_callers_get_consistent_answers()
     {
         var rng = new Random(9);
         using var predictor = Predictor.FromModels(TestModels.Backbone(rng), TestModels.Head(rng, TestModels.FeatureWidth), "conv",

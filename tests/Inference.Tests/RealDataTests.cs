@@ -11,7 +11,7 @@ namespace OnnxTransfer.Inference.Tests;
 public class RealDataTests(RealRunFixture fixture, ITestOutputHelper output) : IClassFixture<RealRunFixture>
 {
     [SharedFact]
-    public void ExportedFileAndChainedBackbonePlusHeadAgreeOnRealPhotos()
+    public void Exported_file_and_chained_backbone_plus_head_agree_on_real_photos()
     {
         var val = InputScanner.Scan(fixture.Photos).Items.Where(i => i.Split == "val").Select(i => i.FullPath).ToList();
         using var chained = Predictor.FromRunDirectory(fixture.Run);
@@ -31,7 +31,7 @@ public class RealDataTests(RealRunFixture fixture, ITestOutputHelper output) : I
     }
 
     [SharedFact]
-    public void EvaluatingPhotosReproducesTheTrainersValidationScoreFromFeatures()
+    public void Evaluating_photos_reproduces_the_trainers_validation_score_from_features()
     {
         // The trainer scored the head on Parquet features; evaluate decodes the photos again and runs
         // backbone + head. Same preprocessing and graph, so the same predictions and accuracy.
@@ -45,7 +45,7 @@ public class RealDataTests(RealRunFixture fixture, ITestOutputHelper output) : I
     }
 
     [SharedFact]
-    public void ADifferentBackboneIsRefusedByHash()
+    public void A_different_backbone_is_refused_by_hash()
     {
         string other = fixture.Scratch("other-backbone.onnx");
         var random = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 }, seed: 3).Proto;

@@ -55,7 +55,7 @@ public class RunDirectoryTests
     }
 
     [Fact]
-    public void AMissingBackboneOverrideIsAOneLineErrorNamingIt()
+    public void A_missing_backbone_override_is_a_one_line_error_naming_it()
     {
         using var run = new TempDir();
         WriteRun(run.Path, Consistent);

@@ -224,7 +224,7 @@ public class ImageLoaderTests
 
     [Theory]
     [MemberData(nameof(CorruptCases))]
-    public void Corrupt_inputs_throw_ImageLoadException_with_a_reason(byte[] bytes, string reason)
+    public void Corrupt_inputs_throw_image_load_exception_with_a_reason(byte[] bytes, string reason)
     {
         var e = Assert.Throws<ImageLoadException>(() => Load(bytes, 8));
         Assert.Contains(reason, e.Message);
@@ -252,7 +252,7 @@ public class ImageLoaderTests
     }
 
     [Fact]
-    public void Unreadable_file_throws_ImageLoadException()
+    public void Unreadable_file_throws_image_load_exception()
     {
         // Tests run as root, for whom chmod 000 changes nothing; a dangling symlink is unreadable for everyone.
         using var dir = new TempDir();

@@ -10,7 +10,7 @@ public sealed class EfficientNetB0ImportTests(EfficientNetB0H5 h5, ITestOutputHe
     private const long KerasParams = 4_049_571; // keras.applications.EfficientNetB0(include_top=False).count_params()
 
     [Fact]
-    public void ImportRecordsKerasLayersAndParamTotal()
+    public void Import_records_keras_layers_and_param_total()
     {
         var model = KerasImporter.Import(h5.Path, KerasArch.EfficientNetB0, new KerasImportOptions()).Proto;
         Assert.Equal(KerasParams, h5.Layers.Sum(l => l.Params));
@@ -25,7 +25,7 @@ public sealed class EfficientNetB0ImportTests(EfficientNetB0H5 h5, ITestOutputHe
     [Theory]
     [InlineData(33, 1)]
     [InlineData(64, 2)]
-    public void MatchesNaiveReferenceAtEveryLayer(int size, int batch)
+    public void Matches_naive_reference_at_every_layer(int size, int batch)
     {
         var model = KerasImporter.Import(h5.Path, KerasArch.EfficientNetB0, new KerasImportOptions()).Proto;
         var image = OrtHarness.RandomImage(batch, size, size, seed: size);
@@ -33,7 +33,7 @@ public sealed class EfficientNetB0ImportTests(EfficientNetB0H5 h5, ITestOutputHe
     }
 
     [Fact]
-    public void RandomWeightsHaveKerasLayersAndFiniteOutput()
+    public void Random_weights_have_keras_layers_and_finite_output()
     {
         var model = KerasImporter.RandomWeights(KerasArch.EfficientNetB0, new KerasImportOptions(), seed: 5).Proto;
         KerasAssert.LayersMatch(model, TestArchitectures.EfficientNetB0());

@@ -27,7 +27,7 @@ public sealed class KerasCalibrationTests
     [Theory]
     [InlineData(KerasArch.EfficientNetB0)]
     [InlineData(KerasArch.MobileNet)]
-    public void CalibrationMakesThePooledFeaturesDependOnTheImage(KerasArch arch)
+    public void Calibration_makes_the_pooled_features_depend_on_the_image(KerasArch arch)
     {
         var images = DistinctImages(12, 64, seed: 77);
         double calibrated = MedianVariation(KerasImporter.RandomWeights(arch, Calibrated, Seed).Proto, images);
@@ -37,7 +37,7 @@ public sealed class KerasCalibrationTests
     }
 
     [Fact]
-    public void Vgg19HasNoBatchNormSoItIsLeftAloneAndItsFeaturesVaryAnyway()
+    public void Vgg19_has_no_batch_norm_so_it_is_left_alone_and_its_features_vary_anyway()
     {
         var model = KerasImporter.RandomWeights(KerasArch.Vgg19, Calibrated, Seed).Proto;
         Assert.Equal("random:seed=5", ModelInfo.Read(model).Weights);
@@ -47,7 +47,7 @@ public sealed class KerasCalibrationTests
     }
 
     [Fact]
-    public void CalibratedModelsSayCalibratedAndStillRandom()
+    public void Calibrated_models_say_calibrated_and_still_random()
     {
         var info = ModelInfo.Read(KerasImporter.RandomWeights(KerasArch.MobileNet, Calibrated, Seed).Proto);
         Assert.True(info.RandomWeights);
@@ -56,7 +56,7 @@ public sealed class KerasCalibrationTests
     }
 
     [Fact]
-    public void CalibrationChangesOnlyTheMovingStatistics()
+    public void Calibration_changes_only_the_moving_statistics()
     {
         var a = KerasImporter.RandomWeights(KerasArch.EfficientNetB0, Calibrated, Seed).Proto.Graph;
         var b = KerasImporter.RandomWeights(KerasArch.EfficientNetB0, Uncalibrated, Seed).Proto.Graph;

@@ -27,7 +27,7 @@ public sealed class KerasErrorTests : IDisposable
     }
 
     [Fact]
-    public void MissingFile()
+    public void Missing_file()
     {
         string path = _dir.File("nope.h5");
         string msg = Fails(() => KerasImporter.Import(path, KerasArch.Vgg19, new KerasImportOptions()));
@@ -37,7 +37,7 @@ public sealed class KerasErrorTests : IDisposable
     }
 
     [Fact]
-    public void NotAnHdf5File()
+    public void Not_an_hdf5_file()
     {
         string path = _dir.File("weights.h5");
         File.WriteAllText(path, "this is not HDF5 at all, just some text that is long enough");
@@ -47,7 +47,7 @@ public sealed class KerasErrorTests : IDisposable
     }
 
     [Fact]
-    public void FileOfAnotherArchitectureSaysWhatItLooksLike()
+    public void File_of_another_architecture_says_what_it_looks_like()
     {
         string path = WriteMobileNet();
         string msg = Fails(() => KerasImporter.Import(path, KerasArch.Vgg19, new KerasImportOptions()));
@@ -57,7 +57,7 @@ public sealed class KerasErrorTests : IDisposable
     }
 
     [Fact]
-    public void WrongAlphaReportsShapesAndTheFilesAlpha()
+    public void Wrong_alpha_reports_shapes_and_the_files_alpha()
     {
         string path = WriteMobileNet();
         string msg = Fails(() => KerasImporter.Import(path, KerasArch.MobileNet, new KerasImportOptions { Alpha = 1.0 }));
@@ -68,7 +68,7 @@ public sealed class KerasErrorTests : IDisposable
     }
 
     [Fact]
-    public void MissingLayer()
+    public void Missing_layer()
     {
         string path = WriteMobileNet(l => l.Name == "conv_pw_7" ? null : l);
         string msg = Fails(() => KerasImporter.Import(path, KerasArch.MobileNet, Alpha25));
@@ -77,7 +77,7 @@ public sealed class KerasErrorTests : IDisposable
     }
 
     [Fact]
-    public void MissingWeight()
+    public void Missing_weight()
     {
         string path = WriteMobileNet(l => l.Name == "conv_dw_3_bn" ? l with { Weights = l.Weights[..3] } : l);
         string msg = Fails(() => KerasImporter.Import(path, KerasArch.MobileNet, Alpha25));
@@ -87,7 +87,7 @@ public sealed class KerasErrorTests : IDisposable
     }
 
     [Fact]
-    public void WeightWithWrongShape()
+    public void Weight_with_wrong_shape()
     {
         string path = WriteMobileNet(l => l.Name == "conv_pw_5_bn"
             ? l with { Weights = [.. l.Weights.Select(w => w.Weight == "beta" ? (w.Weight, new[] { 7 }) : w)] }
@@ -101,7 +101,7 @@ public sealed class KerasErrorTests : IDisposable
     [Theory]
     [InlineData(0.3)]
     [InlineData(2.0)]
-    public void UnsupportedAlpha(double alpha)
+    public void Unsupported_alpha(double alpha)
     {
         string msg = Fails(() => KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = alpha }, 1));
         Assert.Contains("alpha", msg);
@@ -163,7 +163,7 @@ public sealed class KerasErrorTests : IDisposable
     }
 
     [Fact]
-    public void NotAKerasWeightsFile()
+    public void Not_a_keras_weights_file()
     {
         string path = _dir.File("plain.h5");
         new PureHDF.H5File { ["data"] = new float[] { 1, 2, 3 } }.Write(path);

@@ -9,7 +9,7 @@ public sealed class KerasRandomWeightsTests
     [Theory]
     [InlineData(KerasArch.MobileNet)]
     [InlineData(KerasArch.EfficientNetB0)]
-    public void SameSeedGivesIdenticalBytesAndAnotherSeedDiffers(KerasArch arch)
+    public void Same_seed_gives_identical_bytes_and_another_seed_differs(KerasArch arch)
     {
         var options = new KerasImportOptions { Alpha = 0.5 };
         byte[] a = KerasImporter.RandomWeights(arch, options, seed: 42).Proto.ToByteArray();

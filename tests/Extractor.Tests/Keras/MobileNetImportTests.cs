@@ -13,7 +13,7 @@ public sealed class MobileNetImportTests(ITestOutputHelper output)
     [Theory]
     [InlineData(0.25, 218_544L)]
     [InlineData(1.0, 3_228_864L)]
-    public void ParamTotalsEqualKeras(double alpha, long keras)
+    public void Param_totals_equal_keras(double alpha, long keras)
     {
         Assert.Equal(keras, TestArchitectures.MobileNet(alpha).Sum(l => l.Params));
         var model = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = alpha }, seed: 1).Proto;
@@ -37,7 +37,7 @@ public sealed class MobileNetImportTests(ITestOutputHelper output)
     [Theory]
     [InlineData(0.5, 35)]
     [InlineData(0.75, 64)]
-    public void TestWrittenFileMatchesNaiveReferenceAtEveryLayer(double alpha, int size)
+    public void Test_written_file_matches_naive_reference_at_every_layer(double alpha, int size)
     {
         using var dir = new TempDir();
         string path = dir.File("mobilenet.h5");

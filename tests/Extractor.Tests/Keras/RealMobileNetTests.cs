@@ -16,7 +16,7 @@ public sealed class RealMobileNetTests(ITestOutputHelper output)
     private static readonly KerasImportOptions Alpha25 = new() { Alpha = 0.25 };
 
     [SharedFact]
-    public void ImportsWithKerasParamTotalAndUsefulFeatures()
+    public void Imports_with_keras_param_total_and_useful_features()
     {
         var sw = Stopwatch.StartNew();
         var model = KerasImporter.Import(H5, KerasArch.MobileNet, Alpha25).Proto;
@@ -32,7 +32,7 @@ public sealed class RealMobileNetTests(ITestOutputHelper output)
     }
 
     [SharedFact]
-    public void MatchesNaiveReferenceOnRealWeights()
+    public void Matches_naive_reference_on_real_weights()
     {
         var model = KerasImporter.Import(H5, KerasArch.MobileNet, Alpha25).Proto;
         var weights = ReadWeights(H5, TestArchitectures.MobileNet(0.25));

@@ -12,7 +12,7 @@ public sealed class Vgg19ImportTests(Vgg19H5 h5, ITestOutputHelper output) : ICl
     private const long KerasParams = 20_024_384; // keras.applications.VGG19(include_top=False).count_params()
 
     [Fact]
-    public void ImportRecordsKerasLayersAndParamTotal()
+    public void Import_records_keras_layers_and_param_total()
     {
         var sw = Stopwatch.StartNew();
         var model = KerasImporter.Import(h5.Path, KerasArch.Vgg19, new KerasImportOptions()).Proto;
@@ -29,7 +29,7 @@ public sealed class Vgg19ImportTests(Vgg19H5 h5, ITestOutputHelper output) : ICl
     }
 
     [Fact]
-    public void MatchesNaiveReferenceAtEveryLayer()
+    public void Matches_naive_reference_at_every_layer()
     {
         var model = KerasImporter.Import(h5.Path, KerasArch.Vgg19, new KerasImportOptions()).Proto;
         var image = OrtHarness.RandomImage(1, 32, 32, seed: 1);
@@ -37,7 +37,7 @@ public sealed class Vgg19ImportTests(Vgg19H5 h5, ITestOutputHelper output) : ICl
     }
 
     [Fact]
-    public void RandomWeightsHaveKerasLayersAndFiniteOutput()
+    public void Random_weights_have_keras_layers_and_finite_output()
     {
         var model = KerasImporter.RandomWeights(KerasArch.Vgg19, new KerasImportOptions(), seed: 3).Proto;
         KerasAssert.LayersMatch(model, TestArchitectures.Vgg19());

@@ -50,7 +50,7 @@ public sealed class ExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void DataBesideTheModel_IsInlined_AndRunsWhateverTheCurrentDirectory()
+    public void Data_beside_the_model_is_inlined_and_runs_whatever_the_current_directory()
     {
         Save("weights/tiny.bin");
         Assert.NotEqual(ModelFolder, Directory.GetCurrentDirectory());
@@ -69,7 +69,7 @@ public sealed class ExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void ALinkThatStaysInTheModelsFolder_IsFollowed()
+    public void A_link_that_stays_in_the_models_folder_is_followed()
     {
         Save("link.bin", dataFile: Path.Combine(ModelFolder, "data", "real.bin"));
         File.CreateSymbolicLink(Path.Combine(ModelFolder, "link.bin"), Path.Combine("data", "real.bin"));
@@ -78,7 +78,7 @@ public sealed class ExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void AnAbsoluteLocation_IsRefused()
+    public void An_absolute_location_is_refused()
     {
         string outside = _dir.File("outside.bin");
         Save(outside, dataFile: outside);
@@ -86,14 +86,14 @@ public sealed class ExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void ALocationUpOutOfTheFolder_IsRefused()
+    public void A_location_up_out_of_the_folder_is_refused()
     {
         Save("../outside.bin");
         Assert.Contains($"keeps its data at '../outside.bin', which leads out of the model's folder {ModelFolder}", Fails());
     }
 
     [Fact]
-    public void AFileLinkOutOfTheFolder_IsRefused()
+    public void A_file_link_out_of_the_folder_is_refused()
     {
         string outside = _dir.File("outside.bin");
         Save("innocent.bin", dataFile: outside);
@@ -102,7 +102,7 @@ public sealed class ExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void AFolderLinkOutOfTheFolder_IsRefused()
+    public void A_folder_link_out_of_the_folder_is_refused()
     {
         // "sub/.." is the model's folder when read as text, but the folder holding sub's target on disk.
         Directory.CreateDirectory(_dir.File("elsewhere", "deeper"));
@@ -112,7 +112,7 @@ public sealed class ExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void AMissingDataFile_IsNamed()
+    public void A_missing_data_file_is_named()
     {
         Save("weights.bin");
         File.Delete(Path.Combine(ModelFolder, "weights.bin"));
@@ -122,7 +122,7 @@ public sealed class ExternalDataTests : IDisposable
     [Theory]
     [InlineData(100_000L, null, "asks for 1920 bytes from offset 100000")]
     [InlineData(100L, 100_000L, "asks for 100000 bytes from offset 100")]
-    public void AnOffsetOrLengthBeyondTheFile_IsRefused(long offset, long? length, string expected)
+    public void An_offset_or_length_beyond_the_file_is_refused(long offset, long? length, string expected)
     {
         Save("weights.bin", offset: offset, length: length);
         string message = Fails();
@@ -131,7 +131,7 @@ public sealed class ExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void DataThatWouldMakeTheModelOver2GB_IsRefusedBeforeReadingIt()
+    public void Data_that_would_make_the_model_over2_gb_is_refused_before_reading_it()
     {
         Save("huge.bin");
         // Sparse: no disk space is used, and nothing may read it.

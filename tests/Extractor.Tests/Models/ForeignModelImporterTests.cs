@@ -131,7 +131,7 @@ public class ForeignModelImporterTests
     }
 
     [SharedFact]
-    public void SqueezeNet_fp16_with_bgr255_ranks_a_cat_in_the_top5()
+    public void Squeeze_net_fp16_with_bgr255_ranks_a_cat_in_the_top5()
     {
         string path = SharedData.Models("squeezenet1.1-fp16.onnx");
         var model = ForeignModelImporter.Import(path, new ForeignImportOptions { Preprocess = ImagePreprocess.Bgr255 }).Proto;
@@ -143,7 +143,7 @@ public class ForeignModelImporterTests
     }
 
     [SharedFact]
-    public void MobileNetV2_int8_with_torch_preprocessing_ranks_a_cat_in_the_top5()
+    public void Mobile_net_v2_int8_with_torch_preprocessing_ranks_a_cat_in_the_top5()
     {
         var model = ForeignModelImporter.Import(SharedData.Models("mobilenetv2-12-int8.onnx"), new ForeignImportOptions { Preprocess = ImagePreprocess.Torch }).Proto;
         AssertCatInTop5(model);

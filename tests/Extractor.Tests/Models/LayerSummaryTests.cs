@@ -40,7 +40,7 @@ public class LayerSummaryTests
     }
 
     [SharedFact]
-    public void Foreign_SqueezeNet_has_its_published_parameter_count_and_first_conv_shape()
+    public void Foreign_squeeze_net_has_its_published_parameter_count_and_first_conv_shape()
     {
         var model = OnnxModelFile.Load(SharedData.Models("squeezenet1.1-fp16.onnx"));
         var summary = LayerSummary.Of(model);

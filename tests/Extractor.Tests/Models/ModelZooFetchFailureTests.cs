@@ -50,7 +50,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     }
 
     [Fact]
-    public async Task ServerThatStallsAfterTheHeaders_FailsAfterTheReadTimeout_AndLeavesNothing()
+    public async Task Server_that_stalls_after_the_headers_fails_after_the_read_timeout_and_leaves_nothing()
     {
         using var server = new ScriptedHttpServer(async (_, connection, ct) =>
         {
@@ -69,7 +69,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     }
 
     [Fact]
-    public async Task ServerThatStallsMidBody_KeepsTheReceivedPrefixForResume()
+    public async Task Server_that_stalls_mid_body_keeps_the_received_prefix_for_resume()
     {
         byte[] file = RandomBytes(MobileNet.Bytes, seed: 1);
         using var server = new ScriptedHttpServer(async (_, connection, ct) =>
@@ -88,7 +88,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     }
 
     [SharedFact]
-    public async Task AStalledDownloadIsResumed()
+    public async Task A_stalled_download_is_resumed()
     {
         byte[] h5 = File.ReadAllBytes(SharedData.Models(MobileNet.FileName));
         using var server = new ScriptedHttpServer(async (range, connection, ct) =>
@@ -110,7 +110,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     }
 
     [Fact]
-    public async Task ServerThatSendsMoreThanTheKnownSize_IsCutOff_AndTheDownloadDeleted()
+    public async Task Server_that_sends_more_than_the_known_size_is_cut_off_and_the_download_deleted()
     {
         // No Content-Length: the body runs to the connection's close, so only the known size can stop it.
         byte[] tooLong = RandomBytes(MobileNet.Bytes + 100_000, seed: 2);
@@ -127,7 +127,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     }
 
     [Fact]
-    public async Task AContentLengthOtherThanTheKnownSize_IsRefusedBeforeTheBody()
+    public async Task A_content_length_other_than_the_known_size_is_refused_before_the_body()
     {
         // The body never comes: a client that waited for it would run into the read timeout instead.
         using var server = new ScriptedHttpServer(async (_, connection, ct) =>
@@ -144,7 +144,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     }
 
     [Fact]
-    public async Task AResumeAnsweredFromTheWrongOffset_IsRefused_AndThePrefixKept()
+    public async Task A_resume_answered_from_the_wrong_offset_is_refused_and_the_prefix_kept()
     {
         byte[] file = RandomBytes(MobileNet.Bytes, seed: 3);
         Directory.CreateDirectory(Path.GetDirectoryName(Part)!);
@@ -163,7 +163,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     }
 
     [Fact]
-    public async Task Md5MismatchAfterAResume_CoversTheResumedPrefix_AndDeletesThePart()
+    public async Task Md5_mismatch_after_a_resume_covers_the_resumed_prefix_and_deletes_the_part()
     {
         byte[] prefix = RandomBytes(1000, seed: 4);
         byte[] served = RandomBytes(MobileNet.Bytes, seed: 5);
@@ -180,7 +180,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     }
 
     [Fact]
-    public async Task AFileThatDoesNotConvert_IsDeleted_AndNothingIsCached()
+    public async Task A_file_that_does_not_convert_is_deleted_and_nothing_is_cached()
     {
         // A stand-in entry whose md5 and size match what the server sends, so the download is accepted.
         byte[] notHdf5 = RandomBytes(10_000, seed: 6);

@@ -13,7 +13,7 @@ public class ModelZooTests
     private static readonly ZooModel MobileNet = ModelZoo.Get("mobilenet");
 
     [SharedFact]
-    public async Task Fetch_ResumesACutOffDownload_VerifiesMd5_AndCachesALoadableModel()
+    public async Task Fetch_resumes_a_cut_off_download_verifies_md5_and_caches_a_loadable_model()
     {
         byte[] h5 = File.ReadAllBytes(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"));
         using var cache = new TempDir();
@@ -40,7 +40,7 @@ public class ModelZooTests
     }
 
     [SharedFact]
-    public async Task Fetch_ContinuesAPartFileLeftByAnEarlierRun()
+    public async Task Fetch_continues_a_part_file_left_by_an_earlier_run()
     {
         byte[] h5 = File.ReadAllBytes(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"));
         using var cache = new TempDir();
@@ -56,7 +56,7 @@ public class ModelZooTests
     }
 
     [Fact]
-    public async Task Fetch_Md5Mismatch_DeletesTheDownloadAndNamesBothHashes()
+    public async Task Fetch_md5_mismatch_deletes_the_download_and_names_both_hashes()
     {
         // The right size, so that only the md5 tells the bytes are wrong.
         byte[] wrong = new byte[MobileNet.Bytes];
@@ -74,7 +74,7 @@ public class ModelZooTests
     }
 
     [Fact]
-    public async Task Fetch_UnreachableServer_FailsFastWithManualInstructions()
+    public async Task Fetch_unreachable_server_fails_fast_with_manual_instructions()
     {
         using var cache = new TempDir();
         string baseUrl = $"http://127.0.0.1:{LocalWeightsServer.FreePort()}/";
@@ -91,7 +91,7 @@ public class ModelZooTests
     }
 
     [Fact]
-    public void Load_NotCached_NamesFetchAndRandomWeightsAlternative()
+    public void Load_not_cached_names_fetch_and_random_weights_alternative()
     {
         using var cache = new TempDir();
         var e = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load("efficientnetb0", new ModelZooOptions { CacheDir = cache.Path }).Proto);
@@ -100,7 +100,7 @@ public class ModelZooTests
     }
 
     [Fact]
-    public void Load_UnknownNameOrMissingFile_IsAUserError()
+    public void Load_unknown_name_or_missing_file_is_a_user_error()
     {
         var unknown = Assert.Throws<OnnxTransferException>(() => ModelZoo.Load("resnet50").Proto);
         Assert.Contains("vgg19, efficientnetb0, mobilenet", unknown.Message);
@@ -109,7 +109,7 @@ public class ModelZooTests
     }
 
     [Fact]
-    public void Load_CachedOrFile_ReturnsTheSavedModel()
+    public void Load_cached_or_file_returns_the_saved_model()
     {
         using var cache = new TempDir();
         var options = new ModelZooOptions { CacheDir = cache.Path };
@@ -121,7 +121,7 @@ public class ModelZooTests
     }
 
     [Fact]
-    public void CacheDir_FollowsOnnxTransferCacheThenXdgThenHome()
+    public void Cache_dir_follows_onnx_transfer_cache_then_xdg_then_home()
     {
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         Dictionary<string, string> env = new() { ["ONNX_TRANSFER_CACHE"] = "/c/explicit", ["XDG_CACHE_HOME"] = "/x" };

@@ -25,7 +25,7 @@ public class RealModelTests
     }
 
     [SharedFact]
-    public void Real_MobileNet_summary_has_the_published_218544_params_and_a_7x7x256_top()
+    public void Real_mobile_net_summary_has_the_published_218544_params_and_a_7x7x256_top()
     {
         var model = KerasImporter.Import(SharedData.Models("mobilenet_2_5_224_tf_no_top.h5"), KerasArch.MobileNet, new KerasImportOptions { Alpha = 0.25 }).Proto;
         var summary = LayerSummary.Of(model);

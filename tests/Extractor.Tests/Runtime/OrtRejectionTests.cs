@@ -65,7 +65,7 @@ public sealed class OrtRejectionTests(ITestOutputHelper output)
     [Theory]
     [InlineData("unknown_op", "No Op registered for NoSuchOp")]
     [InlineData("type_mismatch", "bound to different types (tensor(float) and tensor(int64)")]
-    public void ASessionOnAModelOrtCannotLoad(string kind, string reason)
+    public void A_session_on_a_model_ort_cannot_load(string kind, string reason)
     {
         byte[] bytes = OnnxModelFile.ToBytes(Model(kind));
         Fails(() => SessionFactory.Create(bytes, new SessionSettings { Threads = 1 }).Dispose(), kind, reason);
@@ -73,20 +73,20 @@ public sealed class OrtRejectionTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Rejected))]
-    public void LayersOfAModelOrtCannotRun(string kind, string reason)
+    public void Layers_of_a_model_ort_cannot_run(string kind, string reason)
     {
         Fails(() => LayerSummary.Of(Model(kind), 8), kind, reason);
     }
 
     [Theory]
     [MemberData(nameof(Rejected))]
-    public void TruncatingAModelOrtCannotRun(string kind, string reason)
+    public void Truncating_a_model_ort_cannot_run(string kind, string reason)
     {
         Fails(() => GraphTruncator.Truncate(Model(kind), ["out"], PoolMode.None), kind, reason);
     }
 
     [Fact]
-    public void ExtractingWithAnInputOrtCannotTake()
+    public void Extracting_with_an_input_ort_cannot_take()
     {
         var model = Model("absurd_dim");
         new ModelInfo
@@ -99,7 +99,7 @@ public sealed class OrtRejectionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ABatchTheModelCannotTake()
+    public void A_batch_the_model_cannot_take()
     {
         using var session = SessionFactory.Create(OnnxModelFile.ToBytes(Model("batch_of_one")), new SessionSettings { Threads = 1 });
         using var runner = new BatchRunner(session, ModelInfo.ImageInput, [8, 8, 3], ["out"], [[8, 8, 3]], batchSize: 2);
