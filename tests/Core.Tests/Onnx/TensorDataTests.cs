@@ -124,6 +124,36 @@ public class TensorDataTests
         Assert.Contains($"Tensor 't' has data type {type}", e.Message);
     }
 
+    public static TheoryData<string, TensorProto> WrongSizes()
+    {
+        var floats3 = Raw([1f, 2f, 3f], 4, BinaryPrimitives.WriteSingleLittleEndian);
+        var data = new TheoryData<string, TensorProto>
+        {
+            { "raw float, 3 of 4", Tensor(DataType.Float, [4], floats3) },
+            { "raw float, 3 of 2", Tensor(DataType.Float, [2], floats3) },
+            { "raw float16, 3 bytes for 2", Tensor(DataType.Float16, [2], [0, 0x3C, 0]) },
+            { "raw int64, 1 of 2", Tensor(DataType.Int64, [2], new byte[8]) },
+            { "no payload at all (external data not inlined)", Tensor(DataType.Float, [4]) },
+        };
+        var typed = Tensor(DataType.Float, [4]);
+        typed.FloatData.AddRange([1f, 2f, 3f]);
+        data.Add("float_data, 3 of 4", typed);
+        var doubles = Tensor(DataType.Double, [2]);
+        doubles.DoubleData.Add(1.0);
+        data.Add("double_data, 1 of 2", doubles);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WrongSizes))]
+    public void A_payload_that_does_not_hold_one_value_per_element_is_refused(string what, TensorProto tensor)
+    {
+        // Zero-filling a short payload would hand out weights nobody wrote.
+        var e = Assert.Throws<InvalidDataException>(() => TensorData.ToFloats(tensor));
+        Assert.True(e.Message.Contains("Tensor 't'", StringComparison.Ordinal), what + ": " + e.Message);
+        if (tensor.DataType == (int)DataType.Int64) Assert.Throws<InvalidDataException>(() => TensorData.ToInt64s(tensor));
+    }
+
     [Fact]
     public void FromFloats_and_FromInt64s_round_trip_random_values_bit_for_bit()
     {
