@@ -48,10 +48,12 @@ internal static class TensorData
         switch (type)
         {
             case DataType.Float:
+                CheckSize(t, n, 4, t.FloatData.Count);
                 if (t.HasRawData) MemoryMarshal.Cast<byte, float>(raw).CopyTo(result);
                 else t.FloatData.CopyTo(result, 0);
                 break;
             case DataType.Float16:
+                CheckSize(t, n, 2, t.Int32Data.Count);
                 for (int i = 0; i < n; i++)
                 {
                     ushort bits = t.HasRawData
@@ -61,14 +63,17 @@ internal static class TensorData
                 }
                 break;
             case DataType.Double:
+                CheckSize(t, n, 8, t.DoubleData.Count);
                 for (int i = 0; i < n; i++)
                     result[i] = (float)(t.HasRawData ? BinaryPrimitives.ReadDoubleLittleEndian(raw.Slice(i * 8, 8)) : t.DoubleData[i]);
                 break;
             case DataType.Int64:
+                CheckSize(t, n, 8, t.Int64Data.Count);
                 for (int i = 0; i < n; i++)
                     result[i] = t.HasRawData ? BinaryPrimitives.ReadInt64LittleEndian(raw.Slice(i * 8, 8)) : t.Int64Data[i];
                 break;
             case DataType.Int32:
+                CheckSize(t, n, 4, t.Int32Data.Count);
                 for (int i = 0; i < n; i++)
                     result[i] = t.HasRawData ? BinaryPrimitives.ReadInt32LittleEndian(raw.Slice(i * 4, 4)) : t.Int32Data[i];
                 break;
@@ -84,8 +89,22 @@ internal static class TensorData
         var result = new long[n];
         if ((DataType)t.DataType != DataType.Int64)
             throw new NotSupportedException($"Tensor '{t.Name}' is {(DataType)t.DataType}, not INT64.");
+        CheckSize(t, n, 8, t.Int64Data.Count);
         if (t.HasRawData) MemoryMarshal.Cast<byte, long>(t.RawData.Span).CopyTo(result);
         else t.Int64Data.CopyTo(result, 0);
         return result;
+    }
+
+    /// <summary>
+    /// Refuses a payload that does not hold exactly one value per element: a short one would otherwise be
+    /// zero-filled (weights nobody wrote), or fail deep in a copy with no tensor named.
+    /// </summary>
+    private static void CheckSize(TensorProto t, long n, int elementSize, int typedCount)
+    {
+        if (t.HasRawData ? t.RawData.Length == n * elementSize : typedCount == n) return;
+        string dims = string.Join(", ", t.Dims);
+        throw new InvalidDataException(t.HasRawData
+            ? $"Tensor '{t.Name}' has {t.RawData.Length} bytes of raw_data for {n} elements of {elementSize} bytes (dims [{dims}]); the model is damaged."
+            : $"Tensor '{t.Name}' has {typedCount} values for {n} elements (dims [{dims}]); the model is damaged or its external data was not read.");
     }
 }

@@ -1,41 +1,13 @@
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Imaging;
-using OnnxTransfer.IO;
 using OnnxTransfer.Tests;
 using Xunit;
 
 namespace OnnxTransfer.Extractor.Tests.Extraction;
 
-/// <summary>Names with commas, quotes, tabs and line breaks survive the list files the tool reads and the TSV/CSV files it writes.</summary>
+/// <summary>Names with commas and quotes survive the list files the tool reads (Delimited's own tests are in Core.Tests).</summary>
 public class FileFormatsTests
 {
-    [Theory]
-    [InlineData("plain.jpg")]
-    [InlineData("tab\there.jpg")]
-    [InlineData("line\nbreak\r\n.jpg")]
-    [InlineData("back\\slash\\t.jpg")]
-    [InlineData("")]
-    public void Tsv_fields_round_trip_and_never_hold_a_tab_or_line_break(string value)
-    {
-        string field = Delimited.TsvField(value);
-        Assert.DoesNotContain('\t', field);
-        Assert.DoesNotContain('\n', field);
-        Assert.DoesNotContain('\r', field);
-        Assert.Equal(value, Delimited.TsvUnescape(field));
-    }
-
-    [Theory]
-    [InlineData("a.jpg", "a.jpg")]
-    [InlineData("a,b.jpg", "\"a,b.jpg\"")]
-    [InlineData("say \"hi\".jpg", "\"say \"\"hi\"\".jpg\"")]
-    [InlineData(" lead.jpg", "\" lead.jpg\"")]
-    [InlineData("cr\r.jpg", "\"cr\r.jpg\"")]
-    public void Csv_fields_are_quoted_when_they_must_be_and_split_back(string value, string expected)
-    {
-        Assert.Equal(expected, Delimited.CsvField(value));
-        Assert.Equal([value, "label"], Delimited.CsvSplit(Delimited.CsvField(value) + ",label")!);
-    }
-
     [Fact]
     public void A_list_line_with_a_comma_in_the_file_name_is_refused_unless_quoted()
     {
