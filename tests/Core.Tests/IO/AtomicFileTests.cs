@@ -105,7 +105,12 @@ public class AtomicFileTests
     public void An_unhashed_file_reports_its_size_and_no_hash()
     {
         using var dir = new TempDir();
-        var committed = AtomicFile.Write(dir.File("a.bin"), s => s.Write(RandomBytes(1234, 5)));
+        CommittedFile committed;
+        using (var pending = AtomicFile.Create(dir.File("a.bin")))
+        {
+            pending.Stream.Write(RandomBytes(1234, 5));
+            committed = pending.Commit();
+        }
         Assert.Equal(1234, committed.Bytes);
         Assert.Equal("", committed.Sha256);
     }
