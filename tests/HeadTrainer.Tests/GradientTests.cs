@@ -27,7 +27,6 @@ public class GradientTests
     /// <summary>Checks d(sum(r ⊙ layer(x)))/dx and /dparams for a layer in training mode.</summary>
     private static void CheckLayer(Layer layer, DenseMatrix x, Rng rng)
     {
-        FastLinearAlgebraProvider.Install();
         var probe = RandomMatrix(rng, layer.OutputWidth, x.ColumnCount);
         double Objective() => layer.Forward(x, true, new Rng(5)).Enumerate().Zip(probe.Enumerate()).Sum(p => (double)p.First * p.Second);
         layer.Forward(x, true, new Rng(5));
@@ -53,11 +52,13 @@ public class GradientTests
             }
     }
 
-    [Fact]
-    public void Dense_layer()
+    [Theory]
+    [InlineData(GemmBackend.Simd)]
+    [InlineData(GemmBackend.MathNet)]
+    public void Dense_layer(GemmBackend gemm)
     {
         var rng = new Rng(1);
-        var dense = new DenseLayer("d", 13, 7);
+        var dense = new DenseLayer("d", 13, 7, gemm);
         dense.InitializeGlorotUniform(rng);
         for (int i = 0; i < dense.Bias.Value.Length; i++) dense.Bias.Value[i] = (float)rng.NextGaussian();
         CheckLayer(dense, RandomMatrix(rng, 13, 9), rng);

@@ -1,32 +1,60 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace OnnxTransfer.HeadTrainer.LinearAlgebra;
+
+/// <summary>The micro-kernels <see cref="Sgemm"/> can run. Tests force each one; everything else gets <see cref="Sgemm.Best"/>.</summary>
+internal enum SgemmKernel
+{
+    /// <summary>8x4 tile of scalar multiply-adds: CPUs where Vector256 is not accelerated (Arm64, x86 without AVX2).</summary>
+    Scalar,
+
+    /// <summary>16x6 tile, two Vector256 of A per k step, 12 of 16 ymm registers as accumulators.</summary>
+    Vector256,
+
+    /// <summary>32x12 tile, two Vector512 of A per k step, 24 of 32 zmm registers as accumulators; needs AVX-512F.</summary>
+    Vector512,
+}
 
 /// <summary>
 /// Single-precision GEMM with BLAS semantics on column-major storage:
 /// C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T.
 /// Goto-style: B is packed into kc x NR panels, A into MR x kc panels, and a register-blocked
-/// micro-kernel accumulates in registers: 32x12 with Vector512 where AVX-512 is accelerated
-/// (24 of 32 zmm registers), else 16x6 with Vector256 (12 of 16 ymm registers).
-/// Both kernels add the products of one element in the same order (one FMA chain over p per k block),
-/// so they give the same bits.
-/// Work is split over rectangles of C only, never over k, so every element of C is summed in the
-/// same order whatever the thread count: results are bit-for-bit reproducible.
+/// micro-kernel accumulates in registers (<see cref="SgemmKernel"/>: 32x12 with Vector512 where AVX-512 is
+/// accelerated, else 16x6 with Vector256, else 8x4 scalar).
+/// Every kernel adds the products of one element in the same order (one multiply-add chain over p per k block,
+/// fused where the CPU has FMA), so with FMA they give the same bits whenever alpha is 1 or C is stored rather
+/// than updated; otherwise they differ by a rounding on edge tiles, which add alpha * sum to C in two roundings
+/// where full tiles use one FMA.
+/// Work is split over rectangles of C only, never over k, and the rectangles are whole micro-tiles, so every
+/// element of C is summed in the same order whatever the thread count: results are bit-for-bit reproducible.
 /// </summary>
 public static unsafe class Sgemm
 {
-    private static readonly bool Wide = Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
-    private static readonly int MR = Wide ? 32 : 16; // two Vector512 / Vector256 of A per p
-    private static readonly int NR = Wide ? 12 : 6;  // accumulators: 2 * NR = 24 zmm / 12 ymm
-    private const int MaxTile = 32 * 12;
     private const int KC = 256;
-    private const int MC = 96;
-    private const int NC = 3072;
-    private const int PartAlign = 12; // parts of C are whole micro-tiles wide for either kernel
+    private const int MC = 96;     // a whole number of MR for every kernel
+    private const int NC = 3072;   // a whole number of NR for every kernel
+    private const int PartAlign = 12; // parts of C are whole micro-tiles wide for every kernel (NR = 12, 6, 4)
     private const int PartsPerThread = 4;
+
+    /// <summary>The kernel <see cref="Multiply"/> runs: the widest this CPU accelerates.</summary>
+    internal static SgemmKernel Best { get; } =
+        IsAccelerated(SgemmKernel.Vector512) ? SgemmKernel.Vector512 :
+        IsAccelerated(SgemmKernel.Vector256) ? SgemmKernel.Vector256 : SgemmKernel.Scalar;
+
+    /// <summary>
+    /// Whether <paramref name="kernel"/> runs in hardware here. The Vector512 kernel calls AVX-512F directly and
+    /// cannot run without it; the Vector256 one runs anywhere (.NET emulates Vector256 in software), just slowly.
+    /// </summary>
+    internal static bool IsAccelerated(SgemmKernel kernel) => kernel switch
+    {
+        SgemmKernel.Vector512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
+        SgemmKernel.Vector256 => Vector256.IsHardwareAccelerated,
+        _ => true,
+    };
 
     /// <summary>Below this many multiply-adds the work runs on the calling thread.</summary>
     private const long ParallelThreshold = 1L << 20;
@@ -37,8 +65,21 @@ public static unsafe class Sgemm
     /// </summary>
     public static void Multiply(
         bool transA, bool transB, int m, int n, int k, float alpha,
+        float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc, int maxThreads = -1) =>
+        Multiply(Best, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads);
+
+    /// <summary>
+    /// <see cref="Multiply(bool, bool, int, int, int, float, float[], int, float[], int, float, float[], int, int)"/>
+    /// with the micro-kernel chosen by the caller (tests run each one). The choice is made once per call: below
+    /// this method everything is specialised for the kernel's tile size, with no dispatch in the loops.
+    /// </summary>
+    /// <exception cref="PlatformNotSupportedException"><paramref name="kernel"/> is Vector512 on a CPU without AVX-512F.</exception>
+    internal static void Multiply(
+        SgemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
         float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc, int maxThreads = -1)
     {
+        if (kernel == SgemmKernel.Vector512 && !IsAccelerated(kernel))
+            throw new PlatformNotSupportedException("The Vector512 SGEMM kernel needs AVX-512F, which this CPU does not accelerate.");
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -61,9 +102,19 @@ public static unsafe class Sgemm
         int threads = maxThreads > 0 ? maxThreads : Environment.ProcessorCount;
         if ((long)m * n * k < ParallelThreshold) threads = 1;
         var job = new Job(transA, transB, a, lda, b, ldb, c, ldc, k, alpha, Overwrite: beta == 0f);
+        switch (kernel)
+        {
+            case SgemmKernel.Vector512: Run<Kernel32x12>(job, m, n, threads); break;
+            case SgemmKernel.Vector256: Run<Kernel16x6>(job, m, n, threads); break;
+            default: Run<Kernel8x4>(job, m, n, threads); break;
+        }
+    }
+
+    private static void Run<TKernel>(Job job, int m, int n, int threads) where TKernel : struct, IMicroKernel
+    {
         if (threads == 1)
         {
-            RunPart(job, 0, m, 0, n);
+            RunPart<TKernel>(job, 0, m, 0, n);
             return;
         }
         // Independent slabs of C, a few per thread so a thread that falls behind is made up for:
@@ -79,17 +130,17 @@ public static unsafe class Sgemm
         Parallel.For(0, rowParts * colParts, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             int i0 = t / colParts * partRows, j0 = t % colParts * partCols;
-            RunPart(job, i0, Math.Min(m, i0 + partRows), j0, Math.Min(n, j0 + partCols));
+            RunPart<TKernel>(job, i0, Math.Min(m, i0 + partRows), j0, Math.Min(n, j0 + partCols));
         });
     }
 
     private sealed record Job(bool TransA, bool TransB, float[] A, int Lda, float[] B, int Ldb, float[] C, int Ldc, int K, float Alpha, bool Overwrite);
 
     /// <summary>C[i0..i1, j0..j1] (+)= alpha * op(A)[i0..i1, :] * op(B)[:, j0..j1], on the calling thread.</summary>
-    private static void RunPart(Job s, int i0, int i1, int j0, int j1)
+    private static void RunPart<TKernel>(Job s, int i0, int i1, int j0, int j1) where TKernel : struct, IMicroKernel
     {
         int ncMax = Math.Min(NC, j1 - j0), kcMax = Math.Min(KC, s.K);
-        float[] packedB = ArrayPool<float>.Shared.Rent(RoundUp(ncMax, NR) * kcMax);
+        float[] packedB = ArrayPool<float>.Shared.Rent(RoundUp(ncMax, TKernel.NR) * kcMax);
         float[] packedA = ArrayPool<float>.Shared.Rent(MC * kcMax);
         try
         {
@@ -99,12 +150,12 @@ public static unsafe class Sgemm
                 for (int pc = 0; pc < s.K; pc += KC)
                 {
                     int kc = Math.Min(KC, s.K - pc);
-                    PackB(s.TransB, s.B, s.Ldb, pc, kc, jc, nc, packedB);
+                    PackB<TKernel>(s.TransB, s.B, s.Ldb, pc, kc, jc, nc, packedB);
                     for (int ic = i0; ic < i1; ic += MC)
                     {
                         int mc = Math.Min(MC, i1 - ic);
-                        PackA(s.TransA, s.A, s.Lda, ic, mc, pc, kc, packedA);
-                        MacroKernel(packedA, packedB, s.C, s.Ldc, ic, mc, jc, nc, kc, s.Alpha, s.Overwrite && pc == 0);
+                        PackA<TKernel>(s.TransA, s.A, s.Lda, ic, mc, pc, kc, packedA);
+                        MacroKernel<TKernel>(packedA, packedB, s.C, s.Ldc, ic, mc, jc, nc, kc, s.Alpha, s.Overwrite && pc == 0);
                     }
                 }
             }
@@ -117,178 +168,235 @@ public static unsafe class Sgemm
     }
 
     /// <summary>C[ic..ic+mc, jc..jc+nc] += (or, with overwrite, =) alpha * packed A block * packed B panel, tile by tile.</summary>
-    private static void MacroKernel(float[] packedA, float[] packedB, float[] c, int ldc, int ic, int mc, int jc, int nc, int kc, float alpha, bool overwrite)
+    private static void MacroKernel<TKernel>(float[] packedA, float[] packedB, float[] c, int ldc, int ic, int mc, int jc, int nc, int kc, float alpha, bool overwrite)
+        where TKernel : struct, IMicroKernel
     {
-        float* edge = stackalloc float[MaxTile];
+        float* edge = stackalloc float[TKernel.MR * TKernel.NR];
         fixed (float* pa0 = packedA)
         fixed (float* pb0 = packedB)
         fixed (float* c0 = c)
         {
-            for (int jr = 0; jr < nc; jr += NR)
+            for (int jr = 0; jr < nc; jr += TKernel.NR)
             {
-                int nr = Math.Min(NR, nc - jr);
+                int nr = Math.Min(TKernel.NR, nc - jr);
                 float* pb = pb0 + (long)jr * kc;
-                for (int ir = 0; ir < mc; ir += MR)
+                for (int ir = 0; ir < mc; ir += TKernel.MR)
                 {
-                    int mr = Math.Min(MR, mc - ir);
+                    int mr = Math.Min(TKernel.MR, mc - ir);
                     float* pa = pa0 + (long)ir * kc;
                     float* cTile = c0 + (ic + ir) + (long)(jc + jr) * ldc;
-                    if (mr == MR && nr == NR)
+                    if (mr == TKernel.MR && nr == TKernel.NR)
                     {
-                        Kernel(kc, pa, pb, cTile, ldc, alpha, overwrite);
+                        TKernel.Run(kc, pa, pb, cTile, ldc, alpha, overwrite);
                     }
                     else
                     {
-                        Kernel(kc, pa, pb, edge, MR, alpha, overwrite: true);
+                        TKernel.Run(kc, pa, pb, edge, TKernel.MR, alpha, overwrite: true);
                         for (int j = 0; j < nr; j++)
                             for (int i = 0; i < mr; i++)
-                                cTile[i + (long)j * ldc] = overwrite ? edge[i + j * MR] : cTile[i + (long)j * ldc] + edge[i + j * MR];
+                                cTile[i + (long)j * ldc] = overwrite ? edge[i + j * TKernel.MR] : cTile[i + (long)j * ldc] + edge[i + j * TKernel.MR];
                     }
                 }
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite)
+    /// <summary>
+    /// A register-blocked micro-kernel: C[0..MR, 0..NR] += (or, with overwrite, =) alpha * sum_p pa[p] (x) pb[p], from
+    /// A packed in MR-row strips and B in NR-column strips, p-major. The loops above it are generic over a struct
+    /// of this interface, so the JIT compiles them once per kernel with MR and NR as constants and calls Run
+    /// directly: choosing a kernel costs nothing per tile.
+    /// </summary>
+    private interface IMicroKernel
     {
-        if (Wide) Kernel32x12(kc, pa, pb, c, ldc, alpha, overwrite);
-        else Kernel16x6(kc, pa, pb, c, ldc, alpha, overwrite);
+        static abstract int MR { get; }
+        static abstract int NR { get; }
+        static abstract void Run(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite);
     }
 
-    /// <summary>C[0..32, 0..12] += (or, with overwrite, =) alpha * sum_p pa[p] (x) pb[p].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel32x12(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite)
+    private readonly struct Kernel32x12 : IMicroKernel
     {
-        Vector512<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
-        Vector512<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
-        Vector512<float> c06 = default, c16 = default, c07 = default, c17 = default, c08 = default, c18 = default;
-        Vector512<float> c09 = default, c19 = default, c0a = default, c1a = default, c0b = default, c1b = default;
-        for (int p = 0; p < kc; p++)
+        public static int MR => 32;
+        public static int NR => 12;
+
+        /// <summary>C[0..32, 0..12] += (or, with overwrite, =) alpha * sum_p pa[p] (x) pb[p].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite)
         {
-            var a0 = Vector512.Load(pa);
-            var a1 = Vector512.Load(pa + 16);
-            var b = Vector512.Create(pb[0]);
-            c00 = Avx512F.FusedMultiplyAdd(a0, b, c00); c10 = Avx512F.FusedMultiplyAdd(a1, b, c10);
-            b = Vector512.Create(pb[1]);
-            c01 = Avx512F.FusedMultiplyAdd(a0, b, c01); c11 = Avx512F.FusedMultiplyAdd(a1, b, c11);
-            b = Vector512.Create(pb[2]);
-            c02 = Avx512F.FusedMultiplyAdd(a0, b, c02); c12 = Avx512F.FusedMultiplyAdd(a1, b, c12);
-            b = Vector512.Create(pb[3]);
-            c03 = Avx512F.FusedMultiplyAdd(a0, b, c03); c13 = Avx512F.FusedMultiplyAdd(a1, b, c13);
-            b = Vector512.Create(pb[4]);
-            c04 = Avx512F.FusedMultiplyAdd(a0, b, c04); c14 = Avx512F.FusedMultiplyAdd(a1, b, c14);
-            b = Vector512.Create(pb[5]);
-            c05 = Avx512F.FusedMultiplyAdd(a0, b, c05); c15 = Avx512F.FusedMultiplyAdd(a1, b, c15);
-            b = Vector512.Create(pb[6]);
-            c06 = Avx512F.FusedMultiplyAdd(a0, b, c06); c16 = Avx512F.FusedMultiplyAdd(a1, b, c16);
-            b = Vector512.Create(pb[7]);
-            c07 = Avx512F.FusedMultiplyAdd(a0, b, c07); c17 = Avx512F.FusedMultiplyAdd(a1, b, c17);
-            b = Vector512.Create(pb[8]);
-            c08 = Avx512F.FusedMultiplyAdd(a0, b, c08); c18 = Avx512F.FusedMultiplyAdd(a1, b, c18);
-            b = Vector512.Create(pb[9]);
-            c09 = Avx512F.FusedMultiplyAdd(a0, b, c09); c19 = Avx512F.FusedMultiplyAdd(a1, b, c19);
-            b = Vector512.Create(pb[10]);
-            c0a = Avx512F.FusedMultiplyAdd(a0, b, c0a); c1a = Avx512F.FusedMultiplyAdd(a1, b, c1a);
-            b = Vector512.Create(pb[11]);
-            c0b = Avx512F.FusedMultiplyAdd(a0, b, c0b); c1b = Avx512F.FusedMultiplyAdd(a1, b, c1b);
-            pa += 32;
-            pb += 12;
+            Vector512<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
+            Vector512<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
+            Vector512<float> c06 = default, c16 = default, c07 = default, c17 = default, c08 = default, c18 = default;
+            Vector512<float> c09 = default, c19 = default, c0a = default, c1a = default, c0b = default, c1b = default;
+            for (int p = 0; p < kc; p++)
+            {
+                var a0 = Vector512.Load(pa);
+                var a1 = Vector512.Load(pa + 16);
+                var b = Vector512.Create(pb[0]);
+                c00 = Avx512F.FusedMultiplyAdd(a0, b, c00); c10 = Avx512F.FusedMultiplyAdd(a1, b, c10);
+                b = Vector512.Create(pb[1]);
+                c01 = Avx512F.FusedMultiplyAdd(a0, b, c01); c11 = Avx512F.FusedMultiplyAdd(a1, b, c11);
+                b = Vector512.Create(pb[2]);
+                c02 = Avx512F.FusedMultiplyAdd(a0, b, c02); c12 = Avx512F.FusedMultiplyAdd(a1, b, c12);
+                b = Vector512.Create(pb[3]);
+                c03 = Avx512F.FusedMultiplyAdd(a0, b, c03); c13 = Avx512F.FusedMultiplyAdd(a1, b, c13);
+                b = Vector512.Create(pb[4]);
+                c04 = Avx512F.FusedMultiplyAdd(a0, b, c04); c14 = Avx512F.FusedMultiplyAdd(a1, b, c14);
+                b = Vector512.Create(pb[5]);
+                c05 = Avx512F.FusedMultiplyAdd(a0, b, c05); c15 = Avx512F.FusedMultiplyAdd(a1, b, c15);
+                b = Vector512.Create(pb[6]);
+                c06 = Avx512F.FusedMultiplyAdd(a0, b, c06); c16 = Avx512F.FusedMultiplyAdd(a1, b, c16);
+                b = Vector512.Create(pb[7]);
+                c07 = Avx512F.FusedMultiplyAdd(a0, b, c07); c17 = Avx512F.FusedMultiplyAdd(a1, b, c17);
+                b = Vector512.Create(pb[8]);
+                c08 = Avx512F.FusedMultiplyAdd(a0, b, c08); c18 = Avx512F.FusedMultiplyAdd(a1, b, c18);
+                b = Vector512.Create(pb[9]);
+                c09 = Avx512F.FusedMultiplyAdd(a0, b, c09); c19 = Avx512F.FusedMultiplyAdd(a1, b, c19);
+                b = Vector512.Create(pb[10]);
+                c0a = Avx512F.FusedMultiplyAdd(a0, b, c0a); c1a = Avx512F.FusedMultiplyAdd(a1, b, c1a);
+                b = Vector512.Create(pb[11]);
+                c0b = Avx512F.FusedMultiplyAdd(a0, b, c0b); c1b = Avx512F.FusedMultiplyAdd(a1, b, c1b);
+                pa += 32;
+                pb += 12;
+            }
+            var al = Vector512.Create(alpha);
+            Store(c, al, c00, c10, overwrite);
+            Store(c + ldc, al, c01, c11, overwrite);
+            Store(c + 2L * ldc, al, c02, c12, overwrite);
+            Store(c + 3L * ldc, al, c03, c13, overwrite);
+            Store(c + 4L * ldc, al, c04, c14, overwrite);
+            Store(c + 5L * ldc, al, c05, c15, overwrite);
+            Store(c + 6L * ldc, al, c06, c16, overwrite);
+            Store(c + 7L * ldc, al, c07, c17, overwrite);
+            Store(c + 8L * ldc, al, c08, c18, overwrite);
+            Store(c + 9L * ldc, al, c09, c19, overwrite);
+            Store(c + 10L * ldc, al, c0a, c1a, overwrite);
+            Store(c + 11L * ldc, al, c0b, c1b, overwrite);
         }
-        var al = Vector512.Create(alpha);
-        Store(c, al, c00, c10, overwrite);
-        Store(c + ldc, al, c01, c11, overwrite);
-        Store(c + 2L * ldc, al, c02, c12, overwrite);
-        Store(c + 3L * ldc, al, c03, c13, overwrite);
-        Store(c + 4L * ldc, al, c04, c14, overwrite);
-        Store(c + 5L * ldc, al, c05, c15, overwrite);
-        Store(c + 6L * ldc, al, c06, c16, overwrite);
-        Store(c + 7L * ldc, al, c07, c17, overwrite);
-        Store(c + 8L * ldc, al, c08, c18, overwrite);
-        Store(c + 9L * ldc, al, c09, c19, overwrite);
-        Store(c + 10L * ldc, al, c0a, c1a, overwrite);
-        Store(c + 11L * ldc, al, c0b, c1b, overwrite);
-    }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* col, Vector512<float> alpha, Vector512<float> lo, Vector512<float> hi, bool overwrite)
-    {
-        if (overwrite)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(float* col, Vector512<float> alpha, Vector512<float> lo, Vector512<float> hi, bool overwrite)
         {
-            (lo * alpha).Store(col);
-            (hi * alpha).Store(col + 16);
-            return;
+            if (overwrite)
+            {
+                (lo * alpha).Store(col);
+                (hi * alpha).Store(col + 16);
+                return;
+            }
+            Avx512F.FusedMultiplyAdd(lo, alpha, Vector512.Load(col)).Store(col);
+            Avx512F.FusedMultiplyAdd(hi, alpha, Vector512.Load(col + 16)).Store(col + 16);
         }
-        Avx512F.FusedMultiplyAdd(lo, alpha, Vector512.Load(col)).Store(col);
-        Avx512F.FusedMultiplyAdd(hi, alpha, Vector512.Load(col + 16)).Store(col + 16);
     }
 
-    /// <summary>C[0..16, 0..6] += (or, with overwrite, =) alpha * sum_p pa[p] (x) pb[p].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel16x6(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite)
+    private readonly struct Kernel16x6 : IMicroKernel
     {
-        Vector256<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
-        Vector256<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
-        for (int p = 0; p < kc; p++)
+        public static int MR => 16;
+        public static int NR => 6;
+
+        /// <summary>C[0..16, 0..6] += (or, with overwrite, =) alpha * sum_p pa[p] (x) pb[p].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite)
         {
-            var a0 = Vector256.Load(pa);
-            var a1 = Vector256.Load(pa + 8);
-            var b = Vector256.Create(pb[0]);
-            c00 = MulAdd(a0, b, c00); c10 = MulAdd(a1, b, c10);
-            b = Vector256.Create(pb[1]);
-            c01 = MulAdd(a0, b, c01); c11 = MulAdd(a1, b, c11);
-            b = Vector256.Create(pb[2]);
-            c02 = MulAdd(a0, b, c02); c12 = MulAdd(a1, b, c12);
-            b = Vector256.Create(pb[3]);
-            c03 = MulAdd(a0, b, c03); c13 = MulAdd(a1, b, c13);
-            b = Vector256.Create(pb[4]);
-            c04 = MulAdd(a0, b, c04); c14 = MulAdd(a1, b, c14);
-            b = Vector256.Create(pb[5]);
-            c05 = MulAdd(a0, b, c05); c15 = MulAdd(a1, b, c15);
-            pa += 16;
-            pb += 6;
+            Vector256<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
+            Vector256<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
+            for (int p = 0; p < kc; p++)
+            {
+                var a0 = Vector256.Load(pa);
+                var a1 = Vector256.Load(pa + 8);
+                var b = Vector256.Create(pb[0]);
+                c00 = MulAdd(a0, b, c00); c10 = MulAdd(a1, b, c10);
+                b = Vector256.Create(pb[1]);
+                c01 = MulAdd(a0, b, c01); c11 = MulAdd(a1, b, c11);
+                b = Vector256.Create(pb[2]);
+                c02 = MulAdd(a0, b, c02); c12 = MulAdd(a1, b, c12);
+                b = Vector256.Create(pb[3]);
+                c03 = MulAdd(a0, b, c03); c13 = MulAdd(a1, b, c13);
+                b = Vector256.Create(pb[4]);
+                c04 = MulAdd(a0, b, c04); c14 = MulAdd(a1, b, c14);
+                b = Vector256.Create(pb[5]);
+                c05 = MulAdd(a0, b, c05); c15 = MulAdd(a1, b, c15);
+                pa += 16;
+                pb += 6;
+            }
+            var al = Vector256.Create(alpha);
+            Store(c, al, c00, c10, overwrite);
+            Store(c + ldc, al, c01, c11, overwrite);
+            Store(c + 2L * ldc, al, c02, c12, overwrite);
+            Store(c + 3L * ldc, al, c03, c13, overwrite);
+            Store(c + 4L * ldc, al, c04, c14, overwrite);
+            Store(c + 5L * ldc, al, c05, c15, overwrite);
         }
-        var al = Vector256.Create(alpha);
-        Store(c, al, c00, c10, overwrite);
-        Store(c + ldc, al, c01, c11, overwrite);
-        Store(c + 2L * ldc, al, c02, c12, overwrite);
-        Store(c + 3L * ldc, al, c03, c13, overwrite);
-        Store(c + 4L * ldc, al, c04, c14, overwrite);
-        Store(c + 5L * ldc, al, c05, c15, overwrite);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(float* col, Vector256<float> alpha, Vector256<float> lo, Vector256<float> hi, bool overwrite)
+        {
+            if (overwrite)
+            {
+                (lo * alpha).Store(col);
+                (hi * alpha).Store(col + 8);
+                return;
+            }
+            MulAdd(lo, alpha, Vector256.Load(col)).Store(col);
+            MulAdd(hi, alpha, Vector256.Load(col + 8)).Store(col + 8);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+            Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* col, Vector256<float> alpha, Vector256<float> lo, Vector256<float> hi, bool overwrite)
+    private readonly struct Kernel8x4 : IMicroKernel
     {
-        if (overwrite)
-        {
-            (lo * alpha).Store(col);
-            (hi * alpha).Store(col + 8);
-            return;
-        }
-        MulAdd(lo, alpha, Vector256.Load(col)).Store(col);
-        MulAdd(hi, alpha, Vector256.Load(col + 8)).Store(col + 8);
-    }
+        public static int MR => 8;
+        public static int NR => 4;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+        /// <summary>
+        /// Fused where the CPU has an FMA instruction (x86 FMA3, Arm64), as the vector kernels are, so on x86 all
+        /// three give the same sums; elsewhere a software fused multiply-add would cost tens of cycles per term.
+        /// </summary>
+        private static readonly bool HardwareFma = Fma.IsSupported || AdvSimd.IsSupported;
+
+        /// <summary>C[0..8, 0..4] += (or, with overwrite, =) alpha * sum_p pa[p] (x) pb[p].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite)
+        {
+            // The 32 sums live in a small stack tile rather than named locals: x64 has 16 scalar float registers,
+            // so they would spill anyway, and this path only runs where Vector256 is not accelerated.
+            float* acc = stackalloc float[8 * 4];
+            new Span<float>(acc, 8 * 4).Clear();
+            for (int p = 0; p < kc; p++, pa += 8, pb += 4)
+                for (int j = 0; j < 4; j++)
+                {
+                    float b = pb[j];
+                    float* col = acc + j * 8;
+                    for (int i = 0; i < 8; i++) col[i] = MulAdd(pa[i], b, col[i]);
+                }
+            for (int j = 0; j < 4; j++)
+            {
+                float* dst = c + (long)j * ldc;
+                float* col = acc + j * 8;
+                for (int i = 0; i < 8; i++) dst[i] = overwrite ? col[i] * alpha : MulAdd(col[i], alpha, dst[i]);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static float MulAdd(float a, float b, float c) => HardwareFma ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
+    }
 
     /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] into MR-row strips, p-major, zero-padded.</summary>
-    private static void PackA(bool transA, float[] a, int lda, int ic, int mc, int pc, int kc, float[] dst)
+    private static void PackA<TKernel>(bool transA, float[] a, int lda, int ic, int mc, int pc, int kc, float[] dst) where TKernel : struct, IMicroKernel
     {
         fixed (float* a0 = a)
         fixed (float* d0 = dst)
         {
-            for (int ir = 0; ir < mc; ir += MR)
+            for (int ir = 0; ir < mc; ir += TKernel.MR)
             {
-                int mr = Math.Min(MR, mc - ir);
+                int mr = Math.Min(TKernel.MR, mc - ir);
                 float* strip = d0 + (long)ir * kc;
                 if (!transA)
                 {
                     // op(A)(i,p) = A[i + p*lda]: each p is a contiguous run of mr floats.
                     for (int p = 0; p < kc; p++)
-                        new ReadOnlySpan<float>(a0 + (ic + ir) + (long)(pc + p) * lda, mr).CopyTo(new Span<float>(strip + p * MR, mr));
+                        new ReadOnlySpan<float>(a0 + (ic + ir) + (long)(pc + p) * lda, mr).CopyTo(new Span<float>(strip + p * TKernel.MR, mr));
                 }
                 else
                 {
@@ -298,50 +406,50 @@ public static unsafe class Sgemm
                     for (int i = 0; i < mr; i++)
                     {
                         float* src = a0 + pc + (long)(ic + ir + i) * lda;
-                        for (int p = 0; p < kc; p++) strip[p * MR + i] = src[p];
+                        for (int p = 0; p < kc; p++) strip[p * TKernel.MR + i] = src[p];
                     }
                 }
-                if (mr < MR)
-                    for (int p = 0; p < kc; p++) new Span<float>(strip + p * MR + mr, MR - mr).Clear();
+                if (mr < TKernel.MR)
+                    for (int p = 0; p < kc; p++) new Span<float>(strip + p * TKernel.MR + mr, TKernel.MR - mr).Clear();
             }
         }
     }
 
     /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] into NR-column strips, p-major, zero-padded.</summary>
-    private static void PackB(bool transB, float[] b, int ldb, int pc, int kc, int jc, int nc, float[] dst)
+    private static void PackB<TKernel>(bool transB, float[] b, int ldb, int pc, int kc, int jc, int nc, float[] dst) where TKernel : struct, IMicroKernel
     {
         // Pointers: the extents were checked in Multiply, and with small m packing costs as much as the
         // multiply-adds, so it runs without bounds checks and with the transpose test out of the loops.
         fixed (float* b0 = b)
         fixed (float* d0 = dst)
         {
-            for (int jr = 0; jr < nc; jr += NR)
+            for (int jr = 0; jr < nc; jr += TKernel.NR)
             {
-                int nr = Math.Min(NR, nc - jr);
+                int nr = Math.Min(TKernel.NR, nc - jr);
                 float* d = d0 + (long)jr * kc;
                 if (transB)
                 {
                     // op(B)(p,j) = B[j + p*ldb]: each p is a contiguous run of nr floats.
                     float* src = b0 + (jc + jr) + (long)pc * ldb;
-                    for (int p = 0; p < kc; p++, src += ldb, d += NR)
+                    for (int p = 0; p < kc; p++, src += ldb, d += TKernel.NR)
                     {
                         for (int j = 0; j < nr; j++) d[j] = src[j];
-                        for (int j = nr; j < NR; j++) d[j] = 0f;
+                        for (int j = nr; j < TKernel.NR; j++) d[j] = 0f;
                     }
                 }
                 else
                 {
                     // op(B)(p,j) = B[p + j*ldb]: each column j is a contiguous run over p.
-                    for (int j = 0; j < NR; j++)
+                    for (int j = 0; j < TKernel.NR; j++)
                     {
                         if (j < nr)
                         {
                             float* src = b0 + pc + (long)(jc + jr + j) * ldb;
-                            for (int p = 0; p < kc; p++) d[p * NR + j] = src[p];
+                            for (int p = 0; p < kc; p++) d[p * TKernel.NR + j] = src[p];
                         }
                         else
                         {
-                            for (int p = 0; p < kc; p++) d[p * NR + j] = 0f;
+                            for (int p = 0; p < kc; p++) d[p * TKernel.NR + j] = 0f;
                         }
                     }
                 }

@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra.Single;
+using OnnxTransfer.HeadTrainer.LinearAlgebra;
 using OnnxTransfer.HeadTrainer.Training;
 
 namespace OnnxTransfer.HeadTrainer.Model;
@@ -10,7 +11,13 @@ namespace OnnxTransfer.HeadTrainer.Model;
 /// </summary>
 public sealed class DenseHead
 {
-    public DenseHead(HeadSpec spec, int inputWidth, int classCount, LossKind loss, float dropout, Rng rng)
+    /// <param name="gemm">What computes the dense layers' products; default <see cref="GemmBackend.Simd"/>.</param>
+    public DenseHead(HeadSpec spec, int inputWidth, int classCount, LossKind loss, float dropout, Rng rng, GemmBackend gemm = GemmBackend.Simd)
+        : this(spec, inputWidth, classCount, loss, dropout, rng, Gemm.For(gemm))
+    {
+    }
+
+    internal DenseHead(HeadSpec spec, int inputWidth, int classCount, LossKind loss, float dropout, Rng rng, IGemm gemm)
     {
         if (loss == LossKind.Binary && classCount != 2)
             throw new OnnxTransferException($"`Loss` binary needs exactly 2 classes, the feature set has {classCount}; use `Loss` softmax.");
@@ -23,7 +30,7 @@ public sealed class DenseHead
             case HeadKind.Mlp:
                 for (int i = 0; i < spec.Hidden.Count; i++)
                 {
-                    layers.Add(new DenseLayer($"dense_{i}", width, spec.Hidden[i]));
+                    layers.Add(new DenseLayer($"dense_{i}", width, spec.Hidden[i], gemm));
                     layers.Add(new ReluLayer(spec.Hidden[i]));
                     if (dropout > 0) layers.Add(new DropoutLayer(spec.Hidden[i], dropout));
                     width = spec.Hidden[i];
@@ -34,7 +41,7 @@ public sealed class DenseHead
                 if (dropout > 0) layers.Add(new DropoutLayer(width, dropout));
                 break;
         }
-        layers.Add(new DenseLayer("logits", width, outputs));
+        layers.Add(new DenseLayer("logits", width, outputs, gemm));
         foreach (var dense in layers.OfType<DenseLayer>()) dense.InitializeGlorotUniform(rng);
         Layers = layers;
     }

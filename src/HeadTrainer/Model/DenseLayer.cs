@@ -1,23 +1,29 @@
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Single;
+using OnnxTransfer.HeadTrainer.LinearAlgebra;
 using OnnxTransfer.HeadTrainer.Training;
 
 namespace OnnxTransfer.HeadTrainer.Model;
 
-/// <summary>Fully connected layer y = W^T x + b with W stored (in x out) like a Keras kernel.</summary>
+/// <summary>
+/// Fully connected layer y = W^T x + b with W stored (in x out) like a Keras kernel. Its three products go to
+/// the <see cref="IGemm"/> it was built with, on the parameter arrays themselves: no MathNet matrix wraps them.
+/// </summary>
 public sealed class DenseLayer : Layer
 {
-    private readonly DenseMatrix _w;
-    private readonly DenseMatrix _dw;
-    private Matrix<float>? _x;
+    private readonly IGemm _gemm;
+    private DenseMatrix? _x;
 
-    public DenseLayer(string name, int inputWidth, int outputWidth)
+    public DenseLayer(string name, int inputWidth, int outputWidth, GemmBackend gemm = GemmBackend.Simd)
+        : this(name, inputWidth, outputWidth, Gemm.For(gemm))
     {
-        (InputWidth, OutputWidth) = (inputWidth, outputWidth);
+    }
+
+    internal DenseLayer(string name, int inputWidth, int outputWidth, IGemm gemm)
+    {
+        (InputWidth, OutputWidth, _gemm) = (inputWidth, outputWidth, gemm);
         Kernel = new Parameter(name + ".kernel", checked(inputWidth * outputWidth), regularized: true);
         Bias = new Parameter(name + ".bias", outputWidth, regularized: false);
-        _w = new DenseMatrix(inputWidth, outputWidth, Kernel.Value);
-        _dw = new DenseMatrix(inputWidth, outputWidth, Kernel.Grad);
     }
 
     public override int InputWidth { get; }
@@ -40,23 +46,32 @@ public sealed class DenseLayer : Layer
 
     public override Matrix<float> Forward(Matrix<float> x, bool training, Rng rng)
     {
-        var y = (DenseMatrix)_w.TransposeThisAndMultiply(x);
-        AddBias(y.Values, Bias.Value, OutputWidth, x.ColumnCount);
-        _x = training ? x : null;
+        if (x.RowCount != InputWidth) throw new ArgumentException($"Input has {x.RowCount} rows, the layer takes {InputWidth}.", nameof(x));
+        var dense = (DenseMatrix)x;
+        int n = x.ColumnCount;
+        var y = new DenseMatrix(OutputWidth, n);
+        _gemm.Multiply(transA: true, transB: false, OutputWidth, n, InputWidth, 1f, Kernel.Value, dense.Values, 0f, y.Values); // Y = W^T X
+        AddBias(y.Values, Bias.Value, OutputWidth, n);
+        _x = training ? dense : null;
         return y;
     }
 
     public override Matrix<float>? Backward(Matrix<float> dy, bool needInputGrad)
     {
         var x = _x ?? throw new InvalidOperationException("Backward called without a training-mode forward pass.");
-        x.TransposeAndMultiply(dy, _dw);             // dW = X dY^T   (in x B)(B x out)
+        if (dy.RowCount != OutputWidth || dy.ColumnCount != x.ColumnCount)
+            throw new ArgumentException($"Gradient is {dy.RowCount}x{dy.ColumnCount}, the layer's output was {OutputWidth}x{x.ColumnCount}.", nameof(dy));
         var g = ((DenseMatrix)dy).Values;
+        int n = dy.ColumnCount, o = OutputWidth;
+        _gemm.Multiply(transA: false, transB: true, InputWidth, o, n, 1f, x.Values, g, 0f, Kernel.Grad); // dW = X dY^T   (in x B)(B x out)
         var db = Bias.Grad;
         Array.Clear(db);
-        int n = dy.ColumnCount, o = OutputWidth;
         for (int j = 0; j < n; j++)
             for (int r = 0; r < o; r++) db[r] += g[r + j * o];
-        return needInputGrad ? _w.Multiply(dy) : null; // dX = W dY
+        if (!needInputGrad) return null;
+        var dx = new DenseMatrix(InputWidth, n);
+        _gemm.Multiply(transA: false, transB: false, InputWidth, n, o, 1f, Kernel.Value, g, 0f, dx.Values); // dX = W dY
+        return dx;
     }
 
     internal static void AddBias(float[] y, float[] bias, int rows, int cols)

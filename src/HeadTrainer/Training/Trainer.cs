@@ -2,7 +2,6 @@ using System.Diagnostics;
 using MathNet.Numerics.LinearAlgebra.Single;
 using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Export;
-using OnnxTransfer.HeadTrainer.LinearAlgebra;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.HeadTrainer.Reporting;
 using OnnxTransfer.IO;
@@ -36,7 +35,6 @@ public sealed class Trainer(TrainerOptions options)
     public TrainingResult Train(FeatureSet data, string runDirectory, CancellationToken ct = default)
     {
         Options.Validate();
-        FastLinearAlgebraProvider.Install();
         var (train, val) = Split(data, Options);
         var trainLabels = train.Select(i => data.Labels[i]).ToArray();
         if (trainLabels.Distinct().Count() < 2)
@@ -52,7 +50,7 @@ public sealed class Trainer(TrainerOptions options)
         string lastPath = Path.Combine(runDirectory, RunFiles.LastCheckpoint), bestPath = Path.Combine(runDirectory, RunFiles.BestCheckpoint);
 
         var rng = new Rng(Options.Seed);
-        var head = new DenseHead(Options.Head, data.Width, data.Classes.Count, Options.Loss, Options.Dropout, rng);
+        var head = new DenseHead(Options.Head, data.Width, data.Classes.Count, Options.Loss, Options.Dropout, rng, Options.Gemm);
         var weights = Options.ClassWeight == ClassWeighting.Balanced ? LossFunction.BalancedWeights(trainLabels, data.Classes.Count) : null;
         var loss = new LossFunction(Options.Loss, Options.LabelSmoothing, weights);
         var valLoss = new LossFunction(Options.Loss, Options.LabelSmoothing, null);

@@ -1,3 +1,4 @@
+using OnnxTransfer.HeadTrainer.LinearAlgebra;
 using OnnxTransfer.HeadTrainer.Model;
 
 namespace OnnxTransfer.HeadTrainer.Training;
@@ -83,6 +84,12 @@ public sealed record TrainerOptions
 
     /// <summary>k of the top-k accuracy. Default 5.</summary>
     public int TopK { get; init; } = 5;
+
+    /// <summary>
+    /// What computes the head's matrix products. Default <see cref="GemmBackend.Simd"/>, this library's SGEMM;
+    /// <see cref="GemmBackend.MathNet"/> is the slower reference. Either way MathNet's process-wide provider is left alone.
+    /// </summary>
+    public GemmBackend Gemm { get; init; } = GemmBackend.Simd;
 
     /// <summary>Checks every option; NaN and infinity are refused everywhere (a NaN learning rate would train a NaN head without a word).</summary>
     public void Validate()
