@@ -1,7 +1,7 @@
 using System.Reflection;
 using MathNet.Numerics.LinearAlgebra.Single;
 using MathNet.Numerics.Providers.LinearAlgebra;
-using OnnxTransfer.HeadTrainer.Data;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Export;
 using OnnxTransfer.HeadTrainer.LinearAlgebra;
 using OnnxTransfer.HeadTrainer.Model;
