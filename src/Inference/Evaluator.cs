@@ -7,7 +7,7 @@ namespace OnnxTransfer.Inference;
 /// <summary>An image the classifier got wrong: what it is, what was predicted, and how sure each was.</summary>
 public sealed record Misclassified(string Path, string TrueClass, string PredictedClass, float TrueProbability, float PredictedProbability);
 
-/// <summary>The outcome of <see cref="Evaluator.Evaluate"/>.</summary>
+/// <summary>The outcome of an <see cref="Evaluator"/> run.</summary>
 public sealed record Evaluation(ClassificationReport Report, IReadOnlyList<Misclassified> Misclassified, IReadOnlyList<PredictionResult> Unreadable)
 {
     public const string ReportFile = "report.json";

@@ -126,7 +126,9 @@ public class MathNetGlobalProviderTests
     /// <summary>MathNet's managed provider behind a proxy that counts every call made through it.</summary>
     public class CountingProvider : DispatchProxy
     {
-        public int Calls;
+        private int _calls;
+
+        public int Calls { get => Volatile.Read(ref _calls); set => Volatile.Write(ref _calls, value); }
 
         public static (ILinearAlgebraProvider Provider, CountingProvider Counter) Create()
         {
@@ -136,7 +138,7 @@ public class MathNetGlobalProviderTests
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
-            Interlocked.Increment(ref Calls);
+            Interlocked.Increment(ref _calls);
             try
             {
                 return targetMethod!.Invoke(ManagedLinearAlgebraProvider.Instance, args);

@@ -12,7 +12,7 @@ namespace OnnxTransfer.Bench.Head;
 /// <summary>Results of <see cref="HeadQuickBench.Run"/>; epoch times are the warm ones (<see cref="HeadQuickBench.Warm"/>).</summary>
 public sealed record HeadQuickResult(double ManagedGflops, double FastGflops, double Ratio, double EpochSeconds, int EpochRows, string Head, TorchEpochs Torch)
 {
-    /// <summary>Our epoch time over PyTorch's (goal <= 1), or null when the peer did not run.</summary>
+    /// <summary>Our epoch time over PyTorch's (goal: at most 1), or null when the peer did not run.</summary>
     public double? TorchRatio => Torch.Warm is { } torch ? EpochSeconds / torch : null;
 }
 
@@ -54,7 +54,7 @@ public static class HeadQuickBench
         var options = Options(head, TimedEpochs);
         var ours = EpochSeconds(set, options);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"epoch of {head} on {epochRows} x {HeadBenchData.FeatureWidth}, batch {options.BatchSize}: {Warm(ours):F2} s warm (best of epochs 2-{ours.Count}; epoch 1 {ours[0]:F2} s)"));
+            $"epoch of {head} on {epochRows} x {HeadBenchData.FeatureWidth}, batch {options.BatchSize}: {Warm(ours):F2} s warm (best of epochs 2-{ours.Length}; epoch 1 {ours[0]:F2} s)"));
         var torch = TorchPeer.Run(set, options);
         var result = new HeadQuickResult(managedGflops, fastGflops, managed / fast, Warm(ours), epochRows, head, torch);
         output.WriteLine(torch.Problem ?? string.Create(CultureInfo.InvariantCulture,
@@ -72,7 +72,7 @@ public static class HeadQuickBench
     /// <summary>Trainer defaults (Adam, lr 1e-3, dropout 0.5, 20% validation split) at batch 64, for us and the PyTorch peer alike.</summary>
     private static TrainerOptions Options(string head, int epochs) => new() { Head = HeadSpec.Parse(head), Epochs = epochs, BatchSize = 64 };
 
-    private static IReadOnlyList<double> EpochSeconds(Features.FeatureSet set, TrainerOptions options)
+    private static double[] EpochSeconds(Features.FeatureSet set, TrainerOptions options)
     {
         string dir = Path.Combine(Path.GetTempPath(), "onnx-transfer-head-bench-" + Guid.NewGuid().ToString("N"));
         try

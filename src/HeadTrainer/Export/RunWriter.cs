@@ -13,7 +13,7 @@ namespace OnnxTransfer.HeadTrainer.Export;
 /// Writes a finished run's files (see <see cref="RunFiles"/>), each atomically: the head, head.json, report.json and
 /// history.csv. Pictures of them (curves.png, confusion.png) are the command line's to draw.
 /// </summary>
-public static class RunWriter
+internal static class RunWriter
 {
     public static void Write(string dir, FeatureSet data, DenseHead head, TrainerOptions options, ClassificationReport report,
         IReadOnlyList<EpochMetrics> history, int bestEpoch, Action<string>? warning)

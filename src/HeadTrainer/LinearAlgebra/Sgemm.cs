@@ -40,7 +40,7 @@ public static unsafe class Sgemm
     private const int PartAlign = 12; // parts of C are whole micro-tiles wide for every kernel (NR = 12, 6, 4)
     private const int PartsPerThread = 4;
 
-    /// <summary>The kernel <see cref="Multiply"/> runs: the widest this CPU accelerates.</summary>
+    /// <summary>The kernel Multiply runs without a kernel argument: the widest this CPU accelerates.</summary>
     internal static SgemmKernel Best { get; } =
         IsAccelerated(SgemmKernel.Vector512) ? SgemmKernel.Vector512 :
         IsAccelerated(SgemmKernel.Vector256) ? SgemmKernel.Vector256 : SgemmKernel.Scalar;

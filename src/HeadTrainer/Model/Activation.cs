@@ -1,7 +1,7 @@
 namespace OnnxTransfer.HeadTrainer.Model;
 
 /// <summary>Output activations, computed the way the exported ONNX graph does (softmax with max subtraction).</summary>
-public static class Activation
+internal static class Activation
 {
     /// <summary>
     /// Column-major logits (outputs x n) -> row-major probabilities (n x K): softmax over K, or for a binary

@@ -10,7 +10,7 @@ namespace OnnxTransfer.HeadTrainer.Model;
 /// statistics; inference uses the moving statistics (what ONNX BatchNormalization computes).
 /// Statistics are accumulated in double, sequentially, for reproducibility.
 /// </summary>
-public sealed class BatchNormLayer : Layer
+internal sealed class BatchNormLayer : Layer
 {
     public const float DefaultMomentum = 0.99f;
     public const float DefaultEpsilon = 1e-3f;

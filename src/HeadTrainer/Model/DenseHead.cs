@@ -5,14 +5,14 @@ using OnnxTransfer.HeadTrainer.Training;
 namespace OnnxTransfer.HeadTrainer.Model;
 
 /// <summary>
-/// A dense classifier head: a stack of <see cref="Layer"/>s from D features to logits, plus the output
-/// activation (softmax over K classes, or with <see cref="Binary"/> one sigmoid logit for class 1).
+/// A dense classifier head: a stack of layers from D features to logits, plus the output
+/// activation (softmax over K classes, or with <see cref="LossKind.Binary"/> one sigmoid logit for class 1).
 /// Layers see activations as (features x batch) column-major matrices, i.e. row-major batches of rows.
 /// </summary>
 public sealed class DenseHead
 {
     /// <param name="gemm">What computes the dense layers' products; default <see cref="GemmBackend.Simd"/>.</param>
-    public DenseHead(HeadSpec spec, int inputWidth, int classCount, LossKind loss, float dropout, Rng rng, GemmBackend gemm = GemmBackend.Simd)
+    internal DenseHead(HeadSpec spec, int inputWidth, int classCount, LossKind loss, float dropout, Rng rng, GemmBackend gemm = GemmBackend.Simd)
         : this(spec, inputWidth, classCount, loss, dropout, rng, Gemm.For(gemm))
     {
     }
@@ -51,15 +51,15 @@ public sealed class DenseHead
     public int ClassCount { get; }
     public LossKind Loss { get; }
     public float Dropout { get; }
-    public IReadOnlyList<Layer> Layers { get; }
+    internal IReadOnlyList<Layer> Layers { get; }
 
     /// <summary>Number of logits: 1 for a binary sigmoid head, else K.</summary>
     public int Outputs => Loss == LossKind.Binary ? 1 : ClassCount;
 
-    public IEnumerable<Parameter> Parameters => Layers.SelectMany(l => l.Parameters);
+    internal IEnumerable<Parameter> Parameters => Layers.SelectMany(l => l.Parameters);
 
     /// <summary>Logits (Outputs x batch) for a (InputWidth x batch) column-major batch.</summary>
-    public DenseMatrix Logits(DenseMatrix x, bool training, Rng rng)
+    internal DenseMatrix Logits(DenseMatrix x, bool training, Rng rng)
     {
         var h = (MathNet.Numerics.LinearAlgebra.Matrix<float>)x;
         foreach (var layer in Layers) h = layer.Forward(h, training, rng);
@@ -67,7 +67,7 @@ public sealed class DenseHead
     }
 
     /// <summary>Back-propagates d(loss)/d(logits) through every layer, filling parameter gradients.</summary>
-    public void Backward(DenseMatrix dLogits)
+    internal void Backward(DenseMatrix dLogits)
     {
         MathNet.Numerics.LinearAlgebra.Matrix<float>? g = dLogits;
         for (int i = Layers.Count - 1; i >= 0; i--) g = Layers[i].Backward(g!, needInputGrad: i > 0);

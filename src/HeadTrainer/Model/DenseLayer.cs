@@ -9,7 +9,7 @@ namespace OnnxTransfer.HeadTrainer.Model;
 /// Fully connected layer y = W^T x + b with W stored (in x out) like a Keras kernel. Its three products go to
 /// the <see cref="IGemm"/> it was built with, on the parameter arrays themselves: no MathNet matrix wraps them.
 /// </summary>
-public sealed class DenseLayer : Layer
+internal sealed class DenseLayer : Layer
 {
     private readonly IGemm _gemm;
     private DenseMatrix? _x;

@@ -9,7 +9,7 @@ namespace OnnxTransfer.HeadTrainer.Model;
 /// scaled by 1/(1 - rate); at inference it is the identity, so it is absent from the ONNX export.
 /// Masks come from the trainer's seeded <see cref="Rng"/>, drawn in storage order.
 /// </summary>
-public sealed class DropoutLayer : Layer
+internal sealed class DropoutLayer : Layer
 {
     private readonly int _width;
     private float[]? _mask;

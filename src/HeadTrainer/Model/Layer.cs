@@ -8,7 +8,7 @@ namespace OnnxTransfer.HeadTrainer.Model;
 /// column-major, so one sample's features are contiguous: exactly a row-major (batch x features)
 /// block of the feature set, with no copy or transpose.
 /// </summary>
-public abstract class Layer
+internal abstract class Layer
 {
     public abstract int InputWidth { get; }
     public abstract int OutputWidth { get; }

@@ -17,7 +17,7 @@ public enum LossKind
 /// division by the sum of weights). Label smoothing e: softmax targets (1-e)*onehot + e/K; binary
 /// target y*(1-e) + e/2. Computed in double; the gradient is returned as float.
 /// </summary>
-public sealed class LossFunction(LossKind kind, float labelSmoothing, float[]? classWeights)
+internal sealed class LossFunction(LossKind kind, float labelSmoothing, float[]? classWeights)
 {
     public LossKind Kind { get; } = kind;
     public float LabelSmoothing { get; } = labelSmoothing;

@@ -1,7 +1,7 @@
 namespace OnnxTransfer.HeadTrainer.Model;
 
 /// <summary>A named float32 tensor of a head with its gradient buffer (same length).</summary>
-public sealed class Parameter(string name, int length, bool regularized, bool trainable = true)
+internal sealed class Parameter(string name, int length, bool regularized, bool trainable = true)
 {
     public string Name { get; } = name;
     public float[] Value { get; } = new float[length];

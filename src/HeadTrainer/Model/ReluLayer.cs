@@ -5,7 +5,7 @@ using OnnxTransfer.HeadTrainer.Training;
 namespace OnnxTransfer.HeadTrainer.Model;
 
 /// <summary>max(0, x); the gradient at exactly 0 is taken as 0 (as TensorFlow and PyTorch do).</summary>
-public sealed class ReluLayer(int width) : Layer
+internal sealed class ReluLayer(int width) : Layer
 {
     private DenseMatrix? _y;
 

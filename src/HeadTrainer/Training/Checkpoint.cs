@@ -8,7 +8,7 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// included), optimizer slots and step count, completed epochs, RNG state, early-stopping state and history.
 /// Binary, little-endian, written atomically.
 /// </summary>
-public sealed class Checkpoint
+internal sealed class Checkpoint
 {
     private const string Magic = "onnx-transfer head checkpoint v1";
 

@@ -7,7 +7,7 @@ public enum MonitorMetric { ValLoss, ValAccuracy, ValAuc }
 /// minDelta (lower for loss, higher for accuracy/AUC); training stops once <see cref="Patience"/>
 /// epochs in a row have not improved.
 /// </summary>
-public sealed class EarlyStopping(MonitorMetric monitor, int patience, double minDelta)
+internal sealed class EarlyStopping(MonitorMetric monitor, int patience, double minDelta)
 {
     public MonitorMetric Monitor { get; } = monitor;
     public int Patience { get; } = patience;

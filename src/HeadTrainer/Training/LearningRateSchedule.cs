@@ -7,7 +7,7 @@ public enum ScheduleKind { Constant, Step, Poly, Cosine }
 /// constant; step: lr gamma^floor(epoch / stepSize); poly (Keras PolynomialDecay over the post-warmup steps):
 /// (lr - endLr) (1 - s / decaySteps)^power + endLr; cosine (Keras CosineDecay, alpha 0): lr (1 + cos(pi s / decaySteps)) / 2.
 /// </summary>
-public sealed record LearningRateSchedule
+internal sealed record LearningRateSchedule
 {
     public ScheduleKind Kind { get; init; } = ScheduleKind.Constant;
     public float BaseLr { get; init; } = 1e-3f;

@@ -11,7 +11,7 @@ public enum OptimizerKind { Sgd, Adam, AdamW }
 /// Adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²; w -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps).
 /// AdamW: first w -= lr wd w (decoupled weight decay), then the Adam step.
 /// </summary>
-public sealed class Optimizer
+internal sealed class Optimizer
 {
     public const float Beta1 = 0.9f;
     public const float Beta2 = 0.999f;

@@ -5,7 +5,7 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// System.Random, whose algorithm may change between runtimes) so that a seed gives the same
 /// shuffles and dropout masks everywhere, and its state can be saved in checkpoints.
 /// </summary>
-public sealed class Rng
+internal sealed class Rng
 {
     private ulong _s0, _s1, _s2, _s3;
 

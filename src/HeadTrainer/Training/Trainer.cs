@@ -163,7 +163,7 @@ public sealed class Trainer(TrainerOptions options)
     /// Training and validation row indices: labelled "train" (or unsplit) rows, and the "val" rows; without any
     /// "val" rows, a stratified <see cref="TrainerOptions.ValidationSplit"/> of the training rows (seeded).
     /// </summary>
-    public static (int[] Train, int[] Val) Split(FeatureSet data, TrainerOptions options)
+    internal static (int[] Train, int[] Val) Split(FeatureSet data, TrainerOptions options)
     {
         var train = Enumerable.Range(0, data.Rows)
             .Where(i => data.Labels[i] >= 0 && (data.Splits[i] == FeatureSet.Train || data.Splits[i] == "")).ToArray();
@@ -188,7 +188,7 @@ public sealed class Trainer(TrainerOptions options)
     }
 
     /// <summary>Inference-mode probabilities and mean loss (without class weights or the L2 term) over <paramref name="rows"/>.</summary>
-    public static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK = 5, int batchSize = 256)
+    internal static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK = 5, int batchSize = 256)
     {
         int k = data.Classes.Count;
         var probabilities = new float[rows.Length * k];

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
 using OnnxTransfer.IO;
@@ -14,7 +15,7 @@ public class PosixTests
     private static (string Type, long Size, ulong Inode) Stat(string path)
     {
         var parts = Shell.Ok("stat", "-L", "-c", "%F|%s|%i", path).Split('|');
-        return (parts[0], long.Parse(parts[1]), ulong.Parse(parts[2]));
+        return (parts[0], long.Parse(parts[1], CultureInfo.InvariantCulture), ulong.Parse(parts[2], CultureInfo.InvariantCulture));
     }
 
     [LinuxFact]
