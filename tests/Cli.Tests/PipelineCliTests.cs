@@ -158,7 +158,7 @@ public class PipelineCliTests(DemoRun demo)
     [InlineData("predict", "/nonexistent/run", "x.jpg")]
     [InlineData("evaluate", "/nonexistent/run", "photos")]
     [InlineData("export", "/nonexistent/run", "-o", "out.onnx")]
-    public void MissingRunIsAOneLineError(params string[] args)
+    public void A_missing_run_is_a_one_line_error(params string[] args)
     {
         var r = Cli.Run(args);
         Assert.Equal(2, r.ExitCode);

@@ -41,6 +41,27 @@ public sealed class SlowExtraction : IDisposable
     public void Dispose() => _dir.Dispose();
 }
 
+/// <summary>
+/// A fact that needs SIGINT to reach a child process: a process started in the background by a non-interactive
+/// shell (cmd &amp;) ignores SIGINT, its children inherit that and .NET leaves an ignored SIGINT ignored, so there
+/// the test is reported as skipped with the reason rather than failed.
+/// </summary>
+public sealed class SigintFactAttribute : FactAttribute
+{
+    public SigintFactAttribute()
+    {
+        if (SigintIgnored()) Skip = "skipped: SIGINT is ignored in this test process (started in the background?) and children inherit that; run the tests in the foreground";
+    }
+
+    /// <summary>Bit 1 (signal 2, SIGINT) of the SigIgn mask in /proc/self/status.</summary>
+    private static bool SigintIgnored()
+    {
+        if (!File.Exists("/proc/self/status")) return false;
+        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 2) != 0;
+    }
+}
+
 /// <summary>What the real CLI does when it is signalled, killed, locked out or runs out of disk, each in a child process.</summary>
 public class ProcessTests(SlowExtraction data) : IClassFixture<SlowExtraction>
 {
@@ -49,10 +70,13 @@ public class ProcessTests(SlowExtraction data) : IClassFixture<SlowExtraction>
     private static bool HasPiece(string output) =>
         Directory.Exists(Path.Combine(output, ".progress")) && Directory.EnumerateFiles(Path.Combine(output, ".progress"), "shard-*.piece-*.json").Any();
 
-    [Theory]
-    [InlineData("INT", 130)]
-    [InlineData("TERM", 143)]
-    public void A_signal_stops_extract_saving_what_is_done_and_the_rerun_ends_with_a_clean_runs_bytes(string signal, int exitCode)
+    [Fact]
+    public void SIGTERM_stops_extract_saving_what_is_done_and_the_rerun_ends_with_a_clean_runs_bytes() => SignalStopsExtract("TERM", 143);
+
+    [SigintFact]
+    public void SIGINT_stops_extract_saving_what_is_done_and_the_rerun_ends_with_a_clean_runs_bytes() => SignalStopsExtract("INT", 130);
+
+    private void SignalStopsExtract(string signal, int exitCode)
     {
         string output = data.File($"signalled-{signal}");
         using (var child = ChildCli.Start(data.Args(output, "--checkpoint-seconds", "1")))

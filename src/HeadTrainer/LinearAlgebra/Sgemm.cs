@@ -32,7 +32,7 @@ internal enum SgemmKernel
 /// Work is split over rectangles of C only, never over k, and the rectangles are whole micro-tiles, so every
 /// element of C is summed in the same order whatever the thread count: results are bit-for-bit reproducible.
 /// </summary>
-public static unsafe class Sgemm
+internal static unsafe class Sgemm
 {
     private const int KC = 256;
     private const int MC = 96;     // a whole number of MR for every kernel

@@ -78,7 +78,7 @@ public sealed class KerasCalibrationTests
     [InlineData(KerasArch.EfficientNetB0, "top_bn")]
     [InlineData(KerasArch.MobileNet, "conv1_bn")]
     [InlineData(KerasArch.MobileNet, "conv_pw_13_bn")]
-    public void EachBatchNormIsNormalisedOnTheProbeBatch(KerasArch arch, string bn)
+    public void Each_BatchNorm_is_normalised_on_the_probe_batch(KerasArch arch, string bn)
     {
         var model = KerasImporter.RandomWeights(arch, Calibrated, Seed).Proto;
         var node = model.Graph.Node.Single(n => n.OpType == "BatchNormalization" && n.Output[0] == bn);

@@ -137,7 +137,7 @@ public sealed class KerasErrorTests : IDisposable
     [InlineData(1_054_070L)]
     [InlineData(2_000_000L)]
     [InlineData(2_108_139L)]
-    public void TruncatedRealFile(long cut)
+    public void A_truncated_real_file_is_refused(long cut)
     {
         string path = Truncate(cut);
         string msg = Fails(() => KerasImporter.Import(path, KerasArch.MobileNet, Alpha25));
@@ -154,7 +154,7 @@ public sealed class KerasErrorTests : IDisposable
     [InlineData(100L, "at the root group")]
     [InlineData(8192L, "at layer 'conv1'")]
     [InlineData(1_054_070L, "at weight 'conv_pw_")]
-    public void DamagedRealFile(long cut, string where)
+    public void A_damaged_real_file_is_refused(long cut, string where)
     {
         string path = Truncate(cut, recordCut: true);
         string msg = Fails(() => KerasImporter.Import(path, KerasArch.MobileNet, Alpha25));

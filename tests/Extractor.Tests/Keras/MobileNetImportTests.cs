@@ -25,7 +25,7 @@ public sealed class MobileNetImportTests(ITestOutputHelper output)
     [InlineData(0.5)]
     [InlineData(0.75)]
     [InlineData(1.0)]
-    public void RandomWeightsHaveKerasLayers(double alpha)
+    public void Random_weights_have_Keras_layers(double alpha)
     {
         var model = KerasImporter.RandomWeights(KerasArch.MobileNet, new KerasImportOptions { Alpha = alpha }, seed: 1).Proto;
         KerasAssert.LayersMatch(model, TestArchitectures.MobileNet(alpha));
