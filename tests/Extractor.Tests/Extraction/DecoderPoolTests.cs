@@ -75,8 +75,17 @@ public class DecoderPoolTests
         Assert.Equal("idle (SCHED_IDLE)", IdlePriority.Description);
         using var pool = new DecoderPool(2, idlePriority: true);
         var policies = new int[8];
-        // Slow items, so the pool's threads (just started) get some of them before the caller has taken all.
-        pool.Start(8, j => { policies[j] = SchedulingPolicyOfThisThread(); Thread.Sleep(20); }).Finish(CancellationToken.None);
+        // An idle-priority thread runs only when a core is free, which on a loaded machine can take a while, and the
+        // caller works too: an item the caller takes waits (30 s at most) until a pool thread has run one, so the
+        // caller cannot take them all first.
+        int caller = Environment.CurrentManagedThreadId;
+        using var poolRan = new ManualResetEventSlim();
+        pool.Start(8, j =>
+        {
+            policies[j] = SchedulingPolicyOfThisThread();
+            if (Environment.CurrentManagedThreadId == caller) poolRan.Wait(TimeSpan.FromSeconds(30));
+            else poolRan.Set();
+        }).Finish(CancellationToken.None);
         // The caller (normal priority, policy 0) may have taken some; the pool's threads report SCHED_IDLE (5).
         Assert.Contains(5, policies);
         Assert.All(policies, p => Assert.True(p is 0 or 5, $"policy {p}"));
