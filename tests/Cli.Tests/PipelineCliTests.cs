@@ -51,6 +51,21 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
+    public void A_demo_that_cannot_fetch_its_weights_says_why_in_the_CLI_s_own_terms_and_runs_on_random_ones()
+    {
+        using var dir = new TempDir();
+        // Port 9 on the loopback refuses at once: the download fails without touching a network.
+        var env = new Dictionary<string, string> { ["ONNX_TRANSFER_CACHE"] = dir.File("cache"), ["ONNX_TRANSFER_WEIGHTS_URL"] = "http://127.0.0.1:9/" };
+        var r = ChildCli.Run(TimeSpan.FromMinutes(5), null, env, "demo", "--model", "mobilenet", "-o", dir.File("demo"));
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("RANDOM weights (seed", r.Out);
+        Assert.Contains("could not fetch them", r.Out);
+        // The library's advice names its API; the CLI's panel must name the command instead.
+        Assert.Contains("onnx-transfer models import --keras", string.Join(' ', r.Out.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+        Assert.DoesNotContain("KerasImporter.Import", r.Out);
+    }
+
+    [Fact]
     public void Predict_csv_lists_every_image_with_top_classes()
     {
         var r = Cli.Run("predict", Run, Val, "--format", "csv", "--top-k", "2", "--quiet");

@@ -32,7 +32,7 @@ internal static class DemoBackbone
             }
             catch (OnnxTransferException e)
             {
-                why = $"could not fetch them: {e.Message.TrimEnd('.')}";
+                why = $"could not fetch them: {LibraryTerms.ToCli(e.Message).TrimEnd('.')}";
             }
         }
         var zoo = ModelZoo.Get(arch);
