@@ -14,7 +14,11 @@ public static class TrainCommand
     public static Command Create()
     {
         var d = new TrainerOptions();
-        var features = new Argument<string>("features-dir") { Description = "Feature directory written by onnx-transfer extract." };
+        var features = new Argument<string[]>("features-dir")
+        {
+            Description = "Feature directories written by onnx-transfer extract; several are trained on as one set (same model, layer and classes).",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var output = new Option<string>("--output", "-o") { Description = "Run directory (head.onnx, head.json, report, plots, checkpoints).", Required = true };
         var head = new Option<string>("--head") { Description = $"Head: {HeadSpec.ValidForms}.", DefaultValueFactory = _ => "linear" };
         var layer = new Option<string?>("--layer") { Description = "Feature layer (default: the only one)." };
@@ -52,12 +56,16 @@ public static class TrainCommand
         var topK = new Option<int>("--top-k") { Description = "k of top-k accuracy.", DefaultValueFactory = _ => d.TopK };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the final summary." };
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Train on the finished shards of an extraction that is not finished (said in the output)." };
+        var maxMemory = new Option<string?>("--max-memory")
+        {
+            Description = "Memory for the features, e.g. 2GB: a set that fits is loaded, a larger one is streamed from its shards. Default: half the memory available.",
+        };
 
         var command = new Command("train", "Train a dense classifier head on extracted features.")
         {
             features, output, head, layer, dropout, l2, loss, smoothing, classWeight, optimizer, lr, momentum, nesterov, weightDecay,
             schedule, stepSize, gamma, power, endLr, warmup, batch, epochs, seed, valSplit, monitor, patience, minDelta, restoreBest,
-            resume, sweep, topK, quiet, allowPartial,
+            resume, sweep, topK, quiet, allowPartial, maxMemory,
         };
         // Synchronous work, but the async overload is the one that receives Ctrl-C as a token.
         command.SetAction((parse, ct) => Task.FromResult(Execute(parse, ct)));
@@ -97,11 +105,18 @@ public static class TrainCommand
                 TopK = parse.GetValue(topK),
             };
             options.Validate();
-            string dir = parse.GetValue(features)!, runDir = parse.GetValue(output)!;
-            bool isQuiet = parse.GetValue(quiet), partial = parse.GetValue(allowPartial);
+            string[] dirs = parse.GetValue(features)!;
+            string runDir = parse.GetValue(output)!;
+            bool isQuiet = parse.GetValue(quiet);
+            var read = new FeatureSetOptions
+            {
+                Layer = options.Layer,
+                AllowPartial = parse.GetValue(allowPartial),
+                MaxMemory = parse.GetValue(maxMemory) is { } m ? ByteSize.Parse(m, "--max-memory") : null,
+            };
             if (!parse.GetValue(sweep))
             {
-                var result = TrainOne(FeatureSet.Load(dir, options.Layer, partial), options, runDir, isQuiet, ct);
+                var result = TrainOne(FeatureSet.Open(dirs, read), options, runDir, isQuiet, ct);
                 if (!isQuiet) ReportConsole.Render(result.Validation, Terminal.Out);
                 Console.WriteLine(Summary(result));
                 return 0;
@@ -109,12 +124,13 @@ public static class TrainCommand
             var table = new Table { Title = new TableTitle("Layer sweep (validation)") };
             foreach (var c in new[] { "layer", "width", "accuracy", "top-k", "AUC", "best epoch" }) table.AddColumn(c);
             var results = new List<(string Layer, TrainingResult Result)>();
-            var layerNames = FeatureSet.Layers(dir);
+            if (dirs.Length > 1) throw new OnnxTransferException("--sweep-layers takes one feature directory; sweep each, or train the union on one --layer.");
+            var layerNames = FeatureSet.Layers(dirs[0]);
             var folders = LayerFolders.For(layerNames);
             foreach (string name in layerNames)
             {
                 if (!isQuiet) Terminal.Out.MarkupLine($"[bold]layer {Markup.Escape(name)}[/]");
-                var set = FeatureSet.Load(dir, name, partial);
+                var set = FeatureSet.Open(dirs, read with { Layer = name });
                 var r = TrainOne(set, options with { Layer = name }, Path.Combine(runDir, folders[name]), isQuiet, ct);
                 results.Add((name, r));
                 table.AddRow(Markup.Escape(name), set.Width.ToString(CultureInfo.InvariantCulture), F(r.Validation.Accuracy), F(r.Validation.TopKAccuracy),
@@ -131,6 +147,7 @@ public static class TrainCommand
     {
         var trainer = new Trainer(options);
         trainer.Warning += Terminal.Warn;
+        if (!quiet) Console.WriteLine($"features: {LibraryTerms.ToCli(set.Storage)}");
         int k = Math.Min(options.TopK, set.Classes.Count);
         if (!quiet)
             trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,8 +1,10 @@
 namespace OnnxTransfer.Features;
 
 /// <summary>
-/// One layer's features of a feature set, in memory: <see cref="Features"/> is row-major
-/// (<see cref="Rows"/> x <see cref="Width"/>) float32, one row per image, in shard order.
+/// One layer's features of a feature set: one row per image, in shard order, with its path, label and split.
+/// Held in memory (<see cref="Features"/>: row-major <see cref="Rows"/> x <see cref="Width"/> float32) or, for a set
+/// larger than its memory budget, streamed: the rows' identities are in memory and the features stay in the
+/// shards, read a window at a time by the trainer and the evaluator (<see cref="InMemory"/> says which).
 /// </summary>
 public sealed class FeatureSet
 {
@@ -10,17 +12,47 @@ public sealed class FeatureSet
     public const string Val = "val";
     public const string Test = "test";
 
+    private readonly float[]? _features;
+
     public FeatureSet(string layer, int[] featureShape, float[] features, int width, string[] paths, int[] labels, string[] splits,
         IReadOnlyList<string> classes, FeatureSource source)
+        : this(layer, featureShape, features, width, paths, labels, splits, classes, source, [source.Directory], [], 0)
     {
-        if (width <= 0 || features.Length != (long)paths.Length * width || labels.Length != paths.Length || splits.Length != paths.Length)
-            throw new ArgumentException("Feature, path, label and split arrays disagree on the row count.");
-        (Layer, FeatureShape, Features, Width, Paths, Labels, Splits, Classes, Source) =
-            (layer, featureShape, features, width, paths, labels, splits, classes, source);
     }
 
-    /// <summary>Loads one layer of the feature-set directory written by the extractor (see <see cref="FeatureSetReader"/>).</summary>
+    /// <summary>
+    /// A set in memory (<paramref name="features"/> given) or streamed (null: the features stay in <paramref name="groups"/>,
+    /// read within <paramref name="memoryBudget"/> bytes).
+    /// </summary>
+    internal FeatureSet(string layer, int[] featureShape, float[]? features, int width, string[] paths, int[] labels, string[] splits,
+        IReadOnlyList<string> classes, FeatureSource source, IReadOnlyList<string> directories, IReadOnlyList<FeatureGroup> groups, long memoryBudget)
+    {
+        if (width <= 0 || labels.Length != paths.Length || splits.Length != paths.Length || (features is not null && features.Length != (long)paths.Length * width))
+            throw new ArgumentException("Feature, path, label and split arrays disagree on the row count.");
+        (Layer, FeatureShape, _features, Width, Paths, Labels, Splits, Classes, Source, Directories, Groups, MemoryBudget) =
+            (layer, featureShape, features, width, paths, labels, splits, classes, source, directories, groups, memoryBudget);
+        string size = $"{Rows:N0} rows x {Width:N0} floats = {(double)Rows * Width * sizeof(float) / 1e6:N1} MB";
+        string budget = $"the `MaxMemory` budget of {memoryBudget / 1e6:N1} MB";
+        Storage = features is not null
+            ? memoryBudget > 0 ? $"in memory ({size}, within {budget})" : $"in memory ({size})"
+            : $"streamed from {groups.Select(g => g.Shard).Distinct().Count()} shards ({size}, " +
+              $"{((long)Rows * Width > Array.MaxLength ? "more floats than one .NET array holds" : $"over {budget}")})";
+    }
+
+    /// <summary>Loads one layer of the feature-set directory written by the extractor into memory (see <see cref="FeatureSetReader"/>).</summary>
     public static FeatureSet Load(string directory, string? layer = null, bool allowPartial = false) => FeatureSetReader.Read(directory, layer, allowPartial);
+
+    /// <summary>
+    /// Opens one layer of the union of <paramref name="directories"/> (e.g. meta/train.txt and meta/test.txt extracted
+    /// separately: their split column tells them apart), in memory when it fits <see cref="FeatureSetOptions.MaxMemory"/>,
+    /// streamed otherwise. The folders must come from the same model, layer, preprocessing and class list.
+    /// </summary>
+    /// <exception cref="OnnxTransferException">A folder is missing, damaged or unfinished, or two folders do not match (both are named).</exception>
+    public static FeatureSet Open(IReadOnlyList<string> directories, FeatureSetOptions? options = null) =>
+        FeatureSetReader.Open(directories, options ?? new FeatureSetOptions());
+
+    /// <inheritdoc cref="Open(IReadOnlyList{string}, FeatureSetOptions?)"/>
+    public static FeatureSet Open(string directory, FeatureSetOptions? options = null) => Open([directory], options);
 
     /// <summary>The feature layers a feature-set directory holds (a run of <c>extract</c> with several layers), in column order.</summary>
     public static IReadOnlyList<string> Layers(string directory) => FeatureSetReader.Layers(directory);
@@ -33,7 +65,19 @@ public sealed class FeatureSet
     /// <summary>Shape of one row before flattening (NHWC order without N), e.g. [7, 7, 256].</summary>
     public int[] FeatureShape { get; }
 
-    public float[] Features { get; }
+    /// <summary>True when <see cref="Features"/> holds every row; false for a streamed set.</summary>
+    public bool InMemory => _features is not null;
+
+    /// <summary>Where the features are and why, in a line: "in memory (...)" or "streamed from N shards (..., over the budget)".</summary>
+    public string Storage { get; }
+
+    /// <summary>The budget the set was opened with (<see cref="FeatureSetOptions.MaxMemory"/>): what a streamed set's readers may hold; 0 after <see cref="Load"/>.</summary>
+    public long MemoryBudget { get; }
+
+    /// <summary>All rows' features, row-major.</summary>
+    /// <exception cref="InvalidOperationException">The set is streamed (<see cref="InMemory"/> is false).</exception>
+    public float[] Features => _features ?? throw new InvalidOperationException($"Feature set '{Source.Directory}' is streamed, not in memory ({Storage}).");
+
     public int Width { get; }
     public int Rows => Paths.Length;
     public string[] Paths { get; }
@@ -45,7 +89,15 @@ public sealed class FeatureSet
     public string[] Splits { get; }
 
     public IReadOnlyList<string> Classes { get; }
+
+    /// <summary>The first folder's provenance (all folders of a union share model, layer and preprocessing).</summary>
     public FeatureSource Source { get; }
+
+    /// <summary>The feature-set folders the rows come from, in row order.</summary>
+    public IReadOnlyList<string> Directories { get; }
+
+    /// <summary>A streamed set's row groups, in row order (empty in memory).</summary>
+    internal IReadOnlyList<FeatureGroup> Groups { get; }
 
     public ReadOnlySpan<float> Row(int index) => Features.AsSpan(index * Width, Width);
 

@@ -13,12 +13,53 @@ internal static class FeatureSetReader
     }
 
     /// <summary>
-    /// Loads <paramref name="layer"/> (default: the only layer). Refuses a set that is incomplete (unless
+    /// Loads <paramref name="layer"/> (default: the only layer) into memory. Refuses a set that is incomplete (unless
     /// <paramref name="allowPartial"/>) or whose shards differ from what the extractor recorded (size, SHA-256), a set
     /// bigger than the memory the GC can use, features with NaN or infinity, rows of the wrong width, labels outside
     /// classes.json or not matching it, and shards from different extractions.
     /// </summary>
-    public static FeatureSet Read(string directory, string? layer = null, bool allowPartial = false)
+    public static FeatureSet Read(string directory, string? layer = null, bool allowPartial = false) =>
+        Read([directory], new FeatureSetOptions { Layer = layer, AllowPartial = allowPartial }, stream: false);
+
+    /// <summary>
+    /// The union of <paramref name="directories"/>, with Read's checks, in memory when its float32 features fit the
+    /// budget and one array, else streamed: then only the rows' identities are read here (and checked), the features
+    /// are read by <see cref="RowStream"/>.
+    /// </summary>
+    public static FeatureSet Open(IReadOnlyList<string> directories, FeatureSetOptions options)
+    {
+        long budget = options.MaxMemory ?? FeatureSetOptions.DefaultMaxMemory;
+        if (budget < 1) throw new OnnxTransferException($"`MaxMemory` {budget} must be at least 1 byte.");
+        var folders = Folders(directories, options);
+        long floats = folders.Sum(f => f.Rows) * folders[0].Width;
+        return Read(folders, options, budget, stream: floats * sizeof(float) > budget || floats > Array.MaxLength);
+    }
+
+    /// <summary>The union streamed whatever its size, read within <paramref name="budget"/> bytes: tests and benchmarks compare it with memory.</summary>
+    internal static FeatureSet OpenStreamed(IReadOnlyList<string> directories, FeatureSetOptions options, long budget) =>
+        Read(Folders(directories, options), options, budget, stream: true);
+
+    private static FeatureSet Read(IReadOnlyList<string> directories, FeatureSetOptions options, bool stream) =>
+        Read(Folders(directories, options), options, 0, stream);
+
+    /// <summary>One folder of a union, verified, with what must agree across folders.</summary>
+    private sealed record Folder(string Directory, FeatureSetManifest.Contents Contents, string Layer, int[] Shape, int Width, string[] Classes, FeatureSource Source)
+    {
+        public long Rows => Contents.Shards.Sum(sh => (long)sh.Record.Rows);
+    }
+
+    private static List<Folder> Folders(IReadOnlyList<string> directories, FeatureSetOptions options)
+    {
+        if (directories.Count == 0) throw new OnnxTransferException("No feature folder given; pass at least one folder written by onnx-transfer extract.");
+        var duplicate = directories.GroupBy(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new OnnxTransferException($"Feature folder '{duplicate.First()}' is given twice; its rows would count twice.");
+        var folders = directories.Select(d => OpenFolder(d, options.Layer, options.AllowPartial)).ToList();
+        var first = folders[0];
+        foreach (var other in folders.Skip(1)) CheckSameKind(first, other);
+        return folders;
+    }
+
+    private static Folder OpenFolder(string directory, string? layer, bool allowPartial)
     {
         var contents = Verified(directory, allowPartial);
         var meta = Metadata(contents.Shards[0].File, directory);
@@ -35,40 +76,77 @@ internal static class FeatureSetReader
         var shapes = JsonSerializer.Deserialize<Dictionary<string, int[]>>(Get(meta, FeatureFormat.FeatureShapesKey, directory)) ?? [];
         int[] shape = shapes.TryGetValue(layer, out var s) ? s : throw new OnnxTransferException($"Feature set '{directory}' has no shape for layer '{layer}'; re-extract it.");
         long width = shape.Aggregate(1L, (a, b) => a * b);
-        var classes = ReadClasses(directory);
-        var source = Source(directory, meta, layer);
-        string fix = $"re-extract '{directory}'";
+        if (width is < 1 or > int.MaxValue) throw new OnnxTransferException($"Feature set '{directory}' layer '{layer}' has {width} features a row; re-extract it.");
+        return new Folder(directory, contents, layer, shape, (int)width, ReadClasses(directory), Source(directory, meta, layer));
+    }
 
-        long rows = contents.Shards.Sum(sh => (long)sh.Record.Rows);
-        CheckMemory(directory, rows, width);
-        var features = new float[rows * width];
-        var paths = new List<string>((int)rows);
-        var labels = new List<int>((int)rows);
-        var splits = new List<string>((int)rows);
-        foreach (var (file, record) in contents.Shards)
+    /// <summary>Folders of one union must be interchangeable: same backbone, layer, pooling, preprocessing and classes.</summary>
+    private static void CheckSameKind(Folder a, Folder b)
+    {
+        void Same(string what, string x, string y)
         {
-            using var reader = ShardReader.Open(file, fix);
-            string hash = reader.Metadata.TryGetValue(FeatureFormat.ModelHashKey, out var h) ? h : "";
-            if (hash != source.ModelSha256)
-                throw new OnnxTransferException($"Shard '{file}' was extracted with a different model (sha256 {hash}) than the first shard ({source.ModelSha256}); {fix}.");
-            if (reader.RowCount != record.Rows)
-                throw new OnnxTransferException($"Shard '{file}' holds {reader.RowCount} rows but its record says {record.Rows}; {fix}.");
-            for (int g = 0; g < reader.RowGroupCount; g++)
+            if (x != y)
+                throw new OnnxTransferException(
+                    $"Feature folders '{a.Directory}' and '{b.Directory}' differ in {what} ('{x}' vs '{y}'); train on folders extracted with the same model and options.");
+        }
+        Same("layer", a.Layer, b.Layer);
+        Same("model (sha256)", a.Source.ModelSha256, b.Source.ModelSha256);
+        Same("feature shape", string.Join('x', a.Shape), string.Join('x', b.Shape));
+        Same("pooling", a.Source.Pool, b.Source.Pool);
+        Same("preprocessing", a.Source.Preprocess, b.Source.Preprocess);
+        Same("input size", a.Source.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture), b.Source.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Same("resize", a.Source.Resize, b.Source.Resize);
+        Same("interpolation", a.Source.Interpolation, b.Source.Interpolation);
+        if (!a.Classes.SequenceEqual(b.Classes))
+            throw new OnnxTransferException(
+                $"Feature folders '{a.Directory}' and '{b.Directory}' have different class lists ({a.Classes.Length} vs {b.Classes.Length} classes in {FeatureFormat.ClassesFile}); " +
+                "extract them with the same class list (the same class folders, or list files naming the same classes).");
+    }
+
+    /// <summary>Reads every shard's identity columns (and, unless <paramref name="stream"/>, its features), checking each row.</summary>
+    private static FeatureSet Read(List<Folder> folders, FeatureSetOptions options, long budget, bool stream)
+    {
+        var first = folders[0];
+        long rows = folders.Sum(f => f.Rows);
+        long width = first.Width;
+        if (!stream) CheckMemory(first.Directory, rows, width);
+        var features = stream ? null : new float[rows * width];
+        var paths = new List<string>((int)Math.Min(rows, int.MaxValue));
+        var labels = new List<int>(paths.Capacity);
+        var splits = new List<string>(paths.Capacity);
+        var groups = new List<FeatureGroup>();
+        foreach (var folder in folders)
+        {
+            string fix = $"re-extract '{folder.Directory}'";
+            foreach (var (file, record) in folder.Contents.Shards)
             {
-                int n = reader.GroupRows(g);
-                var keys = reader.ReadGroup(g, [(layer, width, features.AsMemory((int)(paths.Count * width), (int)(n * width)))]);
-                foreach (var key in keys)
+                using var reader = ShardReader.Open(file, fix);
+                string hash = reader.Metadata.TryGetValue(FeatureFormat.ModelHashKey, out var h) ? h : "";
+                if (hash != folder.Source.ModelSha256)
+                    throw new OnnxTransferException($"Shard '{file}' was extracted with a different model (sha256 {hash}) than the first shard ({folder.Source.ModelSha256}); {fix}.");
+                if (reader.RowCount != record.Rows)
+                    throw new OnnxTransferException($"Shard '{file}' holds {reader.RowCount} rows but its record says {record.Rows}; {fix}.");
+                var info = new FileInfo(file);
+                for (int g = 0; g < reader.RowGroupCount; g++)
                 {
-                    CheckLabel(file, key, classes, directory);
-                    paths.Add(key.Path);
-                    labels.Add(key.LabelIndex);
-                    splits.Add(key.Split);
+                    int n = reader.GroupRows(g);
+                    var layers = features is null ? [] : new[] { (first.Layer, width, features.AsMemory((int)(paths.Count * width), (int)(n * width))) };
+                    var keys = reader.ReadGroup(g, layers);
+                    groups.Add(new FeatureGroup(file, g, paths.Count, n, info.Length, info.LastWriteTimeUtc));
+                    foreach (var key in keys)
+                    {
+                        CheckLabel(file, key, folder.Classes, folder.Directory);
+                        paths.Add(key.Path);
+                        labels.Add(key.LabelIndex);
+                        splits.Add(key.Split);
+                    }
                 }
             }
         }
-        var set = new FeatureSet(layer, shape, features, (int)width, [.. paths], [.. labels], [.. splits], classes, source);
-        if (contents.Unfinished.Count > 0)
-            set.Warnings.Add($"only {contents.Shards.Count} of {contents.ExpectedShards} shards are finished; training on those (`AllowPartial`)");
+        var set = new FeatureSet(first.Layer, first.Shape, features, (int)width, [.. paths], [.. labels], [.. splits], first.Classes, first.Source,
+            folders.Select(f => f.Directory).ToList(), stream ? groups : [], budget);
+        foreach (var folder in folders.Where(f => f.Contents.Unfinished.Count > 0))
+            set.Warnings.Add($"only {folder.Contents.Shards.Count} of {folder.Contents.ExpectedShards} shards of '{folder.Directory}' are finished; training on those (`AllowPartial`)");
         return set;
     }
 

@@ -50,9 +50,12 @@ public static class InputScanner
             if (topImages.Count > 0)
                 warnings.Add($"{topImages.Count} image(s) directly in '{input}' are ignored: with class folders present, only images inside them are used");
             bool splitLayout = subdirs.All(d => SplitNames.ContainsKey(Path.GetFileName(d)));
+            // A class-folder tree that is itself named train/val/test is that split, as a list file so named is: so the
+            // train/ and val/ of a dataset extracted separately keep their roles when trained on together.
+            string ownSplit = splitLayout ? "" : SplitOf(Path.GetFileName(Path.TrimEndingDirectorySeparator(full))) ?? "";
             var splits = splitLayout
                 ? subdirs.Select(d => (Dir: d, Split: SplitNames[Path.GetFileName(d)], ClassDirs: walker.Folders(d)))
-                : [(Dir: full, Split: "", ClassDirs: subdirs)];
+                : [(Dir: full, Split: ownSplit, ClassDirs: subdirs)];
             foreach (var (dir, split, classDirs) in splits)
             {
                 foreach (var classDir in classDirs)
@@ -64,7 +67,8 @@ public static class InputScanner
                     entries.AddRange(files.Select(f => (Rel(full, f), f, label, split)));
                 }
             }
-            layout = splitLayout ? $"class folders under split folders ({string.Join(", ", subdirs.Select(Path.GetFileName).Order(StringComparer.Ordinal))})" : "class folders";
+            layout = splitLayout ? $"class folders under split folders ({string.Join(", ", subdirs.Select(Path.GetFileName).Order(StringComparer.Ordinal))})"
+                : ownSplit.Length > 0 ? $"class folders, split '{ownSplit}' (the folder's name)" : "class folders";
         }
         walker.Finish();
         warnings.InsertRange(0, walker.Warnings);

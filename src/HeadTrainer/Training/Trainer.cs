@@ -39,6 +39,7 @@ public sealed class Trainer(TrainerOptions options)
         var trainLabels = train.Select(i => data.Labels[i]).ToArray();
         if (trainLabels.Distinct().Count() < 2)
             throw new OnnxTransferException($"Feature set '{data.Source.Directory}' has only one class among its training rows; a classifier needs at least two.");
+        int windowRows = WindowRows(data);
         using var folderLock = FolderLock.Acquire(runDirectory, "train");
         var warnings = new List<string>(data.Warnings);
         var counts = new int[data.Classes.Count];
@@ -90,8 +91,8 @@ public sealed class Trainer(TrainerOptions options)
             if (ct.IsCancellationRequested) throw new TrainingCancelledException(epoch, Options.Epochs, runDirectory);
             var clock = Stopwatch.StartNew();
             // Each epoch shuffles the training rows from their stored order, so a resumed run, which has only the RNG state, matches.
-            var order = (int[])train.Clone();
-            rng.Shuffle(order.AsSpan());
+            using var source = RowSource.Epoch(data, train, windowRows, rng);
+            var order = source.Order;
             var trainProbabilities = new float[train.Length * data.Classes.Count];
             var shuffledLabels = new int[train.Length];
             double lossSum = 0;
@@ -101,13 +102,13 @@ public sealed class Trainer(TrainerOptions options)
                 if (ct.IsCancellationRequested) throw new TrainingCancelledException(epoch, Options.Epochs, runDirectory);
                 int b = Math.Min(Options.BatchSize, order.Length - start);
                 var rows = order.AsSpan(start, b);
-                var x = Gather(data, rows);
+                var x = source.Batch(start, b);
                 var labels = new int[b];
                 for (int j = 0; j < b; j++) shuffledLabels[start + j] = labels[j] = data.Labels[rows[j]];
                 var logits = head.Logits(x, training: true, rng);
                 var grad = new DenseMatrix(logits.RowCount, b);
                 double batchLoss = loss.Compute(logits, labels, grad);
-                if (!double.IsFinite(batchLoss)) throw Diverged(epoch + 1, batchLoss, data, train);
+                if (!double.IsFinite(batchLoss)) throw Diverged(epoch + 1, batchLoss, data, train, source.Largest);
                 lossSum += batchLoss * b;
                 Activation.Probabilities(logits.Values, head.Outputs, b, Options.Loss == LossKind.Binary,
                     trainProbabilities.AsSpan(start * data.Classes.Count, b * data.Classes.Count));
@@ -118,7 +119,7 @@ public sealed class Trainer(TrainerOptions options)
             }
             double penalty = L2Penalty(head);
             var trainReport = ClassificationReport.Compute(shuffledLabels, trainProbabilities, data.Classes, Options.TopK);
-            var (valReport, valLossValue) = Evaluate(head, data, val, valLoss);
+            var (valReport, valLossValue) = Evaluate(head, data, val, valLoss, windowRows);
             valLossValue += penalty;
             var metrics = new EpochMetrics(epoch + 1, lr, lossSum / train.Length + penalty, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
                 valLossValue, valReport.Accuracy, valReport.TopKAccuracy, valReport.Auc, clock.Elapsed.TotalSeconds, false);
@@ -140,19 +141,21 @@ public sealed class Trainer(TrainerOptions options)
             int i = 0;
             foreach (var p in head.Parameters) best[i++].CopyTo(p.Value, 0);
         }
-        if (head.Parameters.Any(p => !p.Value.All(float.IsFinite))) throw Diverged(history.Count, double.NaN, data, train);
-        var (report, _) = Evaluate(head, data, val, valLoss);
+        if (head.Parameters.Any(p => !p.Value.All(float.IsFinite))) throw Diverged(history.Count, double.NaN, data, train, 0);
+        var (report, _) = Evaluate(head, data, val, valLoss, windowRows);
         report = report with { Warnings = warnings };
         RunWriter.Write(runDirectory, data, head, Options, report, history, stopping.BestEpoch, Warning);
         return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory);
     }
 
     /// <summary>The error for a loss that left the finite numbers, with its likeliest cause; nothing is written after it.</summary>
-    private OnnxTransferException Diverged(int epoch, double value, FeatureSet data, int[] train)
+    /// <param name="streamedLargest">For a streamed set, the largest |feature| of the batches read (it is not scanned again).</param>
+    private OnnxTransferException Diverged(int epoch, double value, FeatureSet data, int[] train, float streamedLargest)
     {
-        float largest = 0;
-        foreach (int row in train)
-            foreach (float v in data.Row(row)) largest = Math.Max(largest, Math.Abs(v));
+        float largest = streamedLargest;
+        if (data.InMemory)
+            foreach (int row in train)
+                foreach (float v in data.Row(row)) largest = Math.Max(largest, Math.Abs(v));
         string cause = largest > 1e6f
             ? $"features reach {largest:G3} in magnitude, too large for float arithmetic: check the extraction, or standardize the features"
             : $"the learning rate {Options.LearningRate:G3} is likely too high for this head: try `LearningRate` {Options.LearningRate / 10:G3}";
@@ -188,8 +191,10 @@ public sealed class Trainer(TrainerOptions options)
     }
 
     /// <summary>Inference-mode probabilities and mean loss (without class weights or the L2 term) over <paramref name="rows"/>.</summary>
-    internal static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK = 5, int batchSize = 256)
+    internal static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK = 5,
+        int batchSize = EvaluationBatch, int windowRows = int.MaxValue)
     {
+        using var source = RowSource.InOrder(data, rows, Math.Min(windowRows, Math.Max(1, rows.Length)));
         int k = data.Classes.Count;
         var probabilities = new float[rows.Length * k];
         var labels = rows.Select(i => data.Labels[i]).ToArray();
@@ -198,26 +203,42 @@ public sealed class Trainer(TrainerOptions options)
         for (int start = 0; start < rows.Length; start += batchSize)
         {
             int b = Math.Min(batchSize, rows.Length - start);
-            var logits = head.Logits(Gather(data, rows.AsSpan(start, b)), training: false, rng);
+            var logits = head.Logits(source.Batch(start, b), training: false, rng);
             sum += loss.Compute(logits, labels.AsSpan(start, b), new DenseMatrix(logits.RowCount, b)) * b;
             Activation.Probabilities(logits.Values, head.Outputs, b, head.Loss == LossKind.Binary, probabilities.AsSpan(start * k, b * k));
         }
         return (ClassificationReport.Compute(labels, probabilities, data.Classes, topK), rows.Length == 0 ? double.NaN : sum / rows.Length);
     }
 
-    private (ClassificationReport, double) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss) =>
-        Evaluate(head, data, rows, loss, Options.TopK);
+    private (ClassificationReport, double) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int windowRows) =>
+        Evaluate(head, data, rows, loss, Options.TopK, EvaluationBatch, windowRows);
+
+    /// <summary>Rows a batch of inference-mode evaluation.</summary>
+    private const int EvaluationBatch = 256;
+
+    /// <summary>
+    /// For a streamed set, the rows of one window: two windows, a training and an evaluation batch and one row group
+    /// share <see cref="FeatureSet.MemoryBudget"/> (the head and its optimizer state come on top). In memory: all rows.
+    /// </summary>
+    /// <exception cref="OnnxTransferException">The budget cannot hold a window of one batch and one row group.</exception>
+    private int WindowRows(FeatureSet data)
+    {
+        if (data.InMemory) return int.MaxValue;
+        long row = (long)data.Width * sizeof(float);
+        long largestGroup = data.Groups.Max(g => g.Rows);
+        long reserve = (Options.BatchSize + EvaluationBatch + largestGroup) * row;
+        long windowRows = Math.Min((data.MemoryBudget - reserve) / (2 * row), Array.MaxLength / data.Width);
+        long least = Math.Max(Options.BatchSize, largestGroup);
+        if (windowRows < least)
+            throw new OnnxTransferException(
+                $"`MaxMemory` {data.MemoryBudget / 1e6:N1} MB is too small to stream '{data.Source.Directory}': two windows of at least {least:N0} rows " +
+                $"(a batch of {Options.BatchSize:N0}, a row group of {largestGroup:N0}) of {data.Width:N0} floats, plus the batches, need " +
+                $"{(2 * least * row + reserve) / 1e6:N1} MB; raise `MaxMemory` or lower `BatchSize`.");
+        return (int)windowRows;
+    }
 
     private double L2Penalty(DenseHead head) =>
         Options.L2 * head.Parameters.Where(p => p.Regularized).Sum(p => p.Value.Sum(v => (double)v * v));
-
-    /// <summary>Rows of the feature set as a (width x b) column-major matrix: each row is one contiguous column.</summary>
-    private static DenseMatrix Gather(FeatureSet data, ReadOnlySpan<int> rows)
-    {
-        var values = new float[rows.Length * data.Width];
-        for (int j = 0; j < rows.Length; j++) data.Row(rows[j]).CopyTo(values.AsSpan(j * data.Width, data.Width));
-        return new DenseMatrix(data.Width, rows.Length, values);
-    }
 
     private static Checkpoint Snapshot(DenseHead head, Optimizer optimizer, Rng rng, EarlyStopping stopping, List<EpochMetrics> history, string fingerprint, int epochs) => new()
     {

@@ -1,0 +1,123 @@
+namespace OnnxTransfer.Features;
+
+/// <summary>
+/// Reads the rows of a streamed <see cref="FeatureSet"/> in a given order, front to back, a window at a time: window w
+/// is positions [WindowStarts[w], WindowStarts[w + 1]) of the order, read whole into one of two buffers while the
+/// caller consumes the window before it, on a background thread. So the caller waits only when the disk is slower
+/// than its work, memory is two windows plus one row group, and what the caller gets never depends on timing.
+/// Within a window the row groups are read in stored order, each once, whatever order the window's rows are in.
+/// </summary>
+internal sealed class RowStream : IDisposable
+{
+    private readonly FeatureSet _set;
+    private readonly int[] _order, _windowStarts;
+    private readonly float[][] _buffers;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loading;
+    private int _loadingWindow = -1, _current = -1, _next;
+
+    /// <param name="order">Row indices of the set, in the order the caller reads them.</param>
+    /// <param name="windowStarts">Ascending positions in <paramref name="order"/>, from 0, ending with order.Length.</param>
+    public RowStream(FeatureSet set, int[] order, int[] windowStarts)
+    {
+        if (set.InMemory) throw new ArgumentException("The set is in memory: read it directly.", nameof(set));
+        if (windowStarts.Length < 1 || windowStarts[0] != 0 || windowStarts[^1] != order.Length)
+            throw new ArgumentException("Windows must start at 0 and end at the order's length.", nameof(windowStarts));
+        (_set, _order, _windowStarts) = (set, order, windowStarts);
+        int largest = Enumerable.Range(0, windowStarts.Length - 1).Select(w => windowStarts[w + 1] - windowStarts[w]).DefaultIfEmpty(0).Max();
+        _buffers = [new float[(long)largest * set.Width], new float[(long)largest * set.Width]];
+        if (Windows > 0) StartLoading(0);
+    }
+
+    private int Windows => _windowStarts.Length - 1;
+
+    /// <summary>The bytes a stream over windows of <paramref name="windowRows"/> rows holds: two windows and one row group.</summary>
+    public static long BytesFor(FeatureSet set, long windowRows) =>
+        (2 * windowRows + set.Groups.Select(g => (long)g.Rows).DefaultIfEmpty(0).Max()) * set.Width * sizeof(float);
+
+    /// <summary>Copies rows order[start .. start + target.Length / Width) into <paramref name="target"/>, row after row; calls must go front to back.</summary>
+    /// <exception cref="OnnxTransferException">A shard changed, vanished or cannot be read since the set was opened.</exception>
+    public void Read(int start, Span<float> target)
+    {
+        int width = _set.Width, count = target.Length / width;
+        if (start != _next) throw new InvalidOperationException($"Rows must be read in order: expected position {_next}, got {start}.");
+        for (int p = start; p < start + count; p++)
+        {
+            int w = WindowOf(p);
+            if (w != _current) Enter(w);
+            long slot = p - _windowStarts[w];
+            _buffers[w % 2].AsSpan((int)(slot * width), width).CopyTo(target.Slice((p - start) * width, width));
+        }
+        _next = start + count;
+    }
+
+    /// <summary>Makes window <paramref name="w"/> current: waits for its read, then starts reading the next into the buffer just freed.</summary>
+    private void Enter(int w)
+    {
+        if (_loadingWindow != w) throw new InvalidOperationException($"Window {w} was not being read.");
+        // GetResult rethrows the reader's own exception (an OnnxTransferException naming the shard), not an AggregateException.
+        _loading!.GetAwaiter().GetResult();
+        _current = w;
+        if (w + 1 < Windows) StartLoading(w + 1);
+    }
+
+    private void StartLoading(int w)
+    {
+        _loadingWindow = w;
+        var token = _stop.Token;
+        _loading = Task.Run(() => Load(w, token), token);
+    }
+
+    /// <summary>Reads window <paramref name="w"/> into its buffer: every row group holding one of its rows, once, in stored order.</summary>
+    private void Load(int w, CancellationToken ct)
+    {
+        int from = _windowStarts[w], to = _windowStarts[w + 1], width = _set.Width;
+        var buffer = _buffers[w % 2];
+        var wanted = Enumerable.Range(from, to - from).Select(p => (Row: _order[p], Slot: p - from)).OrderBy(x => x.Row).ToArray();
+        using var groups = new GroupReader(_set);
+        float[] group = [];
+        int loaded = -1;
+        foreach (var (row, slot) in wanted)
+        {
+            int g = GroupOf(row);
+            if (g != loaded)
+            {
+                ct.ThrowIfCancellationRequested();
+                var info = _set.Groups[g];
+                if (group.Length < (long)info.Rows * width) group = new float[(long)info.Rows * width];
+                groups.Read(info, group.AsMemory(0, info.Rows * width));
+                loaded = g;
+            }
+            group.AsSpan((row - _set.Groups[g].FirstRow) * width, width).CopyTo(buffer.AsSpan(slot * width, width));
+        }
+    }
+
+    private int WindowOf(int position)
+    {
+        // Positions only grow: the current window, or a later one.
+        int w = Math.Max(_current, 0);
+        while (position >= _windowStarts[w + 1]) w++;
+        return w;
+    }
+
+    /// <summary>The row group holding <paramref name="row"/> (groups are in row order).</summary>
+    private int GroupOf(int row)
+    {
+        int lo = 0, hi = _set.Groups.Count - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (_set.Groups[mid].FirstRow <= row) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try { _loading?.Wait(); }
+        catch (AggregateException) { } // a read cancelled or failed while nobody waited for it: nothing to report
+        _stop.Dispose();
+    }
+}

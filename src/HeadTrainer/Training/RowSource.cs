@@ -1,0 +1,62 @@
+using MathNet.Numerics.LinearAlgebra.Single;
+using OnnxTransfer.Features;
+
+namespace OnnxTransfer.HeadTrainer.Training;
+
+/// <summary>
+/// The rows of one pass (a training epoch or an evaluation), in the pass's order, as batches: from memory for a set in
+/// memory, from the shards through a <see cref="RowStream"/> for a streamed one. Both give the same values.
+/// </summary>
+internal sealed class RowSource : IDisposable
+{
+    private readonly FeatureSet _data;
+    private readonly RowStream? _stream;
+
+    private RowSource(FeatureSet data, int[] order, RowStream? stream) => (_data, Order, _stream) = (data, order, stream);
+
+    /// <summary>Row indices in pass order.</summary>
+    public int[] Order { get; }
+
+    /// <summary>Largest |feature| seen in the batches read so far (the divergence message's clue when the set is streamed).</summary>
+    public float Largest { get; private set; }
+
+    /// <summary>
+    /// A training epoch over <paramref name="train"/>, shuffled with <paramref name="rng"/>: in memory, or when the
+    /// stream's window holds every row, exactly the in-memory shuffle (so a set streamed with a budget that holds it
+    /// trains the same head, bit for bit); otherwise <see cref="EpochOrder.Windowed"/>.
+    /// </summary>
+    public static RowSource Epoch(FeatureSet data, int[] train, int windowRows, Rng rng)
+    {
+        if (data.InMemory || train.Length <= windowRows)
+        {
+            var order = (int[])train.Clone();
+            rng.Shuffle(order.AsSpan());
+            return new RowSource(data, order, data.InMemory ? null : new RowStream(data, order, [0, order.Length]));
+        }
+        var (windowed, starts) = EpochOrder.Windowed(data, train, windowRows, rng);
+        return new RowSource(data, windowed, new RowStream(data, windowed, starts));
+    }
+
+    /// <summary>A pass over <paramref name="rows"/> in the given order (evaluation), in consecutive windows.</summary>
+    public static RowSource InOrder(FeatureSet data, int[] rows, int windowRows)
+    {
+        if (data.InMemory) return new RowSource(data, rows, null);
+        var starts = Enumerable.Range(0, (rows.Length + windowRows - 1) / windowRows).Select(w => w * windowRows).Append(rows.Length).ToArray();
+        return new RowSource(data, rows, new RowStream(data, rows, starts.Length == 1 ? [0, 0] : starts));
+    }
+
+    /// <summary>Rows Order[start .. start + count) as a (width x count) column-major matrix: each row one contiguous column.</summary>
+    public DenseMatrix Batch(int start, int count)
+    {
+        int width = _data.Width;
+        var values = new float[count * width];
+        if (_stream is not null) _stream.Read(start, values);
+        else
+            for (int j = 0; j < count; j++) _data.Row(Order[start + j]).CopyTo(values.AsSpan(j * width, width));
+        if (_stream is not null)
+            foreach (float v in values) Largest = Math.Max(Largest, Math.Abs(v));
+        return new DenseMatrix(width, count, values);
+    }
+
+    public void Dispose() => _stream?.Dispose();
+}
