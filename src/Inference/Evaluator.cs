@@ -1,4 +1,5 @@
 using OnnxTransfer.Extractor.Extraction;
+using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Reporting;
 using OnnxTransfer.IO;
 
@@ -41,6 +42,16 @@ public static class Evaluator
     public static Evaluation Evaluate(Predictor predictor, string input, string? split = null, int topK = 5,
                                       IProgress<int>? progress = null, CancellationToken cancellation = default) =>
         Evaluate(predictor, input, InputScanner.Scan(input), split, topK, progress, cancellation);
+
+    /// <summary>
+    /// Scores <paramref name="run"/>'s head on a feature set extracted with its backbone and options (checked), without
+    /// decoding a photo again; a streamed set is read within its budget. The report is the one photos give.
+    /// </summary>
+    /// <param name="split">Evaluate only the rows of this split (e.g. "val"); null takes every labelled row.</param>
+    /// <exception cref="OnnxTransferException">The features come from another backbone, layer or preprocessing, or hold classes the run does not know.</exception>
+    public static Evaluation Evaluate(RunDirectory run, FeatureSet features, string? split = null, int topK = 5,
+                                      IProgress<int>? progress = null, CancellationToken cancellation = default) =>
+        FeatureEvaluator.Evaluate(run, features, split, topK, progress, cancellation);
 
     /// <summary>Evaluates <paramref name="inputs"/>, already scanned from <paramref name="input"/> (named in errors),
     /// for callers that also need its items and should not walk the folder twice.</summary>

@@ -103,6 +103,39 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
+    public void Evaluate_on_the_feature_folder_scores_the_run_as_its_photos_do_without_decoding_them()
+    {
+        var photos = Cli.Run("evaluate", Run, Path.Combine(demo.Root, "data"), "--split", "val", "-o", demo.File("eval-photos"), "--quiet");
+        var features = Cli.Run("evaluate", Run, Path.Combine(demo.Root, "features"), "--split", "val", "-o", demo.File("eval-features"));
+        Assert.True(features.ExitCode == 0, features.Error);
+        Assert.Contains("features: in memory (240 rows x ", features.Out);
+        string Accuracy(string output) => System.Text.RegularExpressions.Regex.Match(output, @"accuracy (.+?) on 60 ").Groups[1].Value;
+        Assert.NotEmpty(Accuracy(photos.Out));
+        Assert.Contains("on 60 feature rows", features.Out);
+        Assert.Equal(Accuracy(photos.Out), Accuracy(features.Out));
+        // The same predictions, so the same images misclassified (paths relative to the photo folder in both).
+        static string[] Wrong(string dir) => File.ReadAllLines(Path.Combine(dir, "misclassified.tsv")).Select(l => l.Split('\t')[0]).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(Wrong(demo.File("eval-photos")), Wrong(demo.File("eval-features")));
+    }
+
+    [Fact]
+    public void Train_says_where_the_features_are_and_a_budget_too_small_to_stream_is_one_line_naming_the_flag()
+    {
+        string features = Path.Combine(demo.Root, "features");
+        var ok = Cli.Run("train", features, "--epochs", "1", "--max-memory", "1GB", "-o", demo.File("run-budget"));
+        Assert.True(ok.ExitCode == 0, ok.Error);
+        Assert.Contains("features: in memory (240 rows x ", ok.Out);
+        Assert.Contains("within the --max-memory budget of 1,000.0 MB)", ok.Out);
+
+        var small = Cli.Run("train", features, "--max-memory", "100KB", "-o", demo.File("run-small"));
+        Assert.Equal(2, small.ExitCode);
+        var line = Assert.Single(small.ErrorLines);
+        Assert.StartsWith("error: --max-memory 0.1 MB is too small to stream", line);
+        Assert.EndsWith("raise --max-memory or lower --batch-size.", line);
+        Assert.False(Directory.Exists(demo.File("run-small")));
+    }
+
+    [Fact]
     public void Export_writes_a_classifier_that_predicts_like_the_run()
     {
         string file = demo.File("exported.onnx");
@@ -131,11 +164,11 @@ public class PipelineCliTests(DemoRun demo)
     {
         var p = Cli.Run("predict", Run, Val, "--format", "csv");
         Assert.True(p.ExitCode == 0, p.Error);
-        Assert.Contains("input: class folders: 60 images, 3 classes", p.Error);
+        Assert.Contains("input: class folders, split 'val' (the folder's name): 60 images, 3 classes", p.Error);
         Assert.StartsWith("path,top1,p1", p.Out); // the notice stays off the CSV
         var e = Cli.Run("evaluate", Run, Val, "-o", demo.File("eval-notice"));
         Assert.True(e.ExitCode == 0, e.Error);
-        Assert.Contains("input: class folders: 60 images, 3 classes", e.Error);
+        Assert.Contains("input: class folders, split 'val' (the folder's name): 60 images, 3 classes", e.Error);
         Assert.DoesNotContain("input:", Cli.Run("evaluate", Run, Val, "-o", demo.File("eval-quiet"), "--quiet").Error);
     }
 

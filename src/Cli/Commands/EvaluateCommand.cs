@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using OnnxTransfer.Extractor.Extraction;
+using OnnxTransfer.Features;
 using OnnxTransfer.Cli.Reports;
 using OnnxTransfer.Inference;
 using Spectre.Console;
@@ -13,26 +14,28 @@ public static class EvaluateCommand
     public static Command Create()
     {
         var args = new PredictorArguments();
-        var input = new Argument<string>("input") { Description = "Labelled images: class sub-folders (optionally under train/val/test), or a list file of path,label lines (or of class/id lines with a classes.txt beside it, as Food-101's meta/test.txt)." };
+        var input = new Argument<string>("input")
+        {
+            Description = "Labelled images: class sub-folders (optionally under train/val/test), or a list file of path,label lines (or of class/id lines with a classes.txt " +
+                          "beside it, as Food-101's meta/test.txt); or a feature folder from onnx-transfer extract, scored without decoding the photos again.",
+        };
         var split = new Option<string?>("--split") { Description = "With a train/val/test tree, evaluate only this split (e.g. val)." };
         var output = new Option<string?>("--output", "-o") { Description = "Where to write report.json, confusion.png and misclassified.tsv (default: <run>/evaluation)." };
+        var maxMemory = new Option<string?>("--max-memory") { Description = "With a feature folder: memory for its features, e.g. 2GB (a larger set is streamed). Default: half the memory available." };
         var command = new Command("evaluate", "Score a trained run or exported classifier on labelled images, with the training report's format.");
         args.AddTo(command);
         command.Arguments.Add(input);
         command.Options.Add(split);
         command.Options.Add(output);
+        command.Options.Add(maxMemory);
         // Synchronous work, but the async overload is the one that receives Ctrl-C as a token.
         command.SetAction((parse, ct) => Task.FromResult(Execute(parse, ct)));
         return command;
 
         int Execute(ParseResult parse, CancellationToken ct)
         {
-            using var predictor = args.Open(parse);
             string inputArg = parse.GetValue(input)!, model = parse.GetValue(args.Model)!;
-            var inputs = InputScanner.Scan(inputArg);
-            InputNotice.Write(inputs, parse.GetValue(args.Quiet));
-            var evaluation = ProgressDisplay.Run(parse.GetValue(args.Quiet), "evaluating", inputs.Items.Count, progress =>
-                Evaluator.Evaluate(predictor, inputArg, inputs, parse.GetValue(split), parse.GetValue(args.TopK), progress, ct));
+            var evaluation = FeatureSet.IsFeatureFolder(inputArg) ? OnFeatures(parse, inputArg, model, ct) : OnImages(parse, inputArg, ct);
             foreach (var u in evaluation.Unreadable) Console.Error.WriteLine($"skipped {u.Path}: {u.Error}");
 
             ReportConsole.Render(evaluation.Report, Terminal.Out);
@@ -42,11 +45,36 @@ public static class EvaluateCommand
                 ?? (Directory.Exists(model) ? Path.Combine(model, "evaluation") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, "evaluation"));
             evaluation.Save(dir);
             Plots.SaveConfusion(evaluation.Report, Path.Combine(dir, "confusion.png"));
-            Console.WriteLine($"accuracy {evaluation.Report.Accuracy:P2} on {evaluation.Report.Samples} images " +
+            Console.WriteLine($"accuracy {evaluation.Report.Accuracy:P2} on {evaluation.Report.Samples} {(FeatureSet.IsFeatureFolder(inputArg) ? "feature rows" : "images")} " +
                               $"({evaluation.Misclassified.Count} misclassified, {evaluation.Unreadable.Count} unreadable); report in {dir}");
             return 0;
         }
 
+        Evaluation OnImages(ParseResult parse, string inputArg, CancellationToken ct)
+        {
+            using var predictor = args.Open(parse);
+            var inputs = InputScanner.Scan(inputArg);
+            InputNotice.Write(inputs, parse.GetValue(args.Quiet));
+            return ProgressDisplay.Run(parse.GetValue(args.Quiet), "evaluating", inputs.Items.Count, progress =>
+                Evaluator.Evaluate(predictor, inputArg, inputs, parse.GetValue(split), parse.GetValue(args.TopK), progress, ct));
+        }
+
+        Evaluation OnFeatures(ParseResult parse, string inputArg, string model, CancellationToken ct)
+        {
+            if (!Directory.Exists(model))
+                throw new OnnxTransferException($"'{inputArg}' is a feature folder: evaluating features needs the training run directory, not the exported '{model}'.");
+            var run = RunDirectory.Open(model);
+            var set = FeatureSet.Open(inputArg, new FeatureSetOptions
+            {
+                Layer = run.Sidecar.FeatureLayer,
+                MaxMemory = parse.GetValue(maxMemory) is { } m ? ByteSize.Parse(m, "--max-memory") : null,
+            });
+            bool quiet = parse.GetValue(args.Quiet);
+            if (!quiet) Console.WriteLine($"features: {LibraryTerms.ToCli(set.Storage)}");
+            string? only = parse.GetValue(split);
+            int rows = Enumerable.Range(0, set.Rows).Count(r => set.Labels[r] >= 0 && (only is null || set.Splits[r] == only));
+            return ProgressDisplay.Run(quiet, "evaluating", rows, progress => Evaluator.Evaluate(run, set, only, parse.GetValue(args.TopK), progress, ct));
+        }
     }
 
     private static Table Worst(IReadOnlyList<Misclassified> wrong, int n)

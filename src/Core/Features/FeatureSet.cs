@@ -54,6 +54,10 @@ public sealed class FeatureSet
     /// <inheritdoc cref="Open(IReadOnlyList{string}, FeatureSetOptions?)"/>
     public static FeatureSet Open(string directory, FeatureSetOptions? options = null) => Open([directory], options);
 
+    /// <summary>True when <paramref name="path"/> is a folder written by <c>extract</c> (its manifest and class list are there), not a folder of photos.</summary>
+    public static bool IsFeatureFolder(string path) =>
+        Directory.Exists(path) && File.Exists(Path.Combine(path, FeatureSetManifest.ManifestFile)) && File.Exists(Path.Combine(path, FeatureFormat.ClassesFile));
+
     /// <summary>The feature layers a feature-set directory holds (a run of <c>extract</c> with several layers), in column order.</summary>
     public static IReadOnlyList<string> Layers(string directory) => FeatureSetReader.Layers(directory);
 
