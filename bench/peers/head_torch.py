@@ -2,8 +2,8 @@
 """Peer for `onnx-transfer train`: the same heads in PyTorch on CPU, same features (Parquet, CSV or x.npy/y.npy, see head_data).
 
 usage: head_torch.py FEATURES_DIR [--head linear|mlp:1024,1024|bn-dropout] [--layer NAME] [--epochs 1] [--batch-size 64]
-       [--lr 1e-3] [--dropout 0.5] [--threads N]
-Adam (eps 1e-7, as Keras), Glorot-uniform kernels, BatchNorm momentum 0.01 (= Keras 0.99) eps 1e-3.
+       [--lr 1e-3] [--dropout 0.5] [--threads N] [--optimizer adam|sgd] [--momentum 0.9]
+Adam (eps 1e-7, as Keras) or SGD with momentum (Keras's rule and PyTorch's agree for a constant rate), Glorot-uniform kernels, BatchNorm momentum 0.01 (= Keras 0.99) eps 1e-3.
 Prints the torch version and thread count, then per epoch the wall time of the training pass plus the validation
 pass (what the tool's epoch time covers) and validation accuracy. --threads sets torch's intra-op threads; without it
 torch picks its own count (Debian's build has picked 1 on a 2-core machine), so comparisons should pass it.
@@ -26,6 +26,8 @@ parser.add_argument("--batch-size", type=int, default=64)
 parser.add_argument("--lr", type=float, default=1e-3)
 parser.add_argument("--dropout", type=float, default=0.5)
 parser.add_argument("--threads", type=int, default=0)
+parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+parser.add_argument("--momentum", type=float, default=0.0)
 args = parser.parse_args()
 if args.threads:
     torch.set_num_threads(args.threads)
@@ -56,7 +58,10 @@ def build(spec):
 
 
 model = build(args.head)
-optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-7)
+if args.optimizer == "sgd":
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+else:
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-7)
 loss_fn = nn.CrossEntropyLoss()
 xt, yt = torch.from_numpy(x[train]), torch.from_numpy(y[train])
 xv, yv = torch.from_numpy(x[val]), torch.from_numpy(y[val])

@@ -41,7 +41,7 @@ public static partial class TorchPeer
     };
 
     /// <summary>
-    /// Trains <paramref name="options"/>' head, batch size, learning rate, dropout and epoch count in PyTorch (Adam) on
+    /// Trains <paramref name="options"/>' head, batch size, learning rate, dropout, epoch count and optimizer (Adam, or SGD with its momentum) in PyTorch on
     /// <paramref name="set"/>, with one intra-op thread per core as our SGEMM uses.
     /// </summary>
     public static TorchEpochs Run(FeatureSet set, TrainerOptions options)
@@ -58,7 +58,7 @@ public static partial class TorchPeer
             string I(IFormattable v) => v.ToString(null, CultureInfo.InvariantCulture);
             var (exit, output, errors) = Execute(python, script, dir.FullName, "--head", options.Head.ToString(), "--epochs", I(options.Epochs),
                 "--batch-size", I(options.BatchSize), "--lr", I(options.LearningRate), "--dropout", I(options.Dropout),
-                "--threads", I(Environment.ProcessorCount));
+                "--threads", I(Environment.ProcessorCount), "--optimizer", options.Optimizer == OptimizerKind.Sgd ? "sgd" : "adam", "--momentum", I(options.Momentum));
             var epochs = EpochLine().Matches(output);
             // A peer that died mid-run must not pass its cold first epoch off as the warm one.
             if (epochs.Count < options.Epochs)

@@ -11,6 +11,7 @@ internal sealed class RowSource : IDisposable
 {
     private readonly FeatureSet _data;
     private readonly RowStream? _stream;
+    private float[] _buffer = [];
 
     private RowSource(FeatureSet data, int[] order, RowStream? stream) => (_data, Order, _stream) = (data, order, stream);
 
@@ -46,10 +47,16 @@ internal sealed class RowSource : IDisposable
     }
 
     /// <summary>Rows Order[start .. start + count) as a (width x count) column-major matrix: each row one contiguous column.</summary>
+    /// <remarks>
+    /// The batch's array is reused by the next call of the same size (a VGG19 block5_pool batch of 64 is 6.4 MB, a fresh
+    /// one each step would pile up in the large object heap between collections): the caller is done with a batch,
+    /// forward and backward, before it asks for the next.
+    /// </remarks>
     public DenseMatrix Batch(int start, int count)
     {
         int width = _data.Width;
-        var values = new float[count * width];
+        if (_buffer.Length != count * width) _buffer = new float[count * width];
+        var values = _buffer;
         if (_stream is not null) _stream.Read(start, values);
         else
             for (int j = 0; j < count; j++) _data.Row(Order[start + j]).CopyTo(values.AsSpan(j * width, width));

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using OnnxTransfer.Bench.EndToEnd;
+using OnnxTransfer.Bench.Peers;
+using OnnxTransfer.Features;
+using OnnxTransfer.HeadTrainer.Model;
+using OnnxTransfer.HeadTrainer.Training;
+using OnnxTransfer.IO;
+
+namespace OnnxTransfer.Bench.Head;
+
+/// <summary>
+/// `stream-food101 [--rows N] [--dir DIR] [--keep]`: the Food-101 x VGG19 block5_pool recipe on a synthetic set of its
+/// size (101 classes, 101,000 rows x 25,088 floats, over 2^31 floats), written in the extractor's format: generation
+/// time and size, then one epoch of the seed's head (mlp:1024,1024, dropout 0.5, SGD 1e-4 momentum 0.9, poly decay)
+/// streamed within a 2 GB budget (peak RSS, rows/s); then on a subset that fits, a streamed epoch against an in-memory
+/// epoch, and PyTorch's epoch on the same rows. Prints a markdown table for BENCHMARKS.md.
+/// </summary>
+public static class StreamingBench
+{
+    private const int Width = HeadBenchData.FeatureWidth, Classes = 101, ShardRows = 1000;
+    private const long Budget = 2_000_000_000;
+
+    public static int Run(string[] args)
+    {
+        int rows = Arg(args, "--rows") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 101_000;
+        int subsetRows = Arg(args, "--subset-rows") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 6_000;
+        string root = Arg(args, "--dir") ?? Path.Combine(Path.GetTempPath(), "onnx-transfer-stream-bench");
+        bool keep = args.Contains("--keep");
+        Directory.CreateDirectory(root);
+        var table = new MarkdownTable("Measure", "Value");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            string big = Path.Combine(root, "food101-like");
+            Generate(big, rows);
+            long bytes = Directory.GetFiles(big, "part-*.parquet").Sum(f => new FileInfo(f).Length);
+            table.Add("generated set", F($"{rows:N0} rows x {Width:N0} float32 = {(double)rows * Width / (1L << 31):F2} x 2^31 floats, {Classes} classes"));
+            table.Add("generation (2 threads) and size on disk", F($"{clock.Elapsed.TotalSeconds:F0} s, {bytes / 1e9:F2} GB in {(rows + ShardRows - 1) / ShardRows} shards"));
+            Console.WriteLine($"generated {big}: {bytes / 1e9:F2} GB in {clock.Elapsed.TotalSeconds:F0} s");
+
+            var options = SeedHead(epochs: 1);
+            using (var peak = PeakMemory.Start())
+            {
+                var set = FeatureSet.Open(big, new FeatureSetOptions { MaxMemory = Budget });
+                Console.WriteLine($"features: {set.Storage}");
+                var result = Train(set, options, out double seconds);
+                int trainRows = Trainer.Split(set, options).Train.Length;
+                long model = 3L * (Width * 1024 + 1024 * 1024 + 1024 * Classes) * sizeof(float); // weights, gradients, momentum
+                table.Add("mode", set.Storage);
+                table.Add("one streamed epoch (train + validation pass)", F($"{seconds:F0} s, {trainRows / seconds:F0} training rows/s, val accuracy {result.Validation.Accuracy:P1}"));
+                table.Add("peak RSS (goal <= 2 GB budget + model)", F($"{peak.PeakBytes() / 1e9:F2} GB (model with gradients and momentum {model / 1e9:F2} GB; {peak.Method})"));
+            }
+            if (!keep) Directory.Delete(big, recursive: true);
+
+            string small = Path.Combine(root, "subset");
+            Generate(small, subsetRows);
+            var subsetOptions = SeedHead(epochs: 3);
+            var inMemory = FeatureSet.Load(small);
+            Train(inMemory, subsetOptions, out _, out var memoryEpochs);
+            long windowBudget = (long)subsetRows * Width * sizeof(float) / 3; // windows of about a sixth of the rows: a streamed epoch proper
+            var streamed = FeatureSetReader.OpenStreamed([small], new FeatureSetOptions(), windowBudget);
+            Train(streamed, subsetOptions, out _, out var streamedEpochs);
+            double memoryWarm = HeadQuickBench.Warm(memoryEpochs), streamedWarm = HeadQuickBench.Warm(streamedEpochs);
+            table.Add($"subset of {subsetRows:N0} rows: in-memory epoch (best of 2-3)", F($"{memoryWarm:F2} s"));
+            table.Add($"same subset streamed, {windowBudget / 1e6:N0} MB budget (best of 2-3)", F($"{streamedWarm:F2} s"));
+            table.Add("streamed / in-memory (goal <= 1.25)", F($"{streamedWarm / memoryWarm:F2}x"));
+            var torch = TorchPeer.Run(inMemory, subsetOptions);
+            table.Add("PyTorch CPU epoch on the subset in memory (best of 2-3)", torch.Warm is { } t
+                ? F($"{t:F2} s (torch {torch.Version}, {torch.Threads} threads, SGD momentum 0.9); ours in memory / PyTorch {memoryWarm / t:F2}x")
+                : torch.Problem ?? "did not run");
+            if (!keep) Directory.Delete(small, recursive: true);
+        }
+        finally
+        {
+            if (!keep && Directory.Exists(root) && !Directory.EnumerateFileSystemEntries(root).Any()) Directory.Delete(root);
+        }
+        Console.WriteLine();
+        Console.WriteLine($"Command: dotnet run -c Release --project bench/OnnxTransfer.Bench -- stream-food101 {string.Join(' ', args)}".TrimEnd());
+        Console.WriteLine(table.ToString());
+        return 0;
+    }
+
+    /// <summary>The seed's Food-101 head: Flatten -> Dense 1024 ReLU -> Dropout 0.5 -> Dense 1024 ReLU -> softmax, SGD 1e-4 momentum 0.9, polynomial decay.</summary>
+    private static TrainerOptions SeedHead(int epochs) => new()
+    {
+        Head = HeadSpec.Parse("mlp:1024,1024"), Dropout = 0.5f, Optimizer = OptimizerKind.Sgd, LearningRate = 1e-4f, Momentum = 0.9f,
+        Schedule = ScheduleKind.Poly, Epochs = epochs, BatchSize = 64, Patience = 0, Seed = 1,
+    };
+
+    private static TrainingResult Train(FeatureSet set, TrainerOptions options, out double seconds) => Train(set, options, out seconds, out _);
+
+    private static TrainingResult Train(FeatureSet set, TrainerOptions options, out double seconds, out double[] epochs)
+    {
+        string run = Path.Combine(Path.GetTempPath(), "onnx-transfer-stream-bench-run-" + Guid.NewGuid().ToString("N"));
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var trainer = new Trainer(options);
+            trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {m.Epoch}: {m.Seconds:F1} s, val accuracy {m.ValAccuracy:P1}"));
+            var result = trainer.Train(set, run);
+            seconds = clock.Elapsed.TotalSeconds;
+            epochs = [.. result.History.Select(h => h.Seconds)];
+            return result;
+        }
+        finally { Directory.Delete(run, recursive: true); }
+    }
+
+    /// <summary>
+    /// Rows of class c = r mod 101 in the extractor's format: non-negative like post-ReLU block5_pool activations, a
+    /// uniform noise floor plus 0.5 x a class-dependent random profile, so accuracy means something. Shards are made
+    /// two at a time, each from its own seeded generator (the set does not depend on the thread count).
+    /// </summary>
+    private static void Generate(string dir, int rows)
+    {
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        Directory.CreateDirectory(dir);
+        var profiles = new float[Classes * Width];
+        var rng = new Rng(2026);
+        for (int i = 0; i < profiles.Length; i++) profiles[i] = rng.NextFloat() < 0.1f ? rng.NextFloat() : 0f;
+        string backbone = Path.Combine(dir, FeatureFormat.BackboneFile);
+        File.WriteAllBytes(backbone, [0x0b, 0x5e, 0x19]);
+        var names = Enumerable.Range(0, Classes).Select(c => $"food{c:D3}").ToArray();
+        var writer = new FeatureWriter(["block5_pool"], new Dictionary<string, string>
+        {
+            [FeatureFormat.ModelNameKey] = "synthetic-vgg19", [FeatureFormat.ModelHashKey] = Hashing.Sha256File(backbone),
+            [FeatureFormat.LayersKey] = JsonSerializer.Serialize<string[]>(["block5_pool"]),
+            [FeatureFormat.FeatureShapesKey] = JsonSerializer.Serialize(new Dictionary<string, int[]> { ["block5_pool"] = [7, 7, 512] }),
+            [FeatureFormat.PoolKey] = JsonSerializer.Serialize(new Dictionary<string, string> { ["block5_pool"] = "none" }),
+            [FeatureFormat.PreprocessKey] = "caffe", [FeatureFormat.InputSizeKey] = "224", [FeatureFormat.ResizeKey] = "stretch",
+            [FeatureFormat.InterpolationKey] = "bilinear", [FeatureFormat.RandomWeightsKey] = "true", [FeatureFormat.WeightsKey] = "synthetic",
+        });
+        int shards = (rows + ShardRows - 1) / ShardRows;
+        Parallel.For(0, shards, new ParallelOptions { MaxDegreeOfParallelism = 2 }, shard =>
+        {
+            int from = shard * ShardRows, n = Math.Min(ShardRows, rows - from);
+            var local = new Rng(1000UL + (ulong)shard);
+            var data = new ShardRows([Width], n);
+            var values = data.Features[0];
+            for (int j = 0; j < n; j++)
+            {
+                int c = (from + j) % Classes;
+                for (int f = 0; f < Width; f++) values[(long)j * Width + f] = local.NextFloat() + 0.5f * profiles[c * Width + f] * 4f;
+                data.Items.Add(new RowKey($"{names[c]}/{from + j}.jpg", names[c], c, ""));
+            }
+            var committed = writer.Write(data, Path.Combine(dir, FeatureFormat.ShardName(shard)));
+            FeatureSetManifest.WriteRecord(dir, new ShardRecord(shard, n, [], committed.Bytes, committed.Sha256));
+        });
+        File.WriteAllText(Path.Combine(dir, FeatureSetManifest.ManifestFile),
+            $"{{\"{FeatureSetManifest.ImagesKey}\": {rows}, \"{FeatureSetManifest.ImagesPerShardKey}\": {ShardRows}}}");
+        File.WriteAllText(Path.Combine(dir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(names));
+    }
+
+    private static string? Arg(string[] args, string name) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
