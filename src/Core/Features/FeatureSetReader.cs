@@ -125,7 +125,8 @@ internal static class FeatureSetReader
                 string hash = reader.Metadata.TryGetValue(FeatureFormat.ModelHashKey, out var h) ? h : "";
                 if (hash != folder.Source.ModelSha256)
                     throw new OnnxTransferException($"Shard '{file}' was extracted with a different model (sha256 {hash}) than the first shard ({folder.Source.ModelSha256}); {fix}.");
-                if ((dtype ??= reader.Dtype) != reader.Dtype)
+                dtype ??= reader.Dtype;
+                if (reader.Dtype != dtype)
                     throw new OnnxTransferException($"Shard '{file}' holds {FeatureFormat.Name(reader.Dtype)} features but shard '{folder.Contents.Shards[0].File}' holds " +
                                                     $"{FeatureFormat.Name(dtype.Value)} (one feature set, one `Dtype`); {fix} with `Overwrite`.");
                 if (reader.RowCount != record.Rows)
