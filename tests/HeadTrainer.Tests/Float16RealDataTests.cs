@@ -32,4 +32,18 @@ public class Float16RealDataTests(Flowers17Fixture flowers, ITestOutputHelper ou
         Assert.True(Math.Abs(a.Validation.Accuracy - b.Validation.Accuracy) <= 0.005, $"float32 {a.Validation.Accuracy:P2} vs float16 {b.Validation.Accuracy:P2}");
         Assert.InRange((double)bytes16 / bytes32, 0.4, 0.65);
     }
+
+    [SharedFact]
+    public void Float16_flowers17_features_streamed_from_their_shards_train_the_in_memory_head()
+    {
+        using var runs = new TempDir();
+        var options = new TrainerOptions { Head = HeadSpec.Linear, Epochs = 5, Patience = 0, LearningRate = 1e-2f, Seed = 1 };
+        var inMemory = FeatureSet.Load(flowers.Float16Dir);
+        // Windows that hold every row: streaming then trains exactly what memory does, here from float16 shards.
+        var streamed = FeatureSetReader.OpenStreamed([flowers.Float16Dir], new FeatureSetOptions(), 4L * inMemory.Rows * inMemory.Width * sizeof(float));
+        Assert.False(streamed.InMemory);
+        var a = new Trainer(options).Train(inMemory, runs.File("memory"));
+        var b = new Trainer(options).Train(streamed, runs.File("streamed"));
+        Assert.Equal(a.History.Select(h => (h.Loss, h.ValLoss)), b.History.Select(h => (h.Loss, h.ValLoss)));
+    }
 }
