@@ -13,7 +13,7 @@ internal static partial class LibraryTerms
     internal static IReadOnlyDictionary<string, string> Flags { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["AllowPartial"] = "--allow-partial", ["BackbonePath"] = "--backbone", ["BatchSize"] = "--batch-size",
-        ["CheckpointInterval"] = "--checkpoint-seconds", ["Device"] = "--device", ["Dropout"] = "--dropout", ["EndLearningRate"] = "--end-lr",
+        ["CheckpointInterval"] = "--checkpoint-seconds", ["Device"] = "--device", ["Dropout"] = "--dropout", ["Dtype"] = "--dtype", ["EndLearningRate"] = "--end-lr",
         ["Epochs"] = "--epochs", ["Gamma"] = "--gamma", ["InputSize"] = "--input-size", ["JpegDecoder"] = "--jpeg-decoder", ["L2"] = "--l2",
         ["LabelSmoothing"] = "--label-smoothing", ["Layer"] = "--layer", ["Layers"] = "--layer", ["LearningRate"] = "--lr", ["Loss"] = "--loss",
         ["MaxFileBytes"] = "--max-file-size", ["MaxMemory"] = "--max-memory", ["MinDelta"] = "--min-delta", ["Momentum"] = "--momentum", ["Overwrite"] = "--overwrite",

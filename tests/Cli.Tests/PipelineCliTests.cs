@@ -160,6 +160,28 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
+    public void Extract_dtype_float16_stores_float16_values_and_a_rerun_without_it_is_refused_in_flags()
+    {
+        string backbone = Path.Combine(Run, "backbone.onnx");
+        string output = demo.File("float16");
+        var r = Cli.Run("extract", Val, "--model", backbone, "--dtype", "float16", "-o", output);
+        Assert.True(r.ExitCode == 0, r.Error);
+        var set = Features.FeatureSet.Load(output);
+        Assert.Equal(60, set.Rows);
+        Assert.All(set.Features, v => Assert.Equal(v, (float)(Half)v));
+
+        var again = Cli.Run("extract", Val, "--model", backbone, "-o", output);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("(dtype: \"float16\" -> \"float32\")", again.Error);
+        Assert.Contains("start again with --overwrite.", again.Error);
+        Assert.Equal(0, Cli.Run("extract", Val, "--model", backbone, "--dtype", "float32", "--overwrite", "-o", output).ExitCode);
+
+        var bad = Cli.Run("extract", Val, "--model", backbone, "--dtype", "float64", "-o", output);
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("float64", bad.Error);
+    }
+
+    [Fact]
     public void Predict_and_evaluate_say_what_the_input_was_taken_for()
     {
         var p = Cli.Run("predict", Run, Val, "--format", "csv");

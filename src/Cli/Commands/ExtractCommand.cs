@@ -3,6 +3,7 @@ using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Extractor.Models;
 using OnnxTransfer.Extractor.Runtime;
+using OnnxTransfer.Features;
 using OnnxTransfer.Models;
 using Spectre.Console;
 
@@ -49,12 +50,18 @@ public static class ExtractCommand
             Description = "Save the shard being written this often, so a killed run loses at most this much work (Ctrl-C saves at once).",
             DefaultValueFactory = _ => 30,
         };
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "Precision the features are stored in: float32, or float16 (rounded to nearest, shards about half the size; a value beyond ±65504 is refused).",
+            DefaultValueFactory = _ => "float32",
+        };
+        dtype.AcceptOnlyFromAmong("float32", "float16");
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace features in -o extracted with different settings." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar; print only the summary line." };
 
         var command = new Command("extract", "Extract CNN features from images into sharded Parquet (resumable: rerun the same command to continue).")
         {
-            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, interpolation, jpegDecoder, maxFileSize, checkpoint, overwrite, quiet,
+            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, overwrite, quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -87,6 +94,7 @@ public static class ExtractCommand
                 JpegDecoder = OptionNames.Parse<JpegDecoder>(parse.GetValue(jpegDecoder)!),
                 MaxFileBytes = ByteSize.Parse(parse.GetValue(maxFileSize)!, "--max-file-size"),
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(checkpoint)),
+                Dtype = OptionNames.Parse<FeatureDtype>(parse.GetValue(dtype)!),
                 Overwrite = parse.GetValue(overwrite),
             };
             bool isQuiet = parse.GetValue(quiet);

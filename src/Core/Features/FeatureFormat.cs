@@ -4,7 +4,8 @@ namespace OnnxTransfer.Features;
 /// The on-disk contract of a feature set, written by the extractor and read by the trainer
 /// and by any Parquet reader: a directory of part-NNNNN.parquet shards plus classes.json.
 /// Each feature column is a list of float32 holding one image's features flattened in Keras
-/// NHWC order (what Keras's Flatten() gives).
+/// NHWC order (what Keras's Flatten() gives); with <see cref="FeatureDtype.Float16"/> those float32 values are
+/// float16 values (<see cref="DtypeKey"/> says which).
 /// </summary>
 public static class FeatureFormat
 {
@@ -40,10 +41,24 @@ public static class FeatureFormat
     public const string RandomWeightsKey = MetaPrefix + "random_weights";
     public const string WeightsKey = MetaPrefix + "weights";
 
+    /// <summary>The <see cref="FeatureDtype"/> of the feature columns, "float32" or "float16"; shards written before it existed lack it and are float32.</summary>
+    public const string DtypeKey = MetaPrefix + "dtype";
+
     public const string Unlabelled = "";
     public const int NoLabel = -1;
 
     public static string ShardName(int index) => $"part-{index:D5}.parquet";
 
     public static string FeatureColumn(string layer) => FeatureColumnPrefix + layer;
+
+    /// <summary>The spelling of a dtype in metadata and on the command line: "float32", "float16".</summary>
+    internal static string Name(FeatureDtype dtype) => dtype switch
+    {
+        FeatureDtype.Float32 => "float32",
+        FeatureDtype.Float16 => "float16",
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
+    };
+
+    /// <summary>The dtype named <paramref name="name"/> (<see cref="Name"/>), or null when it names none.</summary>
+    internal static FeatureDtype? ParseDtype(string name) => Enum.GetValues<FeatureDtype>().Select(d => (FeatureDtype?)d).FirstOrDefault(d => Name(d!.Value) == name);
 }

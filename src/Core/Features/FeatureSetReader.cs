@@ -16,7 +16,7 @@ internal static class FeatureSetReader
     /// Loads <paramref name="layer"/> (default: the only layer) into memory. Refuses a set that is incomplete (unless
     /// <paramref name="allowPartial"/>) or whose shards differ from what the extractor recorded (size, SHA-256), a set
     /// bigger than the memory the GC can use, features with NaN or infinity, rows of the wrong width, labels outside
-    /// classes.json or not matching it, and shards from different extractions.
+    /// classes.json or not matching it, and shards from different extractions (another model, another dtype).
     /// </summary>
     public static FeatureSet Read(string directory, string? layer = null, bool allowPartial = false) =>
         Read([directory], new FeatureSetOptions { Layer = layer, AllowPartial = allowPartial }, stream: false);
@@ -118,12 +118,17 @@ internal static class FeatureSetReader
         foreach (var folder in folders)
         {
             string fix = $"re-extract '{folder.Directory}'";
+            FeatureDtype? dtype = null; // the folder's first shard's
             foreach (var (file, record) in folder.Contents.Shards)
             {
                 using var reader = ShardReader.Open(file, fix);
                 string hash = reader.Metadata.TryGetValue(FeatureFormat.ModelHashKey, out var h) ? h : "";
                 if (hash != folder.Source.ModelSha256)
                     throw new OnnxTransferException($"Shard '{file}' was extracted with a different model (sha256 {hash}) than the first shard ({folder.Source.ModelSha256}); {fix}.");
+                dtype ??= reader.Dtype;
+                if (reader.Dtype != dtype)
+                    throw new OnnxTransferException($"Shard '{file}' holds {FeatureFormat.Name(reader.Dtype)} features but shard '{folder.Contents.Shards[0].File}' holds " +
+                                                    $"{FeatureFormat.Name(dtype.Value)} (one feature set, one `Dtype`); {fix} with `Overwrite`.");
                 if (reader.RowCount != record.Rows)
                     throw new OnnxTransferException($"Shard '{file}' holds {reader.RowCount} rows but its record says {record.Rows}; {fix}.");
                 var info = new FileInfo(file);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Parquet;
 using Parquet.Schema;
 
@@ -24,9 +25,19 @@ internal sealed class ShardReader : IDisposable
         Path = path;
         _reader = reader;
         _fix = fix;
+        Dtype = DtypeOf(reader.CustomMetadata, path, fix);
     }
 
     public string Path { get; }
+
+    /// <summary>The precision the shard's features are stored in (<see cref="FeatureFormat.DtypeKey"/>); they are read as float32 either way.</summary>
+    public FeatureDtype Dtype { get; }
+
+    /// <summary>The dtype shard <paramref name="path"/>'s <paramref name="metadata"/> records: float32 when it records none (written before dtypes existed).</summary>
+    public static FeatureDtype DtypeOf(IReadOnlyDictionary<string, string> metadata, string path, string fix) =>
+        !metadata.TryGetValue(FeatureFormat.DtypeKey, out var name) ? FeatureDtype.Float32
+        : FeatureFormat.ParseDtype(name) ?? throw new OnnxTransferException(
+            $"Shard '{path}' records dtype '{name}' ({FeatureFormat.DtypeKey}), which this version does not know (float32, float16); {fix}.");
 
     /// <summary>The shard's key-value metadata (FeatureFormat's keys).</summary>
     public IReadOnlyDictionary<string, string> Metadata => _reader.CustomMetadata;
@@ -40,7 +51,13 @@ internal sealed class ShardReader : IDisposable
     {
         try
         {
-            return new ShardReader(path, ParquetReader.CreateAsync(path).GetAwaiter().GetResult(), fix);
+            var reader = ParquetReader.CreateAsync(path).GetAwaiter().GetResult();
+            try { return new ShardReader(path, reader, fix); }
+            catch
+            {
+                reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                throw;
+            }
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ParquetException or NotSupportedException or IndexOutOfRangeException or InvalidOperationException)
         {
@@ -107,7 +124,11 @@ internal sealed class ShardReader : IDisposable
         return indices;
     }
 
-    /// <summary>Reads a list&lt;float&gt; column that must hold n lists of width values straight into <paramref name="target"/>.</summary>
+    /// <summary>
+    /// Reads a list&lt;float&gt; column that must hold n lists of width values straight into <paramref name="target"/>. A float16
+    /// shard's column holds float16 values already widened to float32 (see <see cref="FeatureWriter"/>), so it reads the same
+    /// way, and each value must be a float16 one: a column that is not what its metadata says is refused.
+    /// </summary>
     private void ReadLayer(ParquetRowGroupReader rows, IReadOnlyList<Field> fields, string layer, int n, long width, Memory<float> target, string?[] paths)
     {
         var list = fields.OfType<ListField>().FirstOrDefault(f => f.Name == FeatureFormat.FeatureColumn(layer))
@@ -132,7 +153,19 @@ internal sealed class ShardReader : IDisposable
             int bad = IndexOfNonFinite(row);
             if (bad >= 0)
                 throw new OnnxTransferException($"Shard '{Path}' row '{paths[r]}' has a non-finite feature ({row[bad]}) at index {bad} of layer '{layer}'; fix or remove that image and re-extract.");
+            if (Dtype == FeatureDtype.Float16 && (bad = IndexOfNonHalf(row)) >= 0)
+                throw new OnnxTransferException(
+                    $"Shard '{Path}' row '{paths[r]}' has feature {row[bad].ToString(CultureInfo.InvariantCulture)} at index {bad} of layer '{layer}', which is not a float16 value " +
+                    $"though the shard's {FeatureFormat.DtypeKey} says float16 (the file was rewritten by another tool); {_fix}.");
         }
+    }
+
+    /// <summary>The first value that float16 does not hold exactly (it changes when rounded to float16 and back), or -1.</summary>
+    private static int IndexOfNonHalf(ReadOnlySpan<float> row)
+    {
+        for (int i = 0; i < row.Length; i++)
+            if ((float)(Half)row[i] != row[i]) return i;
+        return -1;
     }
 
     private static int IndexOfNonFinite(ReadOnlySpan<float> row)

@@ -40,12 +40,12 @@ internal sealed class ExtractionManifest
     public static ExtractionManifest Open(string dir, JsonObject fingerprint, bool overwrite, List<string> warnings)
     {
         string manifestPath = Path.Combine(dir, FeatureSetManifest.ManifestFile);
-        string wanted = fingerprint.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        string wanted = fingerprint.ToJsonString(Indented);
         bool hasOutputs = Directory.EnumerateFiles(dir, FeatureFormat.ShardPattern).Any() || Directory.Exists(Path.Combine(dir, FeatureSetManifest.ProgressDir));
         if (overwrite) Clear(dir);
         else if (File.Exists(manifestPath))
         {
-            string existing = File.ReadAllText(manifestPath);
+            string existing = WithAddedKeys(File.ReadAllText(manifestPath));
             if (existing != wanted)
                 throw new OnnxTransferException(
                     $"Output folder '{dir}' holds features extracted with different settings or inputs ({Differences(existing, fingerprint)}); " +
@@ -139,6 +139,23 @@ internal sealed class ExtractionManifest
         if (new FileInfo(file).Length != bytes || Hashing.Sha256File(file) != sha256) return "its file differs from the one written";
         return null;
     }
+
+    /// <summary>
+    /// An older version's manifest with the keys added since (<see cref="RunMetadata.AddedKeys"/>) and the values it
+    /// implies, written as <see cref="Open"/> writes one; any other text, unreadable JSON included, stays as it is.
+    /// </summary>
+    private static string WithAddedKeys(string manifest)
+    {
+        JsonObject? node;
+        try { node = JsonNode.Parse(manifest) as JsonObject; }
+        catch (JsonException) { return manifest; }
+        if (node is null || RunMetadata.AddedKeys.All(k => node.ContainsKey(k.Key))) return manifest;
+        foreach (var (key, value) in RunMetadata.AddedKeys)
+            if (!node.ContainsKey(key)) node[key] = value;
+        return node.ToJsonString(Indented);
+    }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>Deletes this tool's outputs in the folder (only those: the folder may hold other files).</summary>
     private static void Clear(string dir)

@@ -76,6 +76,15 @@ public sealed class ExtractionOptions
     /// </summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The precision features are stored in. Default <see cref="FeatureDtype.Float32"/>, what the model computes.
+    /// <see cref="FeatureDtype.Float16"/> rounds each value to the nearest float16 (about 3 significant digits) for shards
+    /// about half the size, and refuses a finite value beyond float16's range (±65504) rather than store it as infinity;
+    /// readers still get float32. Shards cover the same images either way (<see cref="MaxShardBytes"/> counts float32
+    /// bytes), and a rerun into a folder extracted with another dtype is refused unless <see cref="Overwrite"/>.
+    /// </summary>
+    public FeatureDtype Dtype { get; init; } = FeatureDtype.Float32;
+
     /// <summary>Warn when the whole feature set will exceed this many bytes. Default 4 GiB.</summary>
     public long WarnTotalBytes { get; init; } = 4L << 30;
 
@@ -107,5 +116,6 @@ public sealed class ExtractionOptions
         if (ImagesPerShard < 1) throw new OnnxTransferException($"Images per shard {ImagesPerShard} must be at least 1.");
         if (InputSize is < 1 or > 8192) throw new OnnxTransferException($"`InputSize` {InputSize} must be between 1 and 8192.");
         if (CheckpointInterval <= TimeSpan.Zero) throw new OnnxTransferException("`CheckpointInterval` must be positive.");
+        if (!Enum.IsDefined(Dtype)) throw new OnnxTransferException($"`Dtype` {(int)Dtype} is not a dtype; use float32 or float16.");
     }
 }

@@ -168,12 +168,14 @@ public sealed class FeatureExtractor : IDisposable
         var warnings = new List<string>(inputs.Warnings);
         int[] lengths = FeatureShapes.Select(s => checked((int)BatchRunner.Product(s))).ToArray();
         long rowBytes = lengths.Sum(n => 4L * n);
+        // Float32 bytes for either dtype, so a shard covers the same images whatever the precision.
         int perShard = (int)Math.Clamp(_options.MaxShardBytes / Math.Max(1, rowBytes), 1, _options.ImagesPerShard);
-        long totalBytes = rowBytes * inputs.Items.Count;
+        long storedRowBytes = _options.Dtype == FeatureDtype.Float16 ? rowBytes / 2 : rowBytes;
+        long totalBytes = storedRowBytes * inputs.Items.Count;
         if (totalBytes > _options.WarnTotalBytes)
-            warnings.Add($"features will take about {totalBytes / (1 << 20):N0} MiB ({rowBytes / 1024.0:N1} KiB per image); consider `Pool` avg");
+            warnings.Add($"features will take about {totalBytes / (1 << 20):N0} MiB ({storedRowBytes / 1024.0:N1} KiB per image); consider `Pool` avg");
 
-        var manifest = ExtractionManifest.Open(outputDir, RunMetadata.Fingerprint(_modelSha256, _info, Image, inputs, perShard), _options.Overwrite, warnings);
+        var manifest = ExtractionManifest.Open(outputDir, RunMetadata.Fingerprint(_modelSha256, _info, Image, inputs, perShard, _options.Dtype), _options.Overwrite, warnings);
         AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(inputs.Classes));
 
         int total = inputs.Items.Count, shardCount = (total + perShard - 1) / perShard;
@@ -193,7 +195,8 @@ public sealed class FeatureExtractor : IDisposable
         int earlierErrors = records.Sum(r => r?.Errors.Count ?? 0) + pieces.Values.Sum(list => list.Sum(p => p.Errors.Count));
 
         var tracker = new ProgressTracker(total, skipped, earlierErrors, progress);
-        var writer = new FeatureWriter(_info.Features.Select(f => f.Layer).ToList(), RunMetadata.ForShards(_options.ModelName, _modelSha256, _info, FeatureShapes, Image));
+        var writer = new FeatureWriter(_info.Features.Select(f => f.Layer).ToList(), RunMetadata.ForShards(_options.ModelName, _modelSha256, _info, FeatureShapes, Image),
+                                      _options.Dtype);
         // Rows travel to the writer a Parquet row group at a time, so writing overlaps inference and the
         // last shard's write is one row group, not a whole shard. Three buffers: filling, queued, writing.
         int groupRows = Math.Min(perShard, FeatureWriter.RowGroupRows(lengths.Sum(n => (long)n), _options.MaxRowGroupBytes));

@@ -16,9 +16,9 @@ internal static class RunMetadata
     /// <summary>
     /// Everything that changes the rows: model, layers, the image list with labels and splits, the class list (a
     /// label's index is its position there, so a class folder added or removed between runs renumbers every label),
-    /// sharding and decoding.
+    /// sharding, decoding and the stored precision.
     /// </summary>
-    public static JsonObject Fingerprint(string modelSha256, ModelInfo info, ImageOptions image, InputSet inputs, int perShard)
+    public static JsonObject Fingerprint(string modelSha256, ModelInfo info, ImageOptions image, InputSet inputs, int perShard, FeatureDtype dtype)
     {
         var list = new StringBuilder();
         foreach (var i in inputs.Items) list.Append(i.RelativePath).Append('\t').Append(i.Label).Append('\t').Append(i.Split).Append('\n');
@@ -35,8 +35,19 @@ internal static class RunMetadata
             ["resize"] = OptionNames.Name(image.Resize),
             ["interpolation"] = OptionNames.Name(image.Interpolation),
             ["max_pixels"] = image.MaxPixels,
+            // Last, after the keys older versions wrote: see AddedKeys.
+            [DtypeKey] = FeatureFormat.Name(dtype),
         };
     }
+
+    private const string DtypeKey = "dtype";
+
+    /// <summary>
+    /// Fingerprint keys added since the first release, each with the value a manifest written before it implies
+    /// (shards were float32 then), so a folder an older version started still resumes. They come last in
+    /// <see cref="Fingerprint"/>, in this order, so an old manifest with them appended is the same text as a new one.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> AddedKeys { get; } = [new(DtypeKey, FeatureFormat.Name(FeatureDtype.Float32))];
 
     /// <summary>The Parquet key-value metadata of every shard (keys in <see cref="FeatureFormat"/>).</summary>
     public static Dictionary<string, string> ForShards(string modelName, string modelSha256, ModelInfo info, IReadOnlyList<long[]> shapes, ImageOptions image)

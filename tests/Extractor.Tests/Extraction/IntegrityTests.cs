@@ -9,10 +9,11 @@ namespace OnnxTransfer.Extractor.Tests.Extraction;
 /// <summary>Nothing silently wrong on messy folders and interrupted runs: class lists, link loops, damaged shards, pieces.</summary>
 public class IntegrityTests
 {
-    private static ExtractionOptions Options(int imagesPerShard = 1024, int batch = 4, bool overwrite = false, TimeSpan? checkpoint = null) => new()
+    private static ExtractionOptions Options(int imagesPerShard = 1024, int batch = 4, bool overwrite = false, TimeSpan? checkpoint = null,
+                                             FeatureDtype dtype = FeatureDtype.Float32) => new()
     {
         ModelName = "tiny", BatchSize = batch, DecodeWorkers = 2, Threads = 1, ImagesPerShard = imagesPerShard, Overwrite = overwrite,
-        CheckpointInterval = checkpoint ?? TimeSpan.FromMinutes(10),
+        CheckpointInterval = checkpoint ?? TimeSpan.FromMinutes(10), Dtype = dtype,
     };
 
     private static string[] Classes(string dir) => JsonSerializer.Deserialize<string[]>(File.ReadAllText(Path.Combine(dir, FeatureFormat.ClassesFile)))!;
@@ -101,16 +102,18 @@ public class IntegrityTests
         Assert.Equal(TestData.Shards(fresh.Path).Select(p => (p.Key, p.Value.Hash)), TestData.Shards(output.Path).Select(p => (p.Key, p.Value.Hash)));
     }
 
-    [Fact]
-    public void Checkpoints_save_pieces_and_the_finished_shards_are_the_same_bytes()
+    [Theory]
+    [InlineData(FeatureDtype.Float32)]
+    [InlineData(FeatureDtype.Float16)] // the pieces' rounded values go through the writer again, unchanged
+    public void Checkpoints_save_pieces_and_the_finished_shards_are_the_same_bytes(FeatureDtype dtype)
     {
         using var input = new TempDir();
         using var plain = new TempDir();
         using var pieced = new TempDir();
         TestData.SplitFolder(input.Path, perClass: 5); // 20 images: shards of 8, 8, 4
-        TestData.ExtractTiny(input.Path, plain.Path, Options(imagesPerShard: 8, batch: 3));
+        TestData.ExtractTiny(input.Path, plain.Path, Options(imagesPerShard: 8, batch: 3, dtype: dtype));
         // A checkpoint after every batch: each shard is saved in pieces, then written again as one file.
-        TestData.ExtractTiny(input.Path, pieced.Path, Options(imagesPerShard: 8, batch: 3, checkpoint: TimeSpan.FromTicks(1)));
+        TestData.ExtractTiny(input.Path, pieced.Path, Options(imagesPerShard: 8, batch: 3, checkpoint: TimeSpan.FromTicks(1), dtype: dtype));
         Assert.Equal(TestData.Shards(plain.Path).Select(p => (p.Key, p.Value.Hash)), TestData.Shards(pieced.Path).Select(p => (p.Key, p.Value.Hash)));
         Assert.Empty(Directory.GetFiles(pieced.File(".progress"), "*piece*"));
     }

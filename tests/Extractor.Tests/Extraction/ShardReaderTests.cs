@@ -1,4 +1,3 @@
-using DuckDB.NET.Data;
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Features;
 using OnnxTransfer.Tests;
@@ -9,16 +8,9 @@ namespace OnnxTransfer.Extractor.Tests.Extraction;
 /// <summary>Shards other tools rewrote or damaged: read when they still hold what the format says, refused in one line otherwise.</summary>
 public class ShardReaderTests
 {
-    private static string Rewrite(string shard, string target, string labelIndex)
-    {
-        using var conn = new DuckDBConnection("Data Source=:memory:");
-        conn.Open();
-        using var cmd = conn.CreateCommand();
-        // DuckDB writes every column as nullable (OPTIONAL), as pandas and Spark do.
-        cmd.CommandText = $"COPY (SELECT path, label, {labelIndex} AS label_index, split, \"features.gap\" FROM read_parquet('{shard}')) TO '{target}' (FORMAT parquet)";
-        cmd.ExecuteNonQuery();
-        return target;
-    }
+    // DuckDB writes every column as nullable (OPTIONAL), as pandas and Spark do.
+    private static string Rewrite(string shard, string target, string labelIndex) =>
+        TestData.CopyWithDuckDb(shard, target, $"path, label, {labelIndex} AS label_index, split, \"features.gap\"");
 
     [Fact]
     public void A_nullable_label_index_is_read_and_a_null_one_is_refused()

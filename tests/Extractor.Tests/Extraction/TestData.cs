@@ -59,6 +59,20 @@ public static class TestData
         return rows;
     }
 
+    /// <summary>
+    /// Another tool's rewrite of a shard: DuckDB copies the <paramref name="columns"/> of <paramref name="shard"/> to
+    /// <paramref name="target"/>, with its own Parquet writer and <paramref name="options"/> (e.g. KV_METADATA).
+    /// </summary>
+    public static string CopyWithDuckDb(string shard, string target, string columns, string options = "")
+    {
+        using var conn = new DuckDBConnection("Data Source=:memory:");
+        conn.Open();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = $"COPY (SELECT {columns} FROM read_parquet('{shard}')) TO '{target}' (FORMAT parquet{(options.Length > 0 ? ", " + options : "")})";
+        cmd.ExecuteNonQuery();
+        return target;
+    }
+
     /// <summary>The key-value metadata of one Parquet file, read by DuckDB.</summary>
     public static Dictionary<string, string> MetadataWithDuckDb(string file)
     {
