@@ -29,7 +29,7 @@ internal static class FeatureEvaluator
         int width = features.Width, k = run.Sidecar.Classes.Count;
         using var session = SessionFactory.Create(OnnxTransfer.Onnx.OnnxModelFile.ToBytes(run.LoadHead()), new SessionSettings());
         using var head = new BatchRunner(session, ChainExporter.HeadInput, [width], [ChainExporter.HeadOutput], [[k]], Batch);
-        using var stream = features.InMemory ? null : new RowStream(features, rows, Windows(features, rows.Length));
+        using var stream = features.InMemory ? null : new RowStream(features, rows, Windows(features, rows.Length, out int windowRows), new StreamBuffers(width, windowRows));
         var labels = new int[rows.Length];
         var probabilities = new float[(long)rows.Length * k];
         for (int start = 0; start < rows.Length; start += Batch)
@@ -80,15 +80,17 @@ internal static class FeatureEvaluator
     }
 
     /// <summary>Consecutive windows that, two at a time with a batch and a row group, stay within the set's budget.</summary>
-    private static int[] Windows(FeatureSet features, int count)
+    private static int[] Windows(FeatureSet features, int count, out int windowRows)
     {
         long row = (long)features.Width * sizeof(float);
         long largestGroup = features.Groups.Max(g => g.Rows);
-        long windowRows = Math.Min((features.MemoryBudget - (Batch + largestGroup) * row) / (2 * row), Array.MaxLength / features.Width);
-        if (windowRows < Math.Max(Batch, largestGroup))
+        long rows = Math.Min((features.MemoryBudget - (Batch + largestGroup) * row) / (2 * row), Math.Min(Array.MaxLength / features.Width, Math.Max(1, count)));
+        if (rows < Math.Min(Math.Max(Batch, largestGroup), Math.Max(1, count)))
             throw new OnnxTransferException(
                 $"`MaxMemory` {features.MemoryBudget / 1e6:N1} MB is too small to stream '{features.Source.Directory}': evaluation needs " +
                 $"{(2 * Math.Max(Batch, largestGroup) + Batch + largestGroup) * row / 1e6:N1} MB (two windows of {Math.Max(Batch, largestGroup):N0} rows, a batch and a row group); raise `MaxMemory`.");
-        return [.. Enumerable.Range(0, (int)((count + windowRows - 1) / windowRows)).Select(w => (int)(w * windowRows)), count];
+        windowRows = (int)rows;
+        int window = windowRows;
+        return [.. Enumerable.Range(0, (count + window - 1) / window).Select(w => w * window), count];
     }
 }

@@ -115,13 +115,14 @@ internal static class FeatureSetReader
         var labels = new List<int>(paths.Capacity);
         var splits = new List<string>(paths.Capacity);
         var groups = new List<FeatureGroup>();
+        var levels = new LevelBuffers();
         foreach (var folder in folders)
         {
             string fix = $"re-extract '{folder.Directory}'";
             FeatureDtype? dtype = null; // the folder's first shard's
             foreach (var (file, record) in folder.Contents.Shards)
             {
-                using var reader = ShardReader.Open(file, fix);
+                using var reader = ShardReader.Open(file, fix, levels);
                 string hash = reader.Metadata.TryGetValue(FeatureFormat.ModelHashKey, out var h) ? h : "";
                 if (hash != folder.Source.ModelSha256)
                     throw new OnnxTransferException($"Shard '{file}' was extracted with a different model (sha256 {hash}) than the first shard ({folder.Source.ModelSha256}); {fix}.");

@@ -5,7 +5,7 @@ namespace OnnxTransfer.Features;
 /// still be the file the set was opened on (same size and modification time; its hash was checked then), and its
 /// rows must still be the rows the set indexed: a shard deleted or rewritten under a running job is named, not read.
 /// </summary>
-internal sealed class GroupReader(FeatureSet set) : IDisposable
+internal sealed class GroupReader(FeatureSet set, LevelBuffers levels) : IDisposable
 {
     private readonly Dictionary<string, ShardReader> _open = [];
 
@@ -23,7 +23,7 @@ internal sealed class GroupReader(FeatureSet set) : IDisposable
         var info = new FileInfo(group.Shard);
         if (!info.Exists) throw Changed(group, "it is gone");
         if (info.Length != group.ShardBytes || info.LastWriteTimeUtc != group.ShardModified) throw Changed(group, "it was rewritten");
-        var reader = ShardReader.Open(group.Shard, Fix(group));
+        var reader = ShardReader.Open(group.Shard, Fix(group), levels);
         _open[group.Shard] = reader;
         return reader;
     }

@@ -6,34 +6,35 @@ namespace OnnxTransfer.Features;
 /// caller consumes the window before it, on a background thread. So the caller waits only when the disk is slower
 /// than its work, memory is two windows plus one row group, and what the caller gets never depends on timing.
 /// Within a window the row groups are read in stored order, each once, whatever order the window's rows are in.
+/// The buffers are the caller's (<see cref="StreamBuffers"/>), reused by every pass of a job, so memory stays at one
+/// pass's worth however many epochs run.
 /// </summary>
 internal sealed class RowStream : IDisposable
 {
     private readonly FeatureSet _set;
     private readonly int[] _order, _windowStarts;
-    private readonly float[][] _buffers;
+    private readonly StreamBuffers _buffers;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loading;
     private int _loadingWindow = -1, _current = -1, _next;
 
     /// <param name="order">Row indices of the set, in the order the caller reads them.</param>
     /// <param name="windowStarts">Ascending positions in <paramref name="order"/>, from 0, ending with order.Length.</param>
-    public RowStream(FeatureSet set, int[] order, int[] windowStarts)
+    /// <param name="buffers">Windows at least as large as the largest window here; no other stream may use them until this one is disposed.</param>
+    public RowStream(FeatureSet set, int[] order, int[] windowStarts, StreamBuffers buffers)
     {
         if (set.InMemory) throw new ArgumentException("The set is in memory: read it directly.", nameof(set));
         if (windowStarts.Length < 1 || windowStarts[0] != 0 || windowStarts[^1] != order.Length)
             throw new ArgumentException("Windows must start at 0 and end at the order's length.", nameof(windowStarts));
         (_set, _order, _windowStarts) = (set, order, windowStarts);
         int largest = Enumerable.Range(0, windowStarts.Length - 1).Select(w => windowStarts[w + 1] - windowStarts[w]).DefaultIfEmpty(0).Max();
-        _buffers = [new float[(long)largest * set.Width], new float[(long)largest * set.Width]];
+        if (largest > buffers.WindowRows || buffers.Width != set.Width)
+            throw new ArgumentException($"A window of {largest} rows of {set.Width} does not fit buffers of {buffers.WindowRows} rows of {buffers.Width}.", nameof(buffers));
+        _buffers = buffers;
         if (Windows > 0) StartLoading(0);
     }
 
     private int Windows => _windowStarts.Length - 1;
-
-    /// <summary>The bytes a stream over windows of <paramref name="windowRows"/> rows holds: two windows and one row group.</summary>
-    public static long BytesFor(FeatureSet set, long windowRows) =>
-        (2 * windowRows + set.Groups.Select(g => (long)g.Rows).DefaultIfEmpty(0).Max()) * set.Width * sizeof(float);
 
     /// <summary>Copies rows order[start .. start + target.Length / Width) into <paramref name="target"/>, row after row; calls must go front to back.</summary>
     /// <exception cref="OnnxTransferException">A shard changed, vanished or cannot be read since the set was opened.</exception>
@@ -46,7 +47,7 @@ internal sealed class RowStream : IDisposable
             int w = WindowOf(p);
             if (w != _current) Enter(w);
             long slot = p - _windowStarts[w];
-            _buffers[w % 2].AsSpan((int)(slot * width), width).CopyTo(target.Slice((p - start) * width, width));
+            _buffers.Window(w % 2).AsSpan((int)(slot * width), width).CopyTo(target.Slice((p - start) * width, width));
         }
         _next = start + count;
     }
@@ -72,11 +73,11 @@ internal sealed class RowStream : IDisposable
     private void Load(int w, CancellationToken ct)
     {
         int from = _windowStarts[w], to = _windowStarts[w + 1], width = _set.Width;
-        var buffer = _buffers[w % 2];
+        var buffer = _buffers.Window(w % 2);
         var wanted = Enumerable.Range(from, to - from).Select(p => (Row: _order[p], Slot: p - from)).OrderBy(x => x.Row).ToArray();
-        using var groups = new GroupReader(_set);
-        float[] group = [];
+        using var groups = new GroupReader(_set, _buffers.Levels);
         int loaded = -1;
+        float[] group = [];
         foreach (var (row, slot) in wanted)
         {
             int g = GroupOf(row);
@@ -84,7 +85,7 @@ internal sealed class RowStream : IDisposable
             {
                 ct.ThrowIfCancellationRequested();
                 var info = _set.Groups[g];
-                if (group.Length < (long)info.Rows * width) group = new float[(long)info.Rows * width];
+                group = _buffers.Group(info.Rows * width);
                 groups.Read(info, group.AsMemory(0, info.Rows * width));
                 loaded = g;
             }
@@ -120,4 +121,23 @@ internal sealed class RowStream : IDisposable
         catch (AggregateException) { } // a read cancelled or failed while nobody waited for it: nothing to report
         _stop.Dispose();
     }
+}
+
+/// <summary>
+/// The memory of streamed passes: two windows of <see cref="WindowRows"/> rows, a row group and Parquet's level buffers,
+/// allocated once (when first used) and lent to one <see cref="RowStream"/> at a time.
+/// </summary>
+internal sealed class StreamBuffers(int width, int windowRows)
+{
+    private readonly float[]?[] _windows = new float[]?[2];
+    private float[] _group = [];
+
+    public int Width { get; } = width;
+    public int WindowRows { get; } = windowRows;
+    public LevelBuffers Levels { get; } = new();
+
+    public float[] Window(int index) => _windows[index] ??= new float[(long)WindowRows * Width];
+
+    /// <summary>A buffer of at least <paramref name="floats"/> values for one row group.</summary>
+    public float[] Group(int floats) => _group.Length >= floats ? _group : _group = new float[floats];
 }

@@ -16,15 +16,14 @@ internal sealed class ShardReader : IDisposable
 {
     private readonly ParquetReader _reader;
     private readonly string _fix;
-    // Level buffers reused across row groups: fresh ones per group, like a staging copy of the values,
-    // cost more in page faults than the read itself for wide layers (block2_pool: 1.6 MB a row).
-    private int[] _definitions = [], _repetitions = [];
+    private readonly LevelBuffers _levels;
 
-    private ShardReader(string path, ParquetReader reader, string fix)
+    private ShardReader(string path, ParquetReader reader, string fix, LevelBuffers? levels)
     {
         Path = path;
         _reader = reader;
         _fix = fix;
+        _levels = levels ?? new LevelBuffers();
         Dtype = DtypeOf(reader.CustomMetadata, path, fix);
     }
 
@@ -46,13 +45,16 @@ internal sealed class ShardReader : IDisposable
 
     public long RowCount => Enumerable.Range(0, _reader.RowGroupCount).Sum(g => _reader.RowGroups[g].RowCount);
 
-    /// <summary>Opens <paramref name="path"/>; <paramref name="fix"/> ends every message ("re-extract 'features/'").</summary>
-    public static ShardReader Open(string path, string fix)
+    /// <summary>
+    /// Opens <paramref name="path"/>; <paramref name="fix"/> ends every message ("re-extract 'features/'"). Readers opened one
+    /// after another (a streamed epoch opens every shard for each window) share <paramref name="levels"/>.
+    /// </summary>
+    public static ShardReader Open(string path, string fix, LevelBuffers? levels = null)
     {
         try
         {
             var reader = ParquetReader.CreateAsync(path).GetAwaiter().GetResult();
-            try { return new ShardReader(path, reader, fix); }
+            try { return new ShardReader(path, reader, fix, levels); }
             catch
             {
                 reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -138,16 +140,12 @@ internal sealed class ShardReader : IDisposable
         long stored = rows.GetMetadata(item)?.MetaData?.NumValues ?? expected;
         if (stored != expected || target.Length != expected)
             throw new OnnxTransferException($"Shard '{Path}' has {stored} feature values for {n} rows of width {width} in layer '{layer}' (mismatched feature widths); {_fix}.");
-        if (_definitions.Length < expected)
-        {
-            _definitions = new int[expected];
-            _repetitions = new int[expected];
-        }
-        rows.ReadRawAsync(item, target, _definitions.AsMemory(0, (int)expected), _repetitions.AsMemory(0, (int)expected)).AsTask().GetAwaiter().GetResult();
+        var (definitions, repetitions) = _levels.Get((int)expected);
+        rows.ReadRawAsync(item, target, definitions.AsMemory(0, (int)expected), repetitions.AsMemory(0, (int)expected)).AsTask().GetAwaiter().GetResult();
         var values = target.Span;
         for (int r = 0; r < n; r++)
         {
-            if (_repetitions[(int)(r * width)] != 0)
+            if (repetitions[(int)(r * width)] != 0)
                 throw new OnnxTransferException($"Shard '{Path}' row '{paths[r]}' does not have {width} features in layer '{layer}' (mismatched feature widths); {_fix}.");
             var row = values.Slice((int)(r * width), (int)width);
             int bad = IndexOfNonFinite(row);
@@ -182,4 +180,25 @@ internal sealed class ShardReader : IDisposable
     private static string Reason(Exception e) => e.Message.Split('\n', 2)[0].TrimEnd('.');
 
     public void Dispose() => _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+}
+
+/// <summary>
+/// Parquet level buffers for reading a feature column, grown to the largest row group read and reused: fresh ones per
+/// group, like a staging copy of the values, cost more in page faults than the read itself for wide layers (block2_pool:
+/// 1.6 MB a row), and a streamed epoch that opened a reader per shard and window would make gigabytes of garbage. One
+/// reader at a time uses them.
+/// </summary>
+internal sealed class LevelBuffers
+{
+    private int[] _definitions = [], _repetitions = [];
+
+    public (int[] Definitions, int[] Repetitions) Get(int count)
+    {
+        if (_definitions.Length < count)
+        {
+            _definitions = new int[count];
+            _repetitions = new int[count];
+        }
+        return (_definitions, _repetitions);
+    }
 }

@@ -26,24 +26,28 @@ internal sealed class RowSource : IDisposable
     /// stream's window holds every row, exactly the in-memory shuffle (so a set streamed with a budget that holds it
     /// trains the same head, bit for bit); otherwise <see cref="EpochOrder.Windowed"/>.
     /// </summary>
-    public static RowSource Epoch(FeatureSet data, int[] train, int windowRows, Rng rng)
+    /// <param name="buffers">A streamed set's window memory (null in memory), free while this source lives.</param>
+    public static RowSource Epoch(FeatureSet data, int[] train, StreamBuffers? buffers, Rng rng)
     {
-        if (data.InMemory || train.Length <= windowRows)
+        if (buffers is null || train.Length <= buffers.WindowRows)
         {
             var order = (int[])train.Clone();
             rng.Shuffle(order.AsSpan());
-            return new RowSource(data, order, data.InMemory ? null : new RowStream(data, order, [0, order.Length]));
+            return new RowSource(data, order, buffers is null ? null : new RowStream(data, order, [0, order.Length], buffers));
         }
-        var (windowed, starts) = EpochOrder.Windowed(data, train, windowRows, rng);
-        return new RowSource(data, windowed, new RowStream(data, windowed, starts));
+        var (windowed, starts) = EpochOrder.Windowed(data, train, buffers.WindowRows, rng);
+        return new RowSource(data, windowed, new RowStream(data, windowed, starts, buffers));
     }
 
-    /// <summary>A pass over <paramref name="rows"/> in the given order (evaluation), in consecutive windows.</summary>
-    public static RowSource InOrder(FeatureSet data, int[] rows, int windowRows)
+    /// <summary>A pass over <paramref name="rows"/> in the given order (evaluation), in consecutive windows of the buffers' size.</summary>
+    /// <param name="buffers">A streamed set's window memory; null for a set in memory (or, streamed, windows of all the rows).</param>
+    public static RowSource InOrder(FeatureSet data, int[] rows, StreamBuffers? buffers)
     {
         if (data.InMemory) return new RowSource(data, rows, null);
-        var starts = Enumerable.Range(0, (rows.Length + windowRows - 1) / windowRows).Select(w => w * windowRows).Append(rows.Length).ToArray();
-        return new RowSource(data, rows, new RowStream(data, rows, starts.Length == 1 ? [0, 0] : starts));
+        buffers ??= new StreamBuffers(data.Width, Math.Max(1, rows.Length));
+        int window = buffers.WindowRows;
+        int[] starts = [.. Enumerable.Range(0, (rows.Length + window - 1) / window).Select(w => w * window), rows.Length];
+        return new RowSource(data, rows, new RowStream(data, rows, starts, buffers));
     }
 
     /// <summary>Rows Order[start .. start + count) as a (width x count) column-major matrix: each row one contiguous column.</summary>

@@ -39,7 +39,7 @@ public sealed class Trainer(TrainerOptions options)
         var trainLabels = train.Select(i => data.Labels[i]).ToArray();
         if (trainLabels.Distinct().Count() < 2)
             throw new OnnxTransferException($"Feature set '{data.Source.Directory}' has only one class among its training rows; a classifier needs at least two.");
-        int windowRows = WindowRows(data);
+        var buffers = data.InMemory ? null : new StreamBuffers(data.Width, WindowRows(data));
         using var folderLock = FolderLock.Acquire(runDirectory, "train");
         var warnings = new List<string>(data.Warnings);
         var counts = new int[data.Classes.Count];
@@ -91,35 +91,38 @@ public sealed class Trainer(TrainerOptions options)
             if (ct.IsCancellationRequested) throw new TrainingCancelledException(epoch, Options.Epochs, runDirectory);
             var clock = Stopwatch.StartNew();
             // Each epoch shuffles the training rows from their stored order, so a resumed run, which has only the RNG state, matches.
-            using var source = RowSource.Epoch(data, train, windowRows, rng);
-            var order = source.Order;
             var trainProbabilities = new float[train.Length * data.Classes.Count];
             var shuffledLabels = new int[train.Length];
             double lossSum = 0;
             float lr = 0;
-            for (int start = 0; start < order.Length; start += Options.BatchSize)
+            // The epoch's windows go back (its reads stop) before validation reads through the same buffers.
+            using (var source = RowSource.Epoch(data, train, buffers, rng))
             {
-                if (ct.IsCancellationRequested) throw new TrainingCancelledException(epoch, Options.Epochs, runDirectory);
-                int b = Math.Min(Options.BatchSize, order.Length - start);
-                var rows = order.AsSpan(start, b);
-                var x = source.Batch(start, b);
-                var labels = new int[b];
-                for (int j = 0; j < b; j++) shuffledLabels[start + j] = labels[j] = data.Labels[rows[j]];
-                var logits = head.Logits(x, training: true, rng);
-                var grad = new DenseMatrix(logits.RowCount, b);
-                double batchLoss = loss.Compute(logits, labels, grad);
-                if (!double.IsFinite(batchLoss)) throw Diverged(epoch + 1, batchLoss, data, train, source.Largest);
-                lossSum += batchLoss * b;
-                Activation.Probabilities(logits.Values, head.Outputs, b, Options.Loss == LossKind.Binary,
-                    trainProbabilities.AsSpan(start * data.Classes.Count, b * data.Classes.Count));
-                head.Backward(grad);
-                LossFunction.AddL2(head.Parameters.Where(p => p.Trainable), Options.L2);
-                lr = schedule.At(optimizer.Iterations);
-                optimizer.Step(head.Parameters, lr);
+                var order = source.Order;
+                for (int start = 0; start < order.Length; start += Options.BatchSize)
+                {
+                    if (ct.IsCancellationRequested) throw new TrainingCancelledException(epoch, Options.Epochs, runDirectory);
+                    int b = Math.Min(Options.BatchSize, order.Length - start);
+                    var rows = order.AsSpan(start, b);
+                    var x = source.Batch(start, b);
+                    var labels = new int[b];
+                    for (int j = 0; j < b; j++) shuffledLabels[start + j] = labels[j] = data.Labels[rows[j]];
+                    var logits = head.Logits(x, training: true, rng);
+                    var grad = new DenseMatrix(logits.RowCount, b);
+                    double batchLoss = loss.Compute(logits, labels, grad);
+                    if (!double.IsFinite(batchLoss)) throw Diverged(epoch + 1, batchLoss, data, train, source.Largest);
+                    lossSum += batchLoss * b;
+                    Activation.Probabilities(logits.Values, head.Outputs, b, Options.Loss == LossKind.Binary,
+                        trainProbabilities.AsSpan(start * data.Classes.Count, b * data.Classes.Count));
+                    head.Backward(grad);
+                    LossFunction.AddL2(head.Parameters.Where(p => p.Trainable), Options.L2);
+                    lr = schedule.At(optimizer.Iterations);
+                    optimizer.Step(head.Parameters, lr);
+                }
             }
             double penalty = L2Penalty(head);
             var trainReport = ClassificationReport.Compute(shuffledLabels, trainProbabilities, data.Classes, Options.TopK);
-            var (valReport, valLossValue) = Evaluate(head, data, val, valLoss, windowRows);
+            var (valReport, valLossValue) = Evaluate(head, data, val, valLoss, buffers);
             valLossValue += penalty;
             var metrics = new EpochMetrics(epoch + 1, lr, lossSum / train.Length + penalty, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
                 valLossValue, valReport.Accuracy, valReport.TopKAccuracy, valReport.Auc, clock.Elapsed.TotalSeconds, false);
@@ -142,7 +145,7 @@ public sealed class Trainer(TrainerOptions options)
             foreach (var p in head.Parameters) best[i++].CopyTo(p.Value, 0);
         }
         if (head.Parameters.Any(p => !p.Value.All(float.IsFinite))) throw Diverged(history.Count, double.NaN, data, train, 0);
-        var (report, _) = Evaluate(head, data, val, valLoss, windowRows);
+        var (report, _) = Evaluate(head, data, val, valLoss, buffers);
         report = report with { Warnings = warnings };
         RunWriter.Write(runDirectory, data, head, Options, report, history, stopping.BestEpoch, Warning);
         return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory);
@@ -192,9 +195,9 @@ public sealed class Trainer(TrainerOptions options)
 
     /// <summary>Inference-mode probabilities and mean loss (without class weights or the L2 term) over <paramref name="rows"/>.</summary>
     internal static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK = 5,
-        int batchSize = EvaluationBatch, int windowRows = int.MaxValue)
+        int batchSize = EvaluationBatch, StreamBuffers? buffers = null)
     {
-        using var source = RowSource.InOrder(data, rows, Math.Min(windowRows, Math.Max(1, rows.Length)));
+        using var source = RowSource.InOrder(data, rows, buffers);
         int k = data.Classes.Count;
         var probabilities = new float[rows.Length * k];
         var labels = rows.Select(i => data.Labels[i]).ToArray();
@@ -210,8 +213,8 @@ public sealed class Trainer(TrainerOptions options)
         return (ClassificationReport.Compute(labels, probabilities, data.Classes, topK), rows.Length == 0 ? double.NaN : sum / rows.Length);
     }
 
-    private (ClassificationReport, double) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int windowRows) =>
-        Evaluate(head, data, rows, loss, Options.TopK, EvaluationBatch, windowRows);
+    private (ClassificationReport, double) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, StreamBuffers? buffers) =>
+        Evaluate(head, data, rows, loss, Options.TopK, EvaluationBatch, buffers);
 
     /// <summary>Rows a batch of inference-mode evaluation.</summary>
     private const int EvaluationBatch = 256;
