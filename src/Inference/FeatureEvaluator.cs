@@ -29,7 +29,10 @@ internal static class FeatureEvaluator
         int width = features.Width, k = run.Sidecar.Classes.Count;
         using var session = SessionFactory.Create(OnnxTransfer.Onnx.OnnxModelFile.ToBytes(run.LoadHead()), new SessionSettings());
         using var head = new BatchRunner(session, ChainExporter.HeadInput, [width], [ChainExporter.HeadOutput], [[k]], Batch);
-        using var stream = features.InMemory ? null : new RowStream(features, rows, Windows(features, rows.Length, out int windowRows), new StreamBuffers(width, windowRows));
+        int windowRows = 0;
+        int[]? windows = features.InMemory ? null : Windows(features, rows.Length, out windowRows);
+        using var buffers = windows is null ? null : new StreamBuffers(width, windowRows);
+        using var stream = windows is null ? null : new RowStream(features, rows, windows, buffers!);
         var labels = new int[rows.Length];
         var probabilities = new float[(long)rows.Length * k];
         for (int start = 0; start < rows.Length; start += Batch)
@@ -82,13 +85,13 @@ internal static class FeatureEvaluator
     /// <summary>Consecutive windows that, two at a time with a batch and a row group, stay within the set's budget.</summary>
     private static int[] Windows(FeatureSet features, int count, out int windowRows)
     {
-        long row = (long)features.Width * sizeof(float);
         long largestGroup = features.Groups.Max(g => g.Rows);
-        long rows = Math.Min((features.MemoryBudget - (Batch + largestGroup) * row) / (2 * row), Math.Min(Array.MaxLength / features.Width, Math.Max(1, count)));
-        if (rows < Math.Min(Math.Max(Batch, largestGroup), Math.Max(1, count)))
+        long rows = Math.Min(StreamBudget.WindowRows(features.MemoryBudget, features.Width, Batch + largestGroup), Math.Max(1, count));
+        long least = Math.Min(Math.Max(Batch, largestGroup), Math.Max(1, count));
+        if (rows < least)
             throw new OnnxTransferException(
                 $"`MaxMemory` {features.MemoryBudget / 1e6:N1} MB is too small to stream '{features.Source.Directory}': evaluation needs " +
-                $"{(2 * Math.Max(Batch, largestGroup) + Batch + largestGroup) * row / 1e6:N1} MB (two windows of {Math.Max(Batch, largestGroup):N0} rows, a batch and a row group); raise `MaxMemory`.");
+                $"{StreamBudget.For(least, features.Width, Batch + largestGroup) / 1e6:N1} MB (two windows of {least:N0} rows, a batch, a row group and headroom); raise `MaxMemory`.");
         windowRows = (int)rows;
         int window = windowRows;
         return [.. Enumerable.Range(0, (count + window - 1) / window).Select(w => w * window), count];

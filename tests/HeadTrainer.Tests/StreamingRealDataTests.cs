@@ -32,7 +32,7 @@ public class StreamingRealDataTests(ITestOutputHelper output)
             RestoreBest = false, Seed = 7,
         };
         var inMemory = FeatureSet.Load(dir.File("features"));
-        long budget = (2L * 200 + 32 + 256 + 32) * 256 * sizeof(float); // windows of 200 rows
+        long budget = StreamBudget.For(200, 256, 32 + 256 + 32); // windows of 200 rows
         var streamed = FeatureSetReader.OpenStreamed([dir.File("features")], new FeatureSetOptions(), budget);
         Assert.True(streamed.Groups.Count >= 40, $"{streamed.Groups.Count} row groups");
         var a = new Trainer(options).Train(inMemory, dir.File("run-memory"));

@@ -29,7 +29,7 @@ public class StreamingTests
     private static string HeadHash(string run) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(run, RunFiles.HeadModel))));
 
     /// <summary>A budget whose windows hold <paramref name="windowRows"/> rows with the options' batch.</summary>
-    private static long BudgetFor(int windowRows, int batch = 16) => (2L * windowRows + batch + 256 + 11) * Width * sizeof(float);
+    private static long BudgetFor(int windowRows, int batch = 16) => StreamBudget.For(windowRows, Width, batch + 256 + 11);
 
     [Fact]
     public void A_streamed_set_whose_window_holds_every_training_row_trains_the_in_memory_head_bit_for_bit()

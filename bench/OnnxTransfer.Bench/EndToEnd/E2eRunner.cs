@@ -35,7 +35,7 @@ public static class E2eRunner
         try
         {
             string report = await new Run(options, workDir).MeasureAsync();
-            File.WriteAllText(options.Out, report);
+            ReportSections.WriteKeepingOwned(options.Out, report);
             Console.Error.WriteLine($"[e2e] wrote {Path.GetFullPath(options.Out)}");
             return 0;
         }

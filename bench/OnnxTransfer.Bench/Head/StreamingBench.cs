@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using OnnxTransfer.Bench.Common;
 using OnnxTransfer.Bench.EndToEnd;
 using OnnxTransfer.Bench.Peers;
 using OnnxTransfer.Features;
@@ -11,7 +12,7 @@ using OnnxTransfer.IO;
 namespace OnnxTransfer.Bench.Head;
 
 /// <summary>
-/// `stream-food101 [--rows N] [--dir DIR] [--keep]`: the Food-101 x VGG19 block5_pool recipe on a synthetic set of its
+/// `stream-food101 [--rows N] [--subset-rows N] [--max-memory BYTES] [--dir DIR] [--keep] [--out BENCHMARKS.md]`: the Food-101 x VGG19 block5_pool recipe on a synthetic set of its
 /// size (101 classes, 101,000 rows x 25,088 floats, over 2^31 floats), written in the extractor's format: generation
 /// time and size, then one epoch of the seed's head (mlp:1024,1024, dropout 0.5, SGD 1e-4 momentum 0.9, poly decay)
 /// streamed within a 2 GB budget (--max-memory BYTES to change it; peak RSS, rows/s); then on a subset that fits, a streamed epoch against an in-memory
@@ -44,10 +45,10 @@ public static class StreamingBench
             // The epoch runs in a fresh process: this one's heap still holds what generating the set allocated, and its
             // peak RSS would be that, not the training's.
             var epoch = RunChild(big, _budget);
-            long model = 3L * (Width * 1024 + 1024 * 1024 + 1024 * Classes) * sizeof(float); // weights, gradients, momentum
+            long model = 4L * (Width * 1024 + 1024 * 1024 + 1024 * Classes) * sizeof(float); // weights, gradients, momentum, best epoch's copy
             table.Add("mode", epoch["storage"]);
             table.Add("one streamed epoch (train + validation pass)", F($"{double.Parse(epoch["seconds"], CultureInfo.InvariantCulture):F0} s, {epoch["rows_per_s"]} training rows/s, val accuracy {epoch["val_accuracy"]}"));
-            table.Add("peak RSS of that process (goal <= budget + model)", F($"{long.Parse(epoch["peak_rss"], CultureInfo.InvariantCulture) / 1e9:F2} GB (model with gradients and momentum {model / 1e9:F2} GB; kernel VmHWM)"));
+            table.Add("peak RSS of that process (goal <= budget + model)", F($"{long.Parse(epoch["peak_rss"], CultureInfo.InvariantCulture) / 1e9:F2} GB (model with gradients, momentum and the best epoch's copy {model / 1e9:F2} GB; managed heap at the epoch's end {epoch["gc_heap"]}, {epoch["gc_committed"]} committed; kernel VmHWM)"));
             if (!keep) Directory.Delete(big, recursive: true);
 
             string small = Path.Combine(root, "subset");
@@ -56,7 +57,7 @@ public static class StreamingBench
             var inMemory = FeatureSet.Load(small);
             Train(inMemory, subsetOptions, out _, out var memoryEpochs);
             // Windows of about a sixth of the rows, so the epoch is a streamed one proper: two windows, a batch, an evaluation batch, a group.
-            long windowBudget = (2L * (subsetRows / 6) + 64 + 256 + 41) * Width * sizeof(float);
+            long windowBudget = StreamBudget.For(subsetRows / 6, Width, 64 + 256 + 41);
             var streamed = FeatureSetReader.OpenStreamed([small], new FeatureSetOptions(), windowBudget);
             Train(streamed, subsetOptions, out _, out var streamedEpochs);
             double memoryWarm = HeadQuickBench.Warm(memoryEpochs), streamedWarm = HeadQuickBench.Warm(streamedEpochs);
@@ -73,9 +74,21 @@ public static class StreamingBench
         {
             if (!keep && Directory.Exists(root) && !Directory.EnumerateFileSystemEntries(root).Any()) Directory.Delete(root);
         }
+        string command = $"dotnet run -c Release --project bench/OnnxTransfer.Bench -- stream-food101 {string.Join(' ', args)}".TrimEnd();
+        string section = $"""
+            ## Training beyond memory (stream-food101)
+
+            Written by `{command}` on {DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}, {Environment.ProcessorCount} logical cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (double)(1L << 30):F1} GiB. The Food-101 x VGG19 block5_pool recipe on a synthetic set of its size written in the extractor's format (101 classes; non-negative features with a class-dependent profile), one epoch of the seed's head (mlp:1024,1024, dropout 0.5, SGD lr 1e-4 momentum 0.9, poly decay, batch 64, 20 % validation split) streamed within `--max-memory` {_budget / 1e9:F1} GB in a fresh process; then a subset that fits memory, trained in memory and streamed in windows of about a sixth of its rows, and PyTorch on that subset.
+
+            {table}
+            """;
         Console.WriteLine();
-        Console.WriteLine($"Command: dotnet run -c Release --project bench/OnnxTransfer.Bench -- stream-food101 {string.Join(' ', args)}".TrimEnd());
-        Console.WriteLine(table.ToString());
+        Console.WriteLine(section);
+        if (Arg(args, "--out") is { } output)
+        {
+            ReportSections.Replace(output, "stream-food101", section);
+            Console.WriteLine($"wrote the stream-food101 section of {Path.GetFullPath(output)}");
+        }
         return 0;
     }
 
@@ -94,7 +107,13 @@ public static class StreamingBench
         var set = FeatureSet.Open(args[0], new FeatureSetOptions { MaxMemory = long.Parse(args[1], CultureInfo.InvariantCulture) });
         Console.WriteLine(F($"peak_rss_opened={Peak()}"));
         var trainer = new Trainer(options);
-        trainer.EpochCompleted += _ => Console.WriteLine(F($"peak_rss_epoch={Peak()}"));
+        trainer.EpochCompleted += _ =>
+        {
+            var gc = GC.GetGCMemoryInfo();
+            Console.WriteLine(F($"peak_rss_epoch={Peak()}"));
+            Console.WriteLine(F($"gc_committed={gc.TotalCommittedBytes / 1e9:F2} GB"));
+            Console.WriteLine(F($"gc_heap={gc.HeapSizeBytes / 1e9:F2} GB"));
+        };
         var result = Train(set, options, out double seconds, out _, trainer);
         int trainRows = Trainer.Split(set, options).Train.Length;
         Console.WriteLine($"storage={set.Storage}");
@@ -187,7 +206,7 @@ public static class StreamingBench
             for (int j = 0; j < n; j++)
             {
                 int c = (from + j) % Classes;
-                for (int f = 0; f < Width; f++) values[(long)j * Width + f] = local.NextFloat() + 0.5f * profiles[c * Width + f] * 4f;
+                for (int f = 0; f < Width; f++) values[(long)j * Width + f] = local.NextFloat() + 0.5f * profiles[c * Width + f];
                 data.Items.Add(new RowKey($"{names[c]}/{from + j}.jpg", names[c], c, ""));
             }
             var committed = writer.Write(data, Path.Combine(dir, FeatureFormat.ShardName(shard)));

@@ -12,7 +12,7 @@ namespace OnnxTransfer.HeadTrainer.Model;
 internal sealed class DenseLayer : Layer
 {
     private readonly IGemm _gemm;
-    private DenseMatrix? _x;
+    private DenseMatrix? _x, _y, _dx;
 
     public DenseLayer(string name, int inputWidth, int outputWidth, GemmBackend gemm = GemmBackend.Simd)
         : this(name, inputWidth, outputWidth, Gemm.For(gemm))
@@ -49,7 +49,7 @@ internal sealed class DenseLayer : Layer
         if (x.RowCount != InputWidth) throw new ArgumentException($"Input has {x.RowCount} rows, the layer takes {InputWidth}.", nameof(x));
         var dense = (DenseMatrix)x;
         int n = x.ColumnCount;
-        var y = new DenseMatrix(OutputWidth, n);
+        var y = Reuse(ref _y, OutputWidth, n);
         _gemm.Multiply(transA: true, transB: false, OutputWidth, n, InputWidth, 1f, Kernel.Value, dense.Values, 0f, y.Values); // Y = W^T X
         AddBias(y.Values, Bias.Value, OutputWidth, n);
         _x = training ? dense : null;
@@ -69,7 +69,7 @@ internal sealed class DenseLayer : Layer
         for (int j = 0; j < n; j++)
             for (int r = 0; r < o; r++) db[r] += g[r + j * o];
         if (!needInputGrad) return null;
-        var dx = new DenseMatrix(InputWidth, n);
+        var dx = Reuse(ref _dx, InputWidth, n);
         _gemm.Multiply(transA: false, transB: false, InputWidth, n, o, 1f, Kernel.Value, g, 0f, dx.Values); // dX = W dY
         return dx;
     }

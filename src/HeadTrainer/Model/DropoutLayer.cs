@@ -13,6 +13,8 @@ internal sealed class DropoutLayer : Layer
 {
     private readonly int _width;
     private float[]? _mask;
+    private float[] _maskBuffer = [];
+    private DenseMatrix? _out, _dx;
 
     public DropoutLayer(int width, float rate)
     {
@@ -32,10 +34,11 @@ internal sealed class DropoutLayer : Layer
             return x;
         }
         var src = ((DenseMatrix)x).Values;
-        var mask = new float[src.Length];
+        if (_maskBuffer.Length != src.Length) _maskBuffer = new float[src.Length];
+        var mask = _maskBuffer; // every element written below
         float scale = 1f / (1f - Rate);
         for (int i = 0; i < mask.Length; i++) mask[i] = rng.NextFloat() >= Rate ? scale : 0f;
-        var y = new DenseMatrix(x.RowCount, x.ColumnCount);
+        var y = Reuse(ref _out, x.RowCount, x.ColumnCount);
         var dst = y.Values;
         for (int i = 0; i < dst.Length; i++) dst[i] = src[i] * mask[i];
         _mask = mask;
@@ -47,7 +50,7 @@ internal sealed class DropoutLayer : Layer
         if (!needInputGrad) return null;
         if (_mask is null) return dy;
         var g = ((DenseMatrix)dy).Values;
-        var dx = new DenseMatrix(dy.RowCount, dy.ColumnCount);
+        var dx = Reuse(ref _dx, dy.RowCount, dy.ColumnCount);
         var d = dx.Values;
         for (int i = 0; i < d.Length; i++) d[i] = g[i] * _mask[i];
         return dx;

@@ -12,6 +12,7 @@ internal sealed class RowSource : IDisposable
     private readonly FeatureSet _data;
     private readonly RowStream? _stream;
     private float[] _buffer = [];
+    private StreamBuffers? _owned;
 
     private RowSource(FeatureSet data, int[] order, RowStream? stream) => (_data, Order, _stream) = (data, order, stream);
 
@@ -44,10 +45,11 @@ internal sealed class RowSource : IDisposable
     public static RowSource InOrder(FeatureSet data, int[] rows, StreamBuffers? buffers)
     {
         if (data.InMemory) return new RowSource(data, rows, null);
-        buffers ??= new StreamBuffers(data.Width, Math.Max(1, rows.Length));
-        int window = buffers.WindowRows;
+        var owned = buffers is null ? new StreamBuffers(data.Width, Math.Max(1, rows.Length)) : null;
+        var use = buffers ?? owned!;
+        int window = use.WindowRows;
         int[] starts = [.. Enumerable.Range(0, (rows.Length + window - 1) / window).Select(w => w * window), rows.Length];
-        return new RowSource(data, rows, new RowStream(data, rows, starts, buffers));
+        return new RowSource(data, rows, new RowStream(data, rows, starts, use)) { _owned = owned };
     }
 
     /// <summary>Rows Order[start .. start + count) as a (width x count) column-major matrix: each row one contiguous column.</summary>
@@ -69,5 +71,9 @@ internal sealed class RowSource : IDisposable
         return new DenseMatrix(width, count, values);
     }
 
-    public void Dispose() => _stream?.Dispose();
+    public void Dispose()
+    {
+        _stream?.Dispose();
+        _owned?.Dispose(); // after the stream: its last read has finished
+    }
 }

@@ -39,7 +39,7 @@ public sealed class Trainer(TrainerOptions options)
         var trainLabels = train.Select(i => data.Labels[i]).ToArray();
         if (trainLabels.Distinct().Count() < 2)
             throw new OnnxTransferException($"Feature set '{data.Source.Directory}' has only one class among its training rows; a classifier needs at least two.");
-        var buffers = data.InMemory ? null : new StreamBuffers(data.Width, WindowRows(data));
+        using var buffers = data.InMemory ? null : new StreamBuffers(data.Width, WindowRows(data));
         using var folderLock = FolderLock.Acquire(runDirectory, "train");
         var warnings = new List<string>(data.Warnings);
         var counts = new int[data.Classes.Count];
@@ -146,6 +146,7 @@ public sealed class Trainer(TrainerOptions options)
         }
         if (head.Parameters.Any(p => !p.Value.All(float.IsFinite))) throw Diverged(history.Count, double.NaN, data, train, 0);
         var (report, _) = Evaluate(head, data, val, valLoss, buffers);
+        buffers?.Dispose(); // the windows go before the head is written: writing it copies the model
         report = report with { Warnings = warnings };
         RunWriter.Write(runDirectory, data, head, Options, report, history, stopping.BestEpoch, Warning);
         return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory);
@@ -221,22 +222,21 @@ public sealed class Trainer(TrainerOptions options)
 
     /// <summary>
     /// For a streamed set, the rows of one window: two windows, a training and an evaluation batch and one row group
-    /// share <see cref="FeatureSet.MemoryBudget"/> (the head and its optimizer state come on top). In memory: all rows.
+    /// share <see cref="FeatureSet.MemoryBudget"/> (see <see cref="StreamBudget"/>; the head and its optimizer state come on top).
     /// </summary>
     /// <exception cref="OnnxTransferException">The budget cannot hold a window of one batch and one row group.</exception>
     private int WindowRows(FeatureSet data)
     {
         if (data.InMemory) return int.MaxValue;
-        long row = (long)data.Width * sizeof(float);
         long largestGroup = data.Groups.Max(g => g.Rows);
-        long reserve = (Options.BatchSize + EvaluationBatch + largestGroup) * row;
-        long windowRows = Math.Min((data.MemoryBudget - reserve) / (2 * row), Array.MaxLength / data.Width);
+        long reserved = Options.BatchSize + EvaluationBatch + largestGroup;
+        long windowRows = StreamBudget.WindowRows(data.MemoryBudget, data.Width, reserved);
         long least = Math.Max(Options.BatchSize, largestGroup);
         if (windowRows < least)
             throw new OnnxTransferException(
                 $"`MaxMemory` {data.MemoryBudget / 1e6:N1} MB is too small to stream '{data.Source.Directory}': two windows of at least {least:N0} rows " +
-                $"(a batch of {Options.BatchSize:N0}, a row group of {largestGroup:N0}) of {data.Width:N0} floats, plus the batches, need " +
-                $"{(2 * least * row + reserve) / 1e6:N1} MB; raise `MaxMemory` or lower `BatchSize`.");
+                $"(a batch of {Options.BatchSize:N0}, a row group of {largestGroup:N0}) of {data.Width:N0} floats, with the batches and headroom, need " +
+                $"{StreamBudget.For(least, data.Width, reserved) / 1e6:N1} MB; raise `MaxMemory` or lower `BatchSize`.");
         return (int)windowRows;
     }
 
