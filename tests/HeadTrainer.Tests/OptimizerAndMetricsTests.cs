@@ -38,6 +38,34 @@ public class OptimizerAndMetricsTests
     }
 
     [Theory]
+    [InlineData(0f, false)]
+    [InlineData(0.9f, false)]
+    [InlineData(0.9f, true)]
+    public void Sgd_over_a_large_parameter_equals_the_plain_loop_bit_for_bit(float momentum, bool nesterov)
+    {
+        // 200,003 values: several parallel chunks of 65,536 and a tail shorter than a vector, on random weights and gradients.
+        const int n = 200_003;
+        var rng = new Rng(9);
+        var p = new Parameter("w", n, regularized: true);
+        for (int i = 0; i < n; i++) p.Value[i] = (float)rng.NextGaussian();
+        var w = (float[])p.Value.Clone();
+        var vel = new float[n];
+        var sgd = new Optimizer(OptimizerKind.Sgd, momentum, nesterov, 0f);
+        foreach (float lr in new[] { 0.1f, 0.03f, 0.01f })
+        {
+            for (int i = 0; i < n; i++) p.Grad[i] = (float)rng.NextGaussian();
+            sgd.Step([p], lr);
+            for (int i = 0; i < n; i++)
+            {
+                if (momentum == 0f) { w[i] -= lr * p.Grad[i]; continue; }
+                vel[i] = momentum * vel[i] - lr * p.Grad[i];
+                w[i] += nesterov ? momentum * vel[i] - lr * p.Grad[i] : vel[i];
+            }
+        }
+        Assert.Equal(w, p.Value);
+    }
+
+    [Theory]
     [InlineData(OptimizerKind.Adam, 0f)]
     [InlineData(OptimizerKind.AdamW, 0.1f)]
     public void Adam_and_adamw_match_hand_computation(OptimizerKind kind, float decay)

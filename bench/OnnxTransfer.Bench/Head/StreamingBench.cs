@@ -104,7 +104,9 @@ public static class StreamingBench
             self.Refresh();
             return self.PeakWorkingSet64;
         }
+        var opening = Stopwatch.StartNew();
         var set = FeatureSet.Open(args[0], new FeatureSetOptions { MaxMemory = long.Parse(args[1], CultureInfo.InvariantCulture) });
+        Console.WriteLine(F($"open_seconds={opening.Elapsed.TotalSeconds:F1}"));
         Console.WriteLine(F($"peak_rss_opened={Peak()}"));
         var trainer = new Trainer(options);
         trainer.EpochCompleted += _ =>
