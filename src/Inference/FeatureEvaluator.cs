@@ -75,11 +75,7 @@ internal static class FeatureEvaluator
         }
         Same("model (sha256)", trained.ModelSha256, given.ModelSha256);
         Same("layer", run.Sidecar.FeatureLayer, features.Layer);
-        Same("pooling", trained.Pool, given.Pool);
-        Same("preprocessing", trained.Preprocess, given.Preprocess);
-        Same("input size", trained.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture), given.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Same("resize", trained.Resize, given.Resize);
-        Same("interpolation", trained.Interpolation, given.Interpolation);
+        foreach (var (what, a, b) in trained.ImageSettings(given)) Same(what, a, b);
     }
 
     /// <summary>Consecutive windows that, two at a time with a batch and a row group, stay within the set's budget.</summary>
@@ -93,7 +89,6 @@ internal static class FeatureEvaluator
                 $"`MaxMemory` {features.MemoryBudget / 1e6:N1} MB is too small to stream '{features.Source.Directory}': evaluation needs " +
                 $"{StreamBudget.For(least, features.Width, Batch + largestGroup) / 1e6:N1} MB (two windows of {least:N0} rows, a batch, a row group and headroom); raise `MaxMemory`.");
         windowRows = (int)rows;
-        int window = windowRows;
-        return [.. Enumerable.Range(0, (count + window - 1) / window).Select(w => w * window), count];
+        return RowStream.Consecutive(count, windowRows);
     }
 }

@@ -103,6 +103,19 @@ public sealed class FeatureSet
     /// <summary>A streamed set's row groups, in row order (empty in memory).</summary>
     internal IReadOnlyList<FeatureGroup> Groups { get; }
 
+    /// <summary>The index in <see cref="Groups"/> of the row group holding <paramref name="row"/> (a binary search: groups are in row order).</summary>
+    internal int GroupOf(int row)
+    {
+        int lo = 0, hi = Groups.Count - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (Groups[mid].FirstRow <= row) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
     public ReadOnlySpan<float> Row(int index) => Features.AsSpan(index * Width, Width);
 
     /// <summary>Indices of labelled rows whose split is <paramref name="split"/>.</summary>

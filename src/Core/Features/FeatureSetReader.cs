@@ -92,11 +92,7 @@ internal static class FeatureSetReader
         Same("layer", a.Layer, b.Layer);
         Same("model (sha256)", a.Source.ModelSha256, b.Source.ModelSha256);
         Same("feature shape", string.Join('x', a.Shape), string.Join('x', b.Shape));
-        Same("pooling", a.Source.Pool, b.Source.Pool);
-        Same("preprocessing", a.Source.Preprocess, b.Source.Preprocess);
-        Same("input size", a.Source.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture), b.Source.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Same("resize", a.Source.Resize, b.Source.Resize);
-        Same("interpolation", a.Source.Interpolation, b.Source.Interpolation);
+        foreach (var (what, x, y) in a.Source.ImageSettings(b.Source)) Same(what, x, y);
         if (!a.Classes.SequenceEqual(b.Classes))
             throw new OnnxTransferException(
                 $"Feature folders '{a.Directory}' and '{b.Directory}' have different class lists ({a.Classes.Length} vs {b.Classes.Length} classes in {FeatureFormat.ClassesFile}); " +

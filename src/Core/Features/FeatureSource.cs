@@ -15,4 +15,17 @@ public sealed record FeatureSource
     public string Pool { get; init; } = "";
     public bool RandomWeights { get; init; }
     public string Weights { get; init; } = "";
+
+    /// <summary>
+    /// How images became these features, setting by setting (pooling, preprocessing, input size, resize, interpolation),
+    /// as (name, this value, the other's): one list for every check that two sources must match, so none forgets one.
+    /// </summary>
+    internal IEnumerable<(string What, string Mine, string Theirs)> ImageSettings(FeatureSource other)
+    {
+        yield return ("pooling", Pool, other.Pool);
+        yield return ("preprocessing", Preprocess, other.Preprocess);
+        yield return ("input size", InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture), other.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return ("resize", Resize, other.Resize);
+        yield return ("interpolation", Interpolation, other.Interpolation);
+    }
 }

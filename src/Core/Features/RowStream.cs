@@ -82,7 +82,7 @@ internal sealed class RowStream : IDisposable
         float[] group = [];
         foreach (var (row, slot) in wanted)
         {
-            int g = GroupOf(row);
+            int g = _set.GroupOf(row);
             if (g != loaded)
             {
                 ct.ThrowIfCancellationRequested();
@@ -103,18 +103,9 @@ internal sealed class RowStream : IDisposable
         return w;
     }
 
-    /// <summary>The row group holding <paramref name="row"/> (groups are in row order).</summary>
-    private int GroupOf(int row)
-    {
-        int lo = 0, hi = _set.Groups.Count - 1;
-        while (lo < hi)
-        {
-            int mid = (lo + hi + 1) / 2;
-            if (_set.Groups[mid].FirstRow <= row) lo = mid;
-            else hi = mid - 1;
-        }
-        return lo;
-    }
+    /// <summary>Window starts for <paramref name="count"/> rows read in order, <paramref name="windowRows"/> at a time (ending with count).</summary>
+    public static int[] Consecutive(int count, int windowRows) =>
+        [.. Enumerable.Range(0, (count + windowRows - 1) / windowRows).Select(w => w * windowRows), count];
 
     public void Dispose()
     {

@@ -19,7 +19,7 @@ internal static class EpochOrder
         var runs = new List<(int Start, int Count)>();
         for (int i = 0, g = -1; i < train.Length; i++)
         {
-            int group = GroupOf(data, train[i], Math.Max(g, 0));
+            int group = data.GroupOf(train[i]);
             if (group != g) runs.Add((i, 0));
             runs[^1] = (runs[^1].Start, runs[^1].Count + 1);
             g = group;
@@ -44,13 +44,5 @@ internal static class EpochOrder
         rng.Shuffle(order.AsSpan(windowStart, filled - windowStart));
         starts.Add(filled);
         return (order, [.. starts]);
-    }
-
-    /// <summary>The group of <paramref name="row"/>, searching forward from <paramref name="from"/> (rows only grow).</summary>
-    private static int GroupOf(FeatureSet data, int row, int from)
-    {
-        int g = from;
-        while (g + 1 < data.Groups.Count && data.Groups[g + 1].FirstRow <= row) g++;
-        return g;
     }
 }

@@ -47,9 +47,7 @@ internal sealed class RowSource : IDisposable
         if (data.InMemory) return new RowSource(data, rows, null);
         var owned = buffers is null ? new StreamBuffers(data.Width, Math.Max(1, rows.Length)) : null;
         var use = buffers ?? owned!;
-        int window = use.WindowRows;
-        int[] starts = [.. Enumerable.Range(0, (rows.Length + window - 1) / window).Select(w => w * window), rows.Length];
-        return new RowSource(data, rows, new RowStream(data, rows, starts, use)) { _owned = owned };
+        return new RowSource(data, rows, new RowStream(data, rows, RowStream.Consecutive(rows.Length, use.WindowRows), use)) { _owned = owned };
     }
 
     /// <summary>Rows Order[start .. start + count) as a (width x count) column-major matrix: each row one contiguous column.</summary>
@@ -63,11 +61,13 @@ internal sealed class RowSource : IDisposable
         int width = _data.Width;
         if (_buffer.Length != count * width) _buffer = new float[count * width];
         var values = _buffer;
-        if (_stream is not null) _stream.Read(start, values);
-        else
+        if (_stream is null)
             for (int j = 0; j < count; j++) _data.Row(Order[start + j]).CopyTo(values.AsSpan(j * width, width));
-        if (_stream is not null)
+        else
+        {
+            _stream.Read(start, values);
             foreach (float v in values) Largest = Math.Max(Largest, Math.Abs(v));
+        }
         return new DenseMatrix(width, count, values);
     }
 
