@@ -119,6 +119,29 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
+    public void Evaluate_refuses_features_of_another_backbone_or_a_budget_too_small_in_one_line_writing_nothing()
+    {
+        string other = demo.File("other-mobilenet.onnx");
+        Assert.Equal(0, Cli.Run("models", "import", "--random-weights", "--arch", "mobilenet", "--alpha", "0.25", "--seed", "2", "-o", other).ExitCode);
+        string features = demo.File("other-features");
+        var extract = Cli.Run("extract", Val, "--model", other, "--layer", "conv_pw_13_relu", "--pool", "avg", "-o", features, "-q");
+        Assert.True(extract.ExitCode == 0, extract.Error);
+
+        var mismatch = Cli.Run("evaluate", Run, features, "-o", demo.File("eval-other"));
+        Assert.Equal(2, mismatch.ExitCode);
+        var line = Assert.Single(mismatch.ErrorLines);
+        Assert.StartsWith($"error: Features '{Path.GetFullPath(features)}' differ from those run '{Run}' was trained on in model (sha256)", line);
+        Assert.False(Directory.Exists(demo.File("eval-other")));
+
+        var small = Cli.Run("evaluate", Run, Path.Combine(demo.Root, "features"), "--split", "val", "--max-memory", "100KB", "-o", demo.File("eval-small"));
+        Assert.Equal(2, small.ExitCode);
+        line = Assert.Single(small.ErrorLines);
+        Assert.StartsWith("error: --max-memory 0.1 MB is too small to stream", line);
+        Assert.EndsWith("raise --max-memory.", line);
+        Assert.False(Directory.Exists(demo.File("eval-small")));
+    }
+
+    [Fact]
     public void Train_says_where_the_features_are_and_a_budget_too_small_to_stream_is_one_line_naming_the_flag()
     {
         string features = Path.Combine(demo.Root, "features");
