@@ -11,6 +11,7 @@ public static class CliApp
         var root = new RootCommand("onnx-transfer: transfer learning on images with ONNX Runtime.");
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(ExtractCommand.Create());
+        root.Subcommands.Add(FeaturesCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());

@@ -17,7 +17,7 @@ internal static partial class LibraryTerms
         ["Epochs"] = "--epochs", ["Gamma"] = "--gamma", ["InputSize"] = "--input-size", ["JpegDecoder"] = "--jpeg-decoder", ["L2"] = "--l2",
         ["LabelSmoothing"] = "--label-smoothing", ["Layer"] = "--layer", ["Layers"] = "--layer", ["LearningRate"] = "--lr", ["Loss"] = "--loss",
         ["MaxFileBytes"] = "--max-file-size", ["MaxMemory"] = "--max-memory", ["MinDelta"] = "--min-delta", ["Momentum"] = "--momentum", ["Overwrite"] = "--overwrite",
-        ["Patience"] = "--patience", ["Pool"] = "--pool", ["Power"] = "--power", ["Resume"] = "--resume", ["Sessions"] = "--sessions",
+        ["Patience"] = "--patience", ["Pool"] = "--pool", ["Power"] = "--power", ["Resume"] = "--resume", ["Sessions"] = "--sessions", ["Shard"] = "--shard", ["ShardCount"] = "--shard-count",
         ["StepSize"] = "--step-size", ["Threads"] = "--threads", ["TopK"] = "--top-k", ["ValidationSplit"] = "--val-split",
         ["WarmupEpochs"] = "--warmup-epochs", ["WeightDecay"] = "--weight-decay",
     };

@@ -1,4 +1,5 @@
 using OnnxTransfer.Cli.Demo;
+using OnnxTransfer.Features;
 using OnnxTransfer.IO;
 using OnnxTransfer.Tests;
 using Xunit;
@@ -117,6 +118,55 @@ public class ProcessTests(SlowExtraction data) : IClassFixture<SlowExtraction>
     }
 
     [Fact]
+    public void Shard_tasks_share_a_folder_and_one_killed_with_kill_9_then_rerun_alone_leaves_the_set_one_run_would_write()
+    {
+        string output = data.File("sharded");
+        string[] Shard(int k, params string[] extra) => data.Args(output, ["--shard", $"{k}/4", .. extra]);
+        using (var first = ChildCli.Start(Shard(0)))
+        using (var second = ChildCli.Start(Shard(1, "--checkpoint-seconds", "1")))
+        {
+            second.WaitUntil(() => Directory.Exists(Path.Combine(output, ".progress")) &&
+                                   Directory.EnumerateFiles(Path.Combine(output, ".progress"), "shard-00001.piece-*.json").Any(), Limit, "a checkpoint of shard 1/4");
+            // A second copy of a running task is refused; another task is welcome; a whole-folder run is kept out.
+            var copy = ChildCli.Run(TimeSpan.FromSeconds(30), Shard(1));
+            Assert.Equal(2, copy.ExitCode);
+            Assert.Contains($"shard-1-of-4 of folder '{output}' is being written by another onnx-transfer process (pid {second.Pid} on {Environment.MachineName}, extract shard 1/4)", copy.Error);
+            var whole = ChildCli.Run(TimeSpan.FromSeconds(30), data.Args(output));
+            Assert.Equal(2, whole.ExitCode);
+            Assert.Contains($"Folder '{output}' is in use by another onnx-transfer process", whole.Error);
+            second.Signal("KILL");
+            second.Wait(Limit);
+            var done = first.Wait(Limit);
+            Assert.True(done.ExitCode == 0, done.Error);
+            Assert.Contains("shard 0/4 (--shard), part-00000.parquet: 75 images -> 75 rows, 0 errors", done.Out);
+        }
+        var incomplete = ChildCli.Run(Limit, "features", "verify", output);
+        Assert.Equal(1, incomplete.ExitCode);
+        Assert.Contains("  shard 1/4  unfinished  part-00001.parquet: 0 of 1 finished, 75 images -> 0 rows, 0 errors", incomplete.Out);
+        Assert.Contains("missing: 225 (images with neither a row nor an error)", incomplete.Out);
+        Assert.Contains("incomplete: 3 of 4 shard(s) unfinished (1/4, 2/4, 3/4)", incomplete.Out);
+
+        var rerun = ChildCli.Run(Limit, Shard(1));
+        Assert.True(rerun.ExitCode == 0, rerun.Error);
+        Assert.Matches(@"shard 1/4 \(--shard\), part-00001.parquet: 75 images -> 75 rows, 0 errors \([1-9]\d* done by an earlier run\)", rerun.Out);
+        using (var third = ChildCli.Start(Shard(2)))
+        using (var fourth = ChildCli.Start(Shard(3)))
+        {
+            foreach (var r in new[] { third.Wait(Limit), fourth.Wait(Limit) }) Assert.True(r.ExitCode == 0, r.Error);
+        }
+        var verify = ChildCli.Run(Limit, "features", "verify", output);
+        Assert.True(verify.ExitCode == 0, verify.Out + verify.Error);
+        Assert.Contains("complete: 300 rows and 0 errors account for all 300 images, each once", verify.Out);
+        Assert.Empty(Directory.GetFiles(output, "*.tmp", SearchOption.AllDirectories));
+
+        var union = FeatureSet.Load(output);
+        var one = FeatureSet.Load(data.File("clean"));
+        Assert.Equal(one.Paths, union.Paths);
+        Assert.Equal(one.Labels, union.Labels);
+        Assert.Equal(one.Features.ToArray(), union.Features.ToArray());
+    }
+
+    [Fact]
     public void A_second_extract_into_a_busy_folder_fails_at_once_naming_the_holder_and_kill_9_frees_it()
     {
         string output = data.File("locked");
@@ -126,7 +176,7 @@ public class ProcessTests(SlowExtraction data) : IClassFixture<SlowExtraction>
             first.WaitUntil(() => File.Exists(lockFile) && new FileInfo(lockFile).Length > 0, Limit, "lock");
             var second = ChildCli.Run(TimeSpan.FromSeconds(30), data.Args(output));
             Assert.Equal(2, second.ExitCode);
-            Assert.Equal([$"error: Folder '{output}' is in use by another onnx-transfer process (pid {first.Pid}, extract); wait for it to finish, stop it, or choose another folder."],
+            Assert.Equal([$"error: Folder '{output}' is in use by another onnx-transfer process (pid {first.Pid} on {Environment.MachineName}, extract); wait for it to finish, stop it, or choose another folder."],
                 second.ErrorLines);
             first.Signal("KILL"); // the kernel releases the lock: nothing stale to clean up
             first.Wait(Limit);

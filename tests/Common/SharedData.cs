@@ -9,6 +9,10 @@ namespace OnnxTransfer.Tests;
 /// </summary>
 public static class SharedData
 {
+    // Before Root, which is found from it (static initializers run in order).
+    /// <summary>The project root: the folder above the test binary that has OnnxTransfer.sln.</summary>
+    public static string Repo { get; } = FindRepo();
+
     public static string? Root { get; } = Find();
 
     public static string Path(params string[] parts) =>
@@ -20,16 +24,16 @@ public static class SharedData
 
     private static string? Find()
     {
-        // Walk up from the test binary until a folder has OnnxTransfer.sln; shared/ sits beside it.
+        // shared/ sits beside the project root.
+        string shared = System.IO.Path.GetFullPath(System.IO.Path.Combine(Repo, "..", "shared"));
+        return Directory.Exists(shared) ? shared : null;
+    }
+
+    private static string FindRepo()
+    {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "OnnxTransfer.sln")))
-            {
-                string shared = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared"));
-                return Directory.Exists(shared) ? shared : null;
-            }
-        }
-        return null;
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "OnnxTransfer.sln"))) return dir.FullName;
+        throw new InvalidOperationException("OnnxTransfer.sln not found above the test binaries");
     }
 }
 

@@ -22,12 +22,14 @@ public static class EvaluateCommand
         var split = new Option<string?>("--split") { Description = "With a train/val/test tree, evaluate only this split (e.g. val)." };
         var output = new Option<string?>("--output", "-o") { Description = "Where to write report.json, confusion.png and misclassified.tsv (default: <run>/evaluation)." };
         var maxMemory = new Option<string?>("--max-memory") { Description = "With a feature folder: memory for its features, e.g. 2GB (a larger set is streamed). Default: half the memory available." };
+        var allowPartial = new Option<bool>("--allow-partial") { Description = "With a feature folder: score the finished shards of an extraction that is not finished (said in the output)." };
         var command = new Command("evaluate", "Score a trained run or exported classifier on labelled images, with the training report's format.");
         args.AddTo(command);
         command.Arguments.Add(input);
         command.Options.Add(split);
         command.Options.Add(output);
         command.Options.Add(maxMemory);
+        command.Options.Add(allowPartial);
         // Synchronous work, but the async overload is the one that receives Ctrl-C as a token.
         command.SetAction((parse, ct) => Task.FromResult(Execute(parse, ct)));
         return command;
@@ -68,9 +70,11 @@ public static class EvaluateCommand
             {
                 Layer = run.Sidecar.FeatureLayer,
                 MaxMemory = parse.GetValue(maxMemory) is { } m ? ByteSize.Parse(m, "--max-memory") : null,
+                AllowPartial = parse.GetValue(allowPartial),
             });
             bool quiet = parse.GetValue(args.Quiet);
             if (!quiet) Console.WriteLine($"features: {LibraryTerms.ToCli(set.Storage)}");
+            foreach (string w in set.Warnings) Terminal.Warn(w);
             string? only = parse.GetValue(split);
             int rows = Enumerable.Range(0, set.Rows).Count(r => set.Labels[r] >= 0 && (only is null || set.Splits[r] == only));
             return ProgressDisplay.Run(quiet, "evaluating", rows, progress => Evaluator.Evaluate(run, set, only, parse.GetValue(args.TopK), progress, ct));

@@ -56,17 +56,27 @@ public static class ExtractCommand
             DefaultValueFactory = _ => "float32",
         };
         dtype.AcceptOnlyFromAmong("float32", "float16");
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Extract only shard K/N (0-based; e.g. 2/4) of the input, into the -o folder the other shards share. Default: from SLURM_ARRAY_TASK_ID " +
+                          "(with SLURM_ARRAY_TASK_COUNT) or JOB_COMPLETION_INDEX (with --shard-count or ONNX_TRANSFER_SHARD_COUNT) when set, else the whole input; 0/1 forces the whole input.",
+        };
+        var shardCount = new Option<int?>("--shard-count")
+        {
+            Description = "The shard count for a task whose index comes from the engine (JOB_COMPLETION_INDEX, or SLURM_ARRAY_TASK_ID of a task resubmitted alone).",
+        };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace features in -o extracted with different settings." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar; print only the summary line." };
 
         var command = new Command("extract", "Extract CNN features from images into sharded Parquet (resumable: rerun the same command to continue).")
         {
-            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, overwrite, quiet,
+            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, shard, shardCount, overwrite, quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
             // The input first: a wrong path should not wait for a model to load. The output folder may lie inside it.
             string outputArg = parse.GetValue(output)!;
+            var (task, taskSource) = Shard(parse.GetValue(shard), parse.GetValue(shardCount));
             var inputs = InputScanner.Scan(parse.GetValue(input)!, outputArg);
             string modelArg = parse.GetValue(model)!;
             var deviceSpec = DeviceSpec.Parse(parse.GetValue(device)!);
@@ -96,6 +106,7 @@ public static class ExtractCommand
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(checkpoint)),
                 Dtype = OptionNames.Parse<FeatureDtype>(parse.GetValue(dtype)!),
                 Overwrite = parse.GetValue(overwrite),
+                Shard = task,
             };
             bool isQuiet = parse.GetValue(quiet);
             using var extractor = new FeatureExtractor(proto, options);
@@ -112,15 +123,37 @@ public static class ExtractCommand
             var summary = isQuiet || !Terminal.Out.Profile.Capabilities.Interactive
                 ? await extractor.ExtractAsync(inputs, outputArg, null, ct)
                 : await WithProgressBar(p => extractor.ExtractAsync(inputs, outputArg, p, ct));
+            string share = task.Count == 1 ? "" : $"shard {task} ({taskSource}), {Parts(summary)}: ";
+            string set = task.Count == 1 ? "" : summary.SetComplete ? "; the feature set is complete"
+                : $"; the set is complete when every shard is: `onnx-transfer features verify {outputArg}`";
             Console.WriteLine(
-                $"{summary.ImagesIn} images -> {summary.RowsWritten} rows, {summary.Errors} errors" +
+                share + $"{summary.ImagesIn} images -> {summary.RowsWritten} rows, {summary.Errors} errors" +
                 (summary.UnreadableFolders > 0 ? $" ({summary.UnreadableFolders} unreadable folder(s) also in errors.tsv)" : "") +
                 (summary.ResumedImages > 0 ? $" ({summary.ResumedImages} done by an earlier run)" : "") +
-                $" in {summary.Seconds:F1} s ({summary.ImagesPerSecond:F1} images/s on {summary.Device}); features in {outputArg}");
+                $" in {summary.Seconds:F1} s ({summary.ImagesPerSecond:F1} images/s on {summary.Device}); features in {outputArg}{set}");
             return 0;
         });
         return command;
     }
+
+    /// <summary>The shard this task is (<see cref="ExtractionShard"/>) and what said so: --shard, the engine's environment, or nothing (the whole input).</summary>
+    private static (ExtractionShard Shard, string Source) Shard(string? shard, int? count)
+    {
+        if (shard is not null)
+        {
+            if (count is not null)
+                throw new OnnxTransferException("--shard-count is for a task whose index comes from the engine; --shard K/N already gives the count.");
+            return (ExtractionShard.Parse(shard), "--shard");
+        }
+        if (ExtractionShard.FromEnvironment(Environment.GetEnvironmentVariable, count) is { } fromEngine) return (fromEngine.Shard, LibraryTerms.ToCli(fromEngine.Source));
+        if (count is not null)
+            throw new OnnxTransferException(
+                "--shard-count needs this task's index: give --shard K/N, or run as a Slurm array task (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX).");
+        return (ExtractionShard.Whole, "");
+    }
+
+    private static string Parts(ExtractionSummary s) =>
+        s.PartCount == 0 ? "no part files" : s.PartCount == 1 ? FeatureFormat.ShardName(s.FirstPart) : $"{FeatureFormat.ShardName(s.FirstPart)}..{FeatureFormat.ShardName(s.FirstPart + s.PartCount - 1)}";
 
     private static string Sessions(FeatureExtractor e) =>
         e.Sessions == 1 ? $"{e.OrtThreads} thread(s)" : $"{e.Sessions} sessions of {e.OrtThreads / e.Sessions} thread(s)";

@@ -22,6 +22,14 @@ public static class FeatureFormat
     public const string SummaryFile = "summary.json";
     public const string ErrorsFile = "errors.tsv";
 
+    /// <summary>The extraction's input list, one "path, label, split" TSV line per image in row order (see FeatureSetManifest.InputsText).</summary>
+    public const string InputsFile = "inputs.tsv";
+
+    /// <summary>What a shard task of a sharded extraction writes in place of summary.json: its own run's summary.</summary>
+    public const string ShardSummaryPattern = "summary.shard-*.json";
+
+    public static string ShardSummaryFile(int index, int count) => $"summary.shard-{index}-of-{count}.json";
+
     /// <summary>The truncated model the features were extracted with; its SHA-256 is <see cref="ModelHashKey"/>.</summary>
     public const string BackboneFile = "backbone.onnx";
 

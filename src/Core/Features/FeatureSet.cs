@@ -54,6 +54,14 @@ public sealed class FeatureSet
     /// <inheritdoc cref="Open(IReadOnlyList{string}, FeatureSetOptions?)"/>
     public static FeatureSet Open(string directory, FeatureSetOptions? options = null) => Open([directory], options);
 
+    /// <summary>
+    /// Checks a feature folder as a whole without loading it: whether every shard task has finished, whether every
+    /// input image is there exactly once (a row or an error), and whether every part belongs (same settings, shard count,
+    /// model and class list as the manifest). Unlike <see cref="Open(string, FeatureSetOptions?)"/>, it reports every problem it finds.
+    /// </summary>
+    /// <exception cref="OnnxTransferException">The folder or its manifest is missing or unreadable.</exception>
+    public static FeatureSetVerification Verify(string directory) => FeatureSetVerifier.Verify(directory);
+
     /// <summary>True when <paramref name="path"/> is a folder written by <c>extract</c> (its manifest and class list are there), not a folder of photos.</summary>
     public static bool IsFeatureFolder(string path) =>
         Directory.Exists(path) && File.Exists(Path.Combine(path, FeatureSetManifest.ManifestFile)) && File.Exists(Path.Combine(path, FeatureFormat.ClassesFile));

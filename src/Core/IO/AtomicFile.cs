@@ -35,6 +35,22 @@ public static class AtomicFile
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 
     /// <summary>
+    /// Writes <paramref name="text"/> to <paramref name="path"/> unless the file exists: of processes racing to create it
+    /// (shard tasks on a shared file system), exactly one wins, whole. Returns false when it existed (left as it was).
+    /// </summary>
+    /// <exception cref="OnnxTransferException">The write failed (disk full, I/O error).</exception>
+    internal static bool TryCreateNew(string path, string text)
+    {
+        using var file = Create(path);
+        try
+        {
+            using (var w = new StreamWriter(file.Stream, leaveOpen: true)) w.Write(text);
+            return file.CommitNew();
+        }
+        catch (Exception e) when (IsWriteFailure(e)) { throw WriteFailed(path, e); }
+    }
+
+    /// <summary>
     /// True for what a failed write throws: an IOException (disk full, I/O error), or the ArgumentOutOfRangeException
     /// .NET turns EFBIG into (a file size limit, or a file system's largest file).
     /// </summary>
@@ -103,6 +119,17 @@ internal sealed class PendingFile : IDisposable
             File.Delete(_temp);
             throw AtomicFile.WriteFailed(target, e);
         }
+    }
+
+    /// <summary>Flushes the content to disk and gives it the target's name unless that exists (<see cref="Posix.TryLinkNew"/>); the temporary name goes either way.</summary>
+    public bool CommitNew()
+    {
+        var file = _file ?? throw new ObjectDisposedException(nameof(PendingFile));
+        file.Flush(flushToDisk: true);
+        file.Dispose();
+        _file = null;
+        try { return Posix.TryLinkNew(_temp, _target); }
+        finally { File.Delete(_temp); }
     }
 
     public void Dispose()

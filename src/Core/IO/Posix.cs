@@ -26,8 +26,8 @@ internal static partial class Posix
     private const int SIfMt = 0xF000, SIfReg = 0x8000, SIfDir = 0x4000, SIfIfo = 0x1000, SIfSock = 0xC000, SIfChr = 0x2000, SIfBlk = 0x6000;
     // open(2) flags on Linux x86-64 and arm64 (asm-generic): O_RDONLY, O_RDWR, O_CREAT, O_NONBLOCK, O_CLOEXEC.
     private const int ORdOnly = 0, ORdWr = 2, OCreat = 0x40, ONonBlock = 0x800, OCloExec = 0x80000;
-    private const int LockEx = 2, LockNb = 4;
-    private const int EWouldBlock = 11, EIntr = 4;
+    private const int LockSh = 1, LockEx = 2, LockNb = 4;
+    private const int EWouldBlock = 11, EIntr = 4, EExist = 17;
 
     /// <summary>struct statx: one layout on every Linux architecture (256 bytes).</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]
@@ -51,6 +51,9 @@ internal static partial class Posix
 
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int FlockCall(SafeFileHandle fd, int operation);
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LinkCall(string existing, string newPath);
 
     [LibraryImport("libc", EntryPoint = "strerror")]
     private static partial nint StrError(int errno);
@@ -110,11 +113,19 @@ internal static partial class Posix
     /// another process holds it. The kernel drops the lock when the process ends, however it ends, so there is
     /// never a stale lock to clean up. Linux: flock(2). Elsewhere: a FileStream with FileShare.None.
     /// </summary>
-    public static SafeFileHandle? TryLockExclusive(string path)
+    public static SafeFileHandle? TryLockExclusive(string path) => TryLock(path, shared: false);
+
+    /// <summary>
+    /// Like <see cref="TryLockExclusive"/>, but shared: any number of processes may hold it at once, and none while one
+    /// holds it exclusively. Elsewhere than Linux: a FileStream with FileShare.ReadWrite, which excludes nothing.
+    /// </summary>
+    public static SafeFileHandle? TryLockShared(string path) => TryLock(path, shared: true);
+
+    private static SafeFileHandle? TryLock(string path, bool shared)
     {
         if (!IsNative)
         {
-            try { return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            try { return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, shared ? FileShare.ReadWrite : FileShare.None); }
             catch (IOException) { return null; }
         }
         int fd = OpenCall(path, ORdWr | OCreat | OCloExec, Convert.ToInt32("644", 8));
@@ -122,13 +133,31 @@ internal static partial class Posix
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         while (true)
         {
-            if (FlockCall(handle, LockEx | LockNb) == 0) return handle;
+            if (FlockCall(handle, (shared ? LockSh : LockEx) | LockNb) == 0) return handle;
             int errno = Marshal.GetLastPInvokeError();
             if (errno == EIntr) continue;
             handle.Dispose();
             if (errno == EWouldBlock) return null;
             throw new IOException($"cannot lock '{path}': {ErrorText(errno)}");
         }
+    }
+
+    /// <summary>
+    /// Gives the file <paramref name="existing"/> the second name <paramref name="newPath"/> unless that name exists:
+    /// false then, and nothing changes. Atomic, so of processes racing to create one file exactly one wins, and its
+    /// content is whole from the start. Linux: link(2). Elsewhere: File.Copy without overwrite (not atomic).
+    /// </summary>
+    public static bool TryLinkNew(string existing, string newPath)
+    {
+        if (!IsNative)
+        {
+            try { File.Copy(existing, newPath, overwrite: false); return true; }
+            catch (IOException) when (File.Exists(newPath)) { return false; }
+        }
+        if (LinkCall(existing, newPath) == 0) return true;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == EExist) return false;
+        throw new IOException($"cannot create '{newPath}': {ErrorText(errno)}");
     }
 
     /// <summary>The system's text for an errno value, e.g. "No space left on device".</summary>

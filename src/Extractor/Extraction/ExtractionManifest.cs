@@ -20,11 +20,16 @@ internal sealed class ExtractionManifest
     private readonly string _dir;
     private readonly List<string> _warnings;
 
-    private ExtractionManifest(string dir, List<string> warnings)
+    private ExtractionManifest(string dir, List<string> warnings, string task, JsonObject fingerprint)
     {
         _dir = dir;
         _warnings = warnings;
+        _task = task;
+        _fingerprint = fingerprint;
     }
+
+    private readonly string _task;
+    private readonly JsonObject _fingerprint;
 
     /// <summary>
     /// A piece of shard <paramref name="Shard"/>: the images from the previous piece's end (or the shard's start) to
@@ -34,31 +39,58 @@ internal sealed class ExtractionManifest
     public sealed record PieceRecord(int Shard, int Piece, int End, int Rows, List<string[]> Errors, long Bytes, string Sha256);
 
     /// <summary>
-    /// Opens (or starts) the folder for a run with <paramref name="fingerprint"/>, checking it matches earlier runs.
-    /// <paramref name="warnings"/> collects what the user should hear (a damaged shard to be redone).
+    /// Opens (or starts) the folder for a run with <paramref name="fingerprint"/> over <paramref name="inputs"/>, checking it
+    /// matches earlier runs, as shard task <paramref name="shard"/> writing <paramref name="parts"/> (the first and end part
+    /// file). Shard tasks share the folder: the first to start writes manifest.json and inputs.tsv, which no task ever
+    /// rewrites, and each tidies only its own parts' leftovers, while a run holding the folder alone (<paramref name="folderLock"/>)
+    /// tidies everything. <paramref name="warnings"/> collects what the user should hear (a damaged shard to be redone).
     /// </summary>
-    public static ExtractionManifest Open(string dir, JsonObject fingerprint, bool overwrite, List<string> warnings)
+    public static ExtractionManifest Open(string dir, JsonObject fingerprint, IEnumerable<(string Path, string Label, string Split)> inputs,
+                                          ExtractionShard shard, (int First, int End) parts, FolderLock folderLock, bool overwrite, List<string> warnings)
     {
         string manifestPath = Path.Combine(dir, FeatureSetManifest.ManifestFile);
         string wanted = fingerprint.ToJsonString(Indented);
-        bool hasOutputs = Directory.EnumerateFiles(dir, FeatureFormat.ShardPattern).Any() || Directory.Exists(Path.Combine(dir, FeatureSetManifest.ProgressDir));
-        if (overwrite) Clear(dir);
-        else if (File.Exists(manifestPath))
+        if (overwrite)
         {
-            string existing = WithAddedKeys(File.ReadAllText(manifestPath));
-            if (existing != wanted)
+            if (!folderLock.Exclusive)
                 throw new OnnxTransferException(
-                    $"Output folder '{dir}' holds features extracted with different settings or inputs ({Differences(existing, fingerprint)}); " +
-                    "rerun with the same options and input to resume, choose another output folder, or start again with `Overwrite`.");
+                    $"`Overwrite` cannot be combined with `Shard` {shard}: the shard tasks share '{dir}', so one would delete the others' work; " +
+                    "delete the folder (or choose another) before starting the tasks.");
+            Clear(dir);
         }
-        else if (hasOutputs)
-            throw new OnnxTransferException($"Output folder '{dir}' has feature shards but no {FeatureSetManifest.ManifestFile}; choose another output folder or start again with `Overwrite`.");
+        // Looked at before the manifest: a run writes the manifest before anything else, so outputs without one are foreign.
+        bool hasOutputs = Directory.EnumerateFiles(dir, FeatureFormat.ShardPattern).Any() || Directory.Exists(Path.Combine(dir, FeatureSetManifest.ProgressDir));
+        if (!File.Exists(manifestPath))
+        {
+            if (hasOutputs)
+                throw new OnnxTransferException($"Output folder '{dir}' has feature shards but no {FeatureSetManifest.ManifestFile}; choose another output folder or start again with `Overwrite`.");
+            // Of shard tasks starting together, one writes it; the others compare theirs with it below.
+            AtomicFile.TryCreateNew(manifestPath, wanted);
+        }
+        var existing = WithAddedKeys(File.ReadAllText(manifestPath));
+        if (existing is null || !JsonNode.DeepEquals(existing, fingerprint))
+            throw new OnnxTransferException(
+                $"Output folder '{dir}' holds features extracted with different settings or inputs ({Differences(existing, fingerprint)}); " +
+                (folderLock.Exclusive
+                    ? "rerun with the same options and input to resume, choose another output folder, or start again with `Overwrite`."
+                    : $"every shard task of one folder needs the same model, options, input and shard count: give shard {shard} the command the others ran, or choose another output folder."));
+        // The image list the manifest's inputs_sha256 covers, so `features verify` can name the images a set lacks.
+        string inputsPath = Path.Combine(dir, FeatureFormat.InputsFile);
+        if (!File.Exists(inputsPath)) AtomicFile.TryCreateNew(inputsPath, FeatureSetManifest.InputsText(inputs));
 
-        Directory.CreateDirectory(Path.Combine(dir, FeatureSetManifest.ProgressDir));
-        RemoveStaleTemps(dir);
-        RemoveStaleTemps(Path.Combine(dir, FeatureSetManifest.ProgressDir));
-        if (!File.Exists(manifestPath)) AtomicFile.WriteAllText(manifestPath, wanted);
-        return new ExtractionManifest(dir, warnings);
+        string progress = Path.Combine(dir, FeatureSetManifest.ProgressDir);
+        Directory.CreateDirectory(progress);
+        foreach (string folder in new[] { dir, progress })
+        {
+            if (folderLock.Exclusive) RemoveStaleTemps(folder, ".*.tmp");
+            else
+                for (int k = parts.First; k < parts.End; k++)
+                {
+                    RemoveStaleTemps(folder, $".part-{k:D5}.*.tmp");
+                    RemoveStaleTemps(folder, $".shard-{k:D5}.*.tmp");
+                }
+        }
+        return new ExtractionManifest(dir, warnings, shard.ToString(), fingerprint);
     }
 
     /// <summary>Shard <paramref name="shard"/>'s record when it is finished and its file is intact; a damaged or missing file makes it unfinished again.</summary>
@@ -118,7 +150,9 @@ internal sealed class ExtractionManifest
     public void MarkPiece(PieceRecord piece) =>
         AtomicFile.WriteAllText(PieceRecordPath(piece.Shard, piece.Piece), JsonSerializer.Serialize(piece));
 
-    public void MarkFinished(ShardRecord record) => FeatureSetManifest.WriteRecord(_dir, record);
+    /// <summary>Records a finished shard, with the task that wrote it and the settings it was written under.</summary>
+    public void MarkFinished(ShardRecord record) =>
+        FeatureSetManifest.WriteRecord(_dir, record with { Task = _task, Settings = (JsonObject)_fingerprint.DeepClone() });
 
     /// <summary>Deletes the saved pieces of <paramref name="shard"/> from piece <paramref name="from"/> on, records first.</summary>
     public void RemovePieces(int shard, int from = 0)
@@ -141,18 +175,18 @@ internal sealed class ExtractionManifest
     }
 
     /// <summary>
-    /// An older version's manifest with the keys added since (<see cref="RunMetadata.AddedKeys"/>) and the values it
-    /// implies, written as <see cref="Open"/> writes one; any other text, unreadable JSON included, stays as it is.
+    /// The manifest as JSON, with the keys added since an older version wrote it (<see cref="RunMetadata.AddedKeys"/>)
+    /// set to the values it implies; null when it is unreadable. Compared as JSON, so the keys' order does not matter.
     /// </summary>
-    private static string WithAddedKeys(string manifest)
+    private static JsonObject? WithAddedKeys(string manifest)
     {
         JsonObject? node;
         try { node = JsonNode.Parse(manifest) as JsonObject; }
-        catch (JsonException) { return manifest; }
-        if (node is null || RunMetadata.AddedKeys.All(k => node.ContainsKey(k.Key))) return manifest;
+        catch (JsonException) { return null; }
+        if (node is null) return null;
         foreach (var (key, value) in RunMetadata.AddedKeys)
-            if (!node.ContainsKey(key)) node[key] = value;
-        return node.ToJsonString(Indented);
+            if (!node.ContainsKey(key)) node[key] = value.DeepClone();
+        return node;
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
@@ -160,35 +194,23 @@ internal sealed class ExtractionManifest
     /// <summary>Deletes this tool's outputs in the folder (only those: the folder may hold other files).</summary>
     private static void Clear(string dir)
     {
-        foreach (string f in Directory.EnumerateFiles(dir, FeatureFormat.ShardPattern)) File.Delete(f);
-        foreach (string name in new[] { FeatureSetManifest.ManifestFile, FeatureFormat.ClassesFile, FeatureFormat.SummaryFile, FeatureFormat.ErrorsFile, FeatureFormat.BackboneFile })
+        foreach (string f in Directory.EnumerateFiles(dir, FeatureFormat.ShardPattern).Concat(Directory.EnumerateFiles(dir, FeatureFormat.ShardSummaryPattern))) File.Delete(f);
+        foreach (string name in new[] { FeatureSetManifest.ManifestFile, FeatureFormat.ClassesFile, FeatureFormat.SummaryFile, FeatureFormat.ErrorsFile, FeatureFormat.BackboneFile, FeatureFormat.InputsFile })
             File.Delete(Path.Combine(dir, name));
         string progress = Path.Combine(dir, FeatureSetManifest.ProgressDir);
         if (Directory.Exists(progress)) Directory.Delete(progress, recursive: true);
     }
 
     /// <summary>Temp files AtomicFile leaves when a process is killed between write and rename.</summary>
-    private static void RemoveStaleTemps(string dir)
+    private static void RemoveStaleTemps(string dir, string pattern)
     {
-        foreach (string f in Directory.EnumerateFiles(dir, ".*.tmp")) File.Delete(f);
+        foreach (string f in Directory.EnumerateFiles(dir, pattern)) File.Delete(f);
     }
 
-    private static string Differences(string existingJson, JsonObject wanted)
+    private static string Differences(JsonObject? existing, JsonObject wanted)
     {
-        JsonObject? existing;
-        try { existing = JsonNode.Parse(existingJson) as JsonObject; }
-        catch (JsonException) { return $"{FeatureSetManifest.ManifestFile} is unreadable"; }
         if (existing is null) return $"{FeatureSetManifest.ManifestFile} is unreadable";
-        var keys = wanted.Select(p => p.Key).Union(existing.Select(p => p.Key))
-            .Where(k => !JsonNode.DeepEquals(existing[k], wanted[k]))
-            .Select(k => $"{k}: {Short(existing[k])} -> {Short(wanted[k])}");
-        string text = string.Join("; ", keys);
-        return text.Length > 300 ? text[..300] + "..." : text;
-    }
-
-    private static string Short(JsonNode? node)
-    {
-        string text = node?.ToJsonString() ?? "none";
-        return text.Length > 80 ? text[..80] + "..." : text;
+        var keys = wanted.Select(p => p.Key).Union(existing.Select(p => p.Key)).Where(k => !JsonNode.DeepEquals(existing[k], wanted[k]));
+        return FeatureSetManifest.Differences(existing, wanted, keys);
     }
 }

@@ -85,6 +85,14 @@ public sealed class ExtractionOptions
     /// </summary>
     public FeatureDtype Dtype { get; init; } = FeatureDtype.Float32;
 
+    /// <summary>
+    /// The share of the input this process extracts (<see cref="ExtractionShard"/> says which parts). Default
+    /// <see cref="ExtractionShard.Whole"/>. The tasks of one extraction write into one folder, each resumable on its
+    /// own; the folder's manifest records the shard count, so a task started with another count (or other settings) is
+    /// refused, and readers refuse the set until every task has finished (unless <c>AllowPartial</c>).
+    /// </summary>
+    public ExtractionShard Shard { get; init; } = ExtractionShard.Whole;
+
     /// <summary>Warn when the whole feature set will exceed this many bytes. Default 4 GiB.</summary>
     public long WarnTotalBytes { get; init; } = 4L << 30;
 

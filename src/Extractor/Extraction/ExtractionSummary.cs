@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace OnnxTransfer.Extractor.Extraction;
 
-/// <summary>The outcome of a run, also written to summary.json. ImagesIn = RowsWritten + Errors always.</summary>
+/// <summary>
+/// The outcome of a run, also written to summary.json (by a shard task, to summary.shard-K-of-N.json: its own share).
+/// ImagesIn = RowsWritten + Errors always.
+/// </summary>
 public sealed class ExtractionSummary
 {
     public int ImagesIn { get; init; }
@@ -18,6 +21,17 @@ public sealed class ExtractionSummary
     /// <summary>Images decoded and run in this run.</summary>
     public int ProcessedImages { get; init; }
     public int Shards { get; init; }
+
+    /// <summary>The shard task this run was, "K/N" ("0/1": the whole input; <see cref="ExtractionOptions.Shard"/>).</summary>
+    public string Shard { get; init; } = "0/1";
+
+    /// <summary>The first part file (part-NNNNN.parquet) of this run's share, and how many it has.</summary>
+    public int FirstPart { get; init; }
+
+    public int PartCount { get; init; }
+
+    /// <summary>True when every part of the feature set is finished, this run's and the other shard tasks'.</summary>
+    public bool SetComplete { get; init; }
     public double Seconds { get; init; }
 
     /// <summary>This run's throughput: ProcessedImages / Seconds.</summary>

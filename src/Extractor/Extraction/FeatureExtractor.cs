@@ -164,25 +164,34 @@ public sealed class FeatureExtractor : IDisposable
     public async Task<ExtractionSummary> ExtractAsync(InputSet inputs, string outputDir, IProgress<ExtractionProgress>? progress = null,
                                                       CancellationToken ct = default)
     {
-        using var folderLock = FolderLock.Acquire(outputDir, "extract");
+        var task = _options.Shard;
+        using var folderLock = task.Count == 1 ? FolderLock.Acquire(outputDir, "extract")
+            : FolderLock.AcquireShared(outputDir, $"shard-{task.Index}-of-{task.Count}", $"extract shard {task}");
         var warnings = new List<string>(inputs.Warnings);
         int[] lengths = FeatureShapes.Select(s => checked((int)BatchRunner.Product(s))).ToArray();
         long rowBytes = lengths.Sum(n => 4L * n);
+        int total = inputs.Items.Count;
         // Float32 bytes for either dtype, so a shard covers the same images whatever the precision.
         int perShard = (int)Math.Clamp(_options.MaxShardBytes / Math.Max(1, rowBytes), 1, _options.ImagesPerShard);
+        // Parts small enough that every shard task has work (see ExtractionShard).
+        if (task.Count > 1) perShard = Math.Min(perShard, Math.Max(1, (total + task.Count - 1) / task.Count));
         long storedRowBytes = _options.Dtype == FeatureDtype.Float16 ? rowBytes / 2 : rowBytes;
-        long totalBytes = storedRowBytes * inputs.Items.Count;
+        long totalBytes = storedRowBytes * total;
         if (totalBytes > _options.WarnTotalBytes)
             warnings.Add($"features will take about {totalBytes / (1 << 20):N0} MiB ({storedRowBytes / 1024.0:N1} KiB per image); consider `Pool` avg");
 
-        var manifest = ExtractionManifest.Open(outputDir, RunMetadata.Fingerprint(_modelSha256, _info, Image, inputs, perShard, _options.Dtype), _options.Overwrite, warnings);
-        AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(inputs.Classes));
+        int shardCount = (total + perShard - 1) / perShard;
+        var (firstPart, endPart) = FeatureSetManifest.PartsOf(task.Index, task.Count, shardCount);
+        var manifest = ExtractionManifest.Open(outputDir, RunMetadata.Fingerprint(_modelSha256, _info, Image, inputs, perShard, _options.Dtype, task.Count),
+                                               RunMetadata.InputList(inputs), task, (firstPart, endPart), folderLock, _options.Overwrite, warnings);
+        WriteIfChanged(Path.Combine(outputDir, FeatureFormat.ClassesFile), System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(inputs.Classes)));
+        if (task.Count > 1 && firstPart == endPart)
+            warnings.Add($"shard {task} has no images: {total} images make {shardCount} part file(s) for {task.Count} shards");
 
-        int total = inputs.Items.Count, shardCount = (total + perShard - 1) / perShard;
         var records = new ShardRecord?[shardCount];
         var pieces = new Dictionary<int, List<ExtractionManifest.PieceRecord>>();
         var starts = new Dictionary<int, int>(); // unfinished shard -> first image not yet saved
-        for (int k = 0; k < shardCount; k++)
+        for (int k = firstPart; k < endPart; k++)
         {
             if ((records[k] = manifest.Finished(k)) is not null) continue;
             int first = k * perShard, end = first + ShardSize(k, perShard, total);
@@ -191,10 +200,12 @@ public sealed class FeatureExtractor : IDisposable
             starts[k] = saved.Count > 0 ? saved[^1].End : first;
         }
         foreach (var w in warnings) Warning?.Invoke(w);
-        int skipped = Enumerable.Range(0, shardCount).Sum(k => records[k] is not null ? ShardSize(k, perShard, total) : starts[k] - k * perShard);
+        var owned = Enumerable.Range(firstPart, endPart - firstPart).ToList();
+        int ownedImages = owned.Sum(k => ShardSize(k, perShard, total));
+        int skipped = owned.Sum(k => records[k] is not null ? ShardSize(k, perShard, total) : starts[k] - k * perShard);
         int earlierErrors = records.Sum(r => r?.Errors.Count ?? 0) + pieces.Values.Sum(list => list.Sum(p => p.Errors.Count));
 
-        var tracker = new ProgressTracker(total, skipped, earlierErrors, progress);
+        var tracker = new ProgressTracker(ownedImages, skipped, earlierErrors, progress);
         var writer = new FeatureWriter(_info.Features.Select(f => f.Layer).ToList(), RunMetadata.ForShards(_options.ModelName, _modelSha256, _info, FeatureShapes, Image),
                                       _options.Dtype);
         // Rows travel to the writer a Parquet row group at a time, so writing overlaps inference and the
@@ -248,7 +259,7 @@ public sealed class FeatureExtractor : IDisposable
                 // The exact truncated graph the features came from (its SHA-256 is in every shard's metadata),
                 // so a head trained on them can later be chained to the same backbone, and nothing else. Written
                 // beside the pipeline: for VGG19 that is 80 MB and an fsync, a tenth of a second of waiting.
-                Guard(halt, abort, () => Task.Run(() => AtomicFile.WriteAllBytes(Path.Combine(outputDir, FeatureFormat.BackboneFile), _modelBytes), abort.Token)),
+                Guard(halt, abort, () => Task.Run(() => WriteIfChanged(Path.Combine(outputDir, FeatureFormat.BackboneFile), _modelBytes), abort.Token)),
             ];
             try { await Task.WhenAll(tasks); }
             catch
@@ -269,23 +280,35 @@ public sealed class FeatureExtractor : IDisposable
         var allErrors = records.Where(r => r is not null).SelectMany(r => r!.Errors).ToList();
         if (ct.IsCancellationRequested)
         {
-            int saved = Enumerable.Range(0, shardCount).Sum(k => records[k] is not null ? ShardSize(k, perShard, total)
+            int saved = owned.Sum(k => records[k] is not null ? ShardSize(k, perShard, total)
                 : pieces.TryGetValue(k, out var list) ? list[^1].End - k * perShard : 0);
-            throw new ExtractionCancelledException(saved, total, outputDir);
+            throw new ExtractionCancelledException(saved, ownedImages, outputDir);
         }
-        AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ErrorsFile),
-            Delimited.TsvLine("path", "reason") + string.Concat(allErrors.Select(e => Delimited.TsvLine(e[0], e[1])))
-            + string.Concat(inputs.Unreadable.Select(u => Delimited.TsvLine(u.Path + "/", u.Reason))));
-        int processed = total - skipped;
+        // errors.tsv is the whole set's: a shard task writes it when it finds every part finished (the last to finish
+        // does; if two finish together, both write the same file).
+        bool complete = task.Count == 1 || Enumerable.Range(0, shardCount).All(k => records[k] is not null || FeatureSetManifest.ReadRecord(outputDir, k) is not null);
+        if (complete)
+        {
+            var setErrors = task.Count == 1 ? allErrors
+                : Enumerable.Range(0, shardCount).SelectMany(k => (records[k] ?? FeatureSetManifest.ReadRecord(outputDir, k))!.Errors).ToList();
+            AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.ErrorsFile),
+                Delimited.TsvLine("path", "reason") + string.Concat(setErrors.Select(e => Delimited.TsvLine(e[0], e[1])))
+                + string.Concat(inputs.Unreadable.Select(u => Delimited.TsvLine(u.Path + "/", u.Reason))));
+        }
+        int processed = ownedImages - skipped;
         var summary = new ExtractionSummary
         {
-            ImagesIn = total,
-            RowsWritten = records.Sum(r => r!.Rows),
+            ImagesIn = ownedImages,
+            RowsWritten = owned.Sum(k => records[k]!.Rows),
             Errors = allErrors.Count,
             UnreadableFolders = inputs.Unreadable.Count,
             ResumedImages = skipped,
             ProcessedImages = processed,
-            Shards = records.Count(r => r!.Rows > 0),
+            Shards = owned.Count(k => records[k]!.Rows > 0),
+            Shard = task.ToString(),
+            FirstPart = firstPart,
+            PartCount = endPart - firstPart,
+            SetComplete = complete,
             Seconds = clock.Elapsed.TotalSeconds,
             ImagesPerSecond = processed / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
             Device = Device.ToString(),
@@ -298,8 +321,19 @@ public sealed class FeatureExtractor : IDisposable
             Warnings = warnings,
             OutputDirectory = outputDir,
         };
-        AtomicFile.WriteAllText(Path.Combine(outputDir, FeatureFormat.SummaryFile), JsonSerializer.Serialize(summary, SummaryJson));
+        string summaryFile = task.Count == 1 ? FeatureFormat.SummaryFile : FeatureFormat.ShardSummaryFile(task.Index, task.Count);
+        AtomicFile.WriteAllText(Path.Combine(outputDir, summaryFile), JsonSerializer.Serialize(summary, SummaryJson));
         return summary;
+    }
+
+    /// <summary>
+    /// Writes a file every shard task writes alike (classes.json, backbone.onnx) unless it already holds those bytes, so
+    /// the tasks do not rewrite (and fsync) the same 80 MB each; the write itself is atomic either way.
+    /// </summary>
+    private static void WriteIfChanged(string path, byte[] bytes)
+    {
+        if (File.Exists(path) && new FileInfo(path).Length == bytes.Length && Hashing.Sha256File(path) == Hashing.Sha256(bytes)) return;
+        AtomicFile.WriteAllBytes(path, bytes);
     }
 
     private static readonly JsonSerializerOptions SummaryJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OnnxTransfer.Extractor.Imaging;
@@ -18,16 +17,14 @@ internal static class RunMetadata
     /// label's index is its position there, so a class folder added or removed between runs renumbers every label),
     /// sharding, decoding and the stored precision.
     /// </summary>
-    public static JsonObject Fingerprint(string modelSha256, ModelInfo info, ImageOptions image, InputSet inputs, int perShard, FeatureDtype dtype)
+    public static JsonObject Fingerprint(string modelSha256, ModelInfo info, ImageOptions image, InputSet inputs, int perShard, FeatureDtype dtype, int shards)
     {
-        var list = new StringBuilder();
-        foreach (var i in inputs.Items) list.Append(i.RelativePath).Append('\t').Append(i.Label).Append('\t').Append(i.Split).Append('\n');
         return new JsonObject
         {
             ["model_sha256"] = modelSha256,
             ["layers"] = new JsonArray([.. info.Features.Select(f => (JsonNode)f.Layer)]),
             ["input_root"] = inputs.Root,
-            ["inputs_sha256"] = Hashing.Sha256(Encoding.UTF8.GetBytes(list.ToString())),
+            ["inputs_sha256"] = FeatureSetManifest.InputsSha256(InputList(inputs)),
             ["classes"] = new JsonArray([.. inputs.Classes.Select(c => (JsonNode)c)]),
             [FeatureSetManifest.ImagesKey] = inputs.Items.Count,
             [FeatureSetManifest.ImagesPerShardKey] = perShard,
@@ -35,19 +32,24 @@ internal static class RunMetadata
             ["resize"] = OptionNames.Name(image.Resize),
             ["interpolation"] = OptionNames.Name(image.Interpolation),
             ["max_pixels"] = image.MaxPixels,
-            // Last, after the keys older versions wrote: see AddedKeys.
+            // Added since the first release: see AddedKeys.
             [DtypeKey] = FeatureFormat.Name(dtype),
+            [FeatureSetManifest.ShardsKey] = shards,
         };
     }
+
+    /// <summary>Each image's relative path, label and split, in row order: what inputs_sha256 and inputs.tsv hold.</summary>
+    public static IEnumerable<(string Path, string Label, string Split)> InputList(InputSet inputs) =>
+        inputs.Items.Select(i => (i.RelativePath, i.Label, i.Split));
 
     private const string DtypeKey = "dtype";
 
     /// <summary>
     /// Fingerprint keys added since the first release, each with the value a manifest written before it implies
-    /// (shards were float32 then), so a folder an older version started still resumes. They come last in
-    /// <see cref="Fingerprint"/>, in this order, so an old manifest with them appended is the same text as a new one.
+    /// (features were float32, and one process extracted the whole input), so a folder an older version started still resumes.
     /// </summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> AddedKeys { get; } = [new(DtypeKey, FeatureFormat.Name(FeatureDtype.Float32))];
+    public static IReadOnlyList<KeyValuePair<string, JsonNode>> AddedKeys { get; } =
+        [new(DtypeKey, FeatureFormat.Name(FeatureDtype.Float32)), new(FeatureSetManifest.ShardsKey, 1)];
 
     /// <summary>The Parquet key-value metadata of every shard (keys in <see cref="FeatureFormat"/>).</summary>
     public static Dictionary<string, string> ForShards(string modelName, string modelSha256, ModelInfo info, IReadOnlyList<long[]> shapes, ImageOptions image)

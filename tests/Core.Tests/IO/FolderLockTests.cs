@@ -22,14 +22,14 @@ public class FolderLockTests
         {
             // flock locks belong to an open file, so even this process's second open is refused.
             var e = Assert.Throws<OnnxTransferException>(() => FolderLock.Acquire(folder, "train out"));
-            Assert.Contains($"Folder '{folder}' is in use by another onnx-transfer process (pid {Environment.ProcessId}, extract photos -o out)", e.Message);
+            Assert.Contains($"Folder '{folder}' is in use by another onnx-transfer process (pid {Environment.ProcessId} on {Environment.MachineName}, extract photos -o out)", e.Message);
             Assert.False(FreeForOthers(folder));
         }
         Assert.True(FreeForOthers(folder));
         using (FolderLock.Acquire(folder, "train out"))
         {
             // cat, not File.ReadAllText: .NET's own open takes a lock of its own and fails on this one.
-            Assert.Equal($"pid {Environment.ProcessId}, train out", Shell.Ok("cat", Path.Combine(folder, FolderLock.FileName)));
+            Assert.Equal($"pid {Environment.ProcessId} on {Environment.MachineName}, train out", Shell.Ok("cat", Path.Combine(folder, FolderLock.FileName)));
             Assert.False(FreeForOthers(folder));
         }
     }
