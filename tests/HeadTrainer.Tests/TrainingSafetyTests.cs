@@ -106,6 +106,6 @@ public class TrainingSafetyTests
         SyntheticFeatures.Write(dir.Path, 30, 4, 3);
         using var held = FolderLock.Acquire(run.Path, "train");
         var e = Assert.Throws<OnnxTransferException>(() => new Trainer(Fast).Train(FeatureSet.Load(dir.Path), run.Path));
-        Assert.Contains($"is in use by another onnx-transfer process (pid {Environment.ProcessId}, train)", e.Message);
+        Assert.Contains($"is in use by another onnx-transfer process (pid {Environment.ProcessId} on {Environment.MachineName}, train)", e.Message);
     }
 }

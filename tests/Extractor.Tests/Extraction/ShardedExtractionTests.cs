@@ -145,29 +145,53 @@ public class ShardedExtractionTests
         Assert.Equal(before, Outputs(output.Path));
     }
 
-    [Fact]
-    public void A_part_copied_in_from_another_extraction_is_named_by_verify_and_refused_by_readers()
+    [Theory]
+    [InlineData("classes", "classes: ")]
+    [InlineData("model", "model_sha256: ")]
+    [InlineData("count", "shards: 3 -> 4")]
+    public void A_part_copied_in_from_another_extraction_is_named_by_verify_and_refused_by_readers(string change, string difference)
     {
         using var input = new TempDir();
         using var other = new TempDir();
         using var output = new TempDir();
         using var foreign = new TempDir();
         Photos(input.Path);
-        Photos(other.Path, seed: 2);
-        AddClass(other.Path, "wasps"); // another class list
+        Photos(other.Path);
+        if (change == "classes") AddClass(other.Path, "wasps");
+        int count = change == "count" ? 3 : 4;
         for (int k = 0; k < 4; k++) Extract(input.Path, output.Path, new ExtractionShard(k, 4));
-        for (int k = 0; k < 4; k++) Extract(other.Path, foreign.Path, new ExtractionShard(k, 4));
+        for (int k = 0; k < count; k++) Extract(other.Path, foreign.Path, new ExtractionShard(k, count), seed: change == "model" ? 2 : 1);
         foreach (string f in new[] { "part-00001.parquet", Path.Combine(FeatureSetManifest.ProgressDir, "shard-00001.json") })
             File.Copy(foreign.File(f), output.File(f), overwrite: true);
 
         var check = FeatureSet.Verify(output.Path);
         Assert.False(check.IsComplete);
         string problem = Assert.Single(check.Problems);
-        Assert.StartsWith($"Part '{output.File("part-00001.parquet")}' (written by shard 1/4) comes from an extraction with other settings", problem);
-        Assert.Contains("classes: ", problem);
+        Assert.StartsWith($"Part '{output.File("part-00001.parquet")}' (written by shard 1/{count}) comes from an extraction with other settings", problem);
+        Assert.Contains(difference, problem);
         Assert.Contains("then rerun shard 1/4", problem);
+        Assert.Equal([true, false, true, true], check.Shards.Select(s => s.Complete));
         var e = Assert.Throws<OnnxTransferException>(() => FeatureSet.Load(output.Path, "gap"));
         Assert.Equal(problem, e.Message);
+    }
+
+    [Fact]
+    public void An_image_counted_twice_is_listed_as_a_duplicate()
+    {
+        using var input = new TempDir();
+        using var output = new TempDir();
+        Photos(input.Path);
+        for (int k = 0; k < 4; k++) Extract(input.Path, output.Path, new ExtractionShard(k, 4));
+        // Part 0's record also lists its first row's image as failed: that image is there twice.
+        var record = FeatureSetManifest.ReadRecord(output.Path, 0)!;
+        string first = FeatureSet.Load(output.Path, "gap").Paths[0];
+        FeatureSetManifest.WriteRecord(output.Path, record with { Errors = [.. record.Errors, [first, "made up"]] });
+
+        var check = FeatureSet.Verify(output.Path);
+        Assert.Equal([first], check.DuplicateImages);
+        Assert.Empty(check.MissingImages);
+        Assert.Empty(check.Problems);
+        Assert.False(check.IsComplete);
     }
 
     [Fact]
