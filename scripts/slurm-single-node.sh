@@ -312,16 +312,21 @@ start_munged() {
     fail_start "munged is not answering: 'munge -n | unmunge' fails on $MUNGE_SOCKET"
 }
 
+# Waits up to 5 s for a daemon just started ($1: its *_alive check) to be up; fails naming it ($2) otherwise.
+wait_alive() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        "$1" >/dev/null && return 0
+        sleep 0.1
+    done
+    fail_start "$2 exited right after starting"
+}
+
 start_slurmctld() {
     ctld_alive >/dev/null && return 0
     rm -f "$CTLD_PID"
     slurmctld -f "$CONF" >>"$LOG_DIR/start.out" 2>&1 9>&- || fail_start "slurmctld did not start"
-    local i
-    for ((i = 0; i < 50; i++)); do
-        ctld_alive >/dev/null && return 0
-        sleep 0.1
-    done
-    fail_start "slurmctld exited right after starting"
+    wait_alive ctld_alive slurmctld
 }
 
 start_slurmd() {
@@ -329,12 +334,7 @@ start_slurmd() {
     slurmd_alive >/dev/null && return 0
     rm -f "$SLURMD_PID"
     slurmd -f "$CONF" -N "$name" >>"$LOG_DIR/start.out" 2>&1 9>&- || fail_start "slurmd did not start"
-    local i
-    for ((i = 0; i < 50; i++)); do
-        slurmd_alive >/dev/null && return 0
-        sleep 0.1
-    done
-    fail_start "slurmd exited right after starting"
+    wait_alive slurmd_alive slurmd
 }
 
 node_state() {
