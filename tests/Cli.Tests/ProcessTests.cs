@@ -122,20 +122,30 @@ public class ProcessTests(SlowExtraction data) : IClassFixture<SlowExtraction>
     {
         string output = data.File("sharded");
         string[] Shard(int k, params string[] extra) => data.Args(output, ["--shard", $"{k}/4", .. extra]);
-        using (var first = ChildCli.Start(Shard(0)))
         using (var second = ChildCli.Start(Shard(1, "--checkpoint-seconds", "1")))
         {
             second.WaitUntil(() => Directory.Exists(Path.Combine(output, ".progress")) &&
                                    Directory.EnumerateFiles(Path.Combine(output, ".progress"), "shard-00001.piece-*.json").Any(), Limit, "a checkpoint of shard 1/4");
-            // A second copy of a running task is refused; another task is welcome; a whole-folder run is kept out.
-            var copy = ChildCli.Run(TimeSpan.FromSeconds(30), Shard(1));
-            Assert.Equal(2, copy.ExitCode);
-            Assert.Contains($"shard-1-of-4 of folder '{output}' is being written by another onnx-transfer process (pid {second.Pid} on {Environment.MachineName}, extract shard 1/4)", copy.Error);
-            var whole = ChildCli.Run(TimeSpan.FromSeconds(30), data.Args(output));
-            Assert.Equal(2, whole.ExitCode);
-            Assert.Contains($"Folder '{output}' is in use by another onnx-transfer process", whole.Error);
             second.Signal("KILL");
             second.Wait(Limit);
+        }
+        using (var first = ChildCli.Start(Shard(0)))
+        {
+            string taskLock = Path.Combine(output, ".onnx-transfer.shard-0-of-4.lock");
+            first.WaitUntil(() => File.Exists(taskLock) && new FileInfo(taskLock).Length > 0, Limit, "shard 0/4's lock");
+            // Paused, it holds its locks for as long as the checks take: a second copy of a running task is refused,
+            // and so is a whole-folder run.
+            first.Signal("STOP");
+            try
+            {
+                var copy = ChildCli.Run(TimeSpan.FromSeconds(30), Shard(0));
+                Assert.Equal(2, copy.ExitCode);
+                Assert.Contains($"shard-0-of-4 of folder '{output}' is being written by another onnx-transfer process (pid {first.Pid} on {Environment.MachineName}, extract shard 0/4)", copy.Error);
+                var whole = ChildCli.Run(TimeSpan.FromSeconds(30), data.Args(output));
+                Assert.Equal(2, whole.ExitCode);
+                Assert.Contains($"Folder '{output}' is in use by another onnx-transfer process", whole.Error);
+            }
+            finally { first.Signal("CONT"); }
             var done = first.Wait(Limit);
             Assert.True(done.ExitCode == 0, done.Error);
             Assert.Contains("shard 0/4 (--shard), part-00000.parquet: 75 images -> 75 rows, 0 errors", done.Out);
