@@ -14,12 +14,12 @@ internal static partial class LibraryTerms
     {
         ["AllowPartial"] = "--allow-partial", ["BackbonePath"] = "--backbone", ["BatchSize"] = "--batch-size",
         ["CheckpointInterval"] = "--checkpoint-seconds", ["Device"] = "--device", ["Dropout"] = "--dropout", ["Dtype"] = "--dtype", ["EndLearningRate"] = "--end-lr",
-        ["Epochs"] = "--epochs", ["Gamma"] = "--gamma", ["InputSize"] = "--input-size", ["JpegDecoder"] = "--jpeg-decoder", ["L2"] = "--l2",
+        ["Epochs"] = "--epochs", ["Fill"] = "--fill", ["Gamma"] = "--gamma", ["InputSize"] = "--input-size", ["JpegDecoder"] = "--jpeg-decoder", ["L2"] = "--l2",
         ["LabelSmoothing"] = "--label-smoothing", ["Layer"] = "--layer", ["Layers"] = "--layer", ["LearningRate"] = "--lr", ["Loss"] = "--loss",
         ["MaxFileBytes"] = "--max-file-size", ["MaxMemory"] = "--max-memory", ["MinDelta"] = "--min-delta", ["Momentum"] = "--momentum", ["Overwrite"] = "--overwrite",
-        ["Patience"] = "--patience", ["Pool"] = "--pool", ["Power"] = "--power", ["Resume"] = "--resume", ["Sessions"] = "--sessions", ["Shard"] = "--shard", ["ShardCount"] = "--shard-count",
-        ["StepSize"] = "--step-size", ["Threads"] = "--threads", ["TopK"] = "--top-k", ["ValidationSplit"] = "--val-split",
-        ["WarmupEpochs"] = "--warmup-epochs", ["WeightDecay"] = "--weight-decay",
+        ["Patience"] = "--patience", ["Pool"] = "--pool", ["Power"] = "--power", ["Resume"] = "--resume", ["Rotate"] = "--rotate", ["Sessions"] = "--sessions", ["Shift"] = "--shift", ["Shard"] = "--shard", ["ShardCount"] = "--shard-count",
+        ["StepSize"] = "--step-size", ["Threads"] = "--threads", ["TopK"] = "--top-k", ["ValidationSplit"] = "--val-split", ["Views"] = "--augment",
+        ["WarmupEpochs"] = "--warmup-epochs", ["WeightDecay"] = "--weight-decay", ["Zoom"] = "--zoom",
     };
 
     private static readonly (Regex Call, MatchEvaluator Command)[] Calls =

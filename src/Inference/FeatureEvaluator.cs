@@ -15,7 +15,8 @@ internal static class FeatureEvaluator
     public static Evaluation Evaluate(RunDirectory run, FeatureSet features, string? split, int topK, IProgress<int>? progress, CancellationToken ct)
     {
         CheckMatches(run, features);
-        var rows = Enumerable.Range(0, features.Rows).Where(r => features.Labels[r] >= 0 && (split is null || features.Splits[r] == split)).ToArray();
+        // The images themselves: augmented views (Views > 0) are for training only.
+        var rows = Enumerable.Range(0, features.Rows).Where(r => features.Labels[r] >= 0 && features.Views[r] == 0 && (split is null || features.Splits[r] == split)).ToArray();
         if (rows.Length == 0)
             throw new OnnxTransferException(split is null
                 ? $"Feature set '{features.Source.Directory}' has no labelled rows to evaluate."

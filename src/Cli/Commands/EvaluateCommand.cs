@@ -76,7 +76,7 @@ public static class EvaluateCommand
             if (!quiet) Console.WriteLine($"features: {LibraryTerms.ToCli(set.Storage)}");
             foreach (string w in set.Warnings) Terminal.Warn(w);
             string? only = parse.GetValue(split);
-            int rows = Enumerable.Range(0, set.Rows).Count(r => set.Labels[r] >= 0 && (only is null || set.Splits[r] == only));
+            int rows = Enumerable.Range(0, set.Rows).Count(r => set.Labels[r] >= 0 && set.Views[r] == 0 && (only is null || set.Splits[r] == only));
             return ProgressDisplay.Run(quiet, "evaluating", rows, progress => Evaluator.Evaluate(run, set, only, parse.GetValue(args.TopK), progress, ct));
         }
     }

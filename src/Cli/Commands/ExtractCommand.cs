@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OnnxTransfer.Extractor.Augmentation;
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Extractor.Models;
@@ -65,12 +66,25 @@ public static class ExtractCommand
         {
             Description = "The shard count for a task whose index comes from the engine (JOB_COMPLETION_INDEX, or SLURM_ARRAY_TASK_ID of a task resubmitted alone).",
         };
+        var augment = new Option<int>("--augment")
+        {
+            Description = "Also extract K augmented views of each training image (split train, or none), for train to draw one per epoch; val and test are never augmented.",
+            DefaultValueFactory = _ => 0,
+        };
+        var defaults = new AugmentationOptions();
+        var flip = new Option<bool>("--flip") { Description = "With --augment: flip views horizontally half the time (--flip false to stop).", DefaultValueFactory = _ => defaults.Flip };
+        var zoom = new Option<float>("--zoom") { Description = "With --augment: zoom each axis by a factor in [1-Z, 1+Z].", DefaultValueFactory = _ => defaults.Zoom };
+        var shift = new Option<float>("--shift") { Description = "With --augment: shift each axis by up to this fraction of the image.", DefaultValueFactory = _ => defaults.Shift };
+        var rotate = new Option<float>("--rotate") { Description = "With --augment: rotate by up to this many degrees either way.", DefaultValueFactory = _ => defaults.Rotate };
+        var fill = new Option<string>("--fill") { Description = "With --augment: what fills pixels from outside the image: nearest, reflect or constant (black).", DefaultValueFactory = _ => "nearest" };
+        fill.AcceptOnlyFromAmong("nearest", "reflect", "constant");
+        var augmentSeed = new Option<ulong>("--augment-seed") { Description = "With --augment: the views' seed (each view depends only on it, the image's path and the view's number).", DefaultValueFactory = _ => 0UL };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace features in -o extracted with different settings." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar; print only the summary line." };
 
         var command = new Command("extract", "Extract CNN features from images into sharded Parquet (resumable: rerun the same command to continue).")
         {
-            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, shard, shardCount, overwrite, quiet,
+            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, shard, shardCount, augment, flip, zoom, shift, rotate, fill, augmentSeed, overwrite, quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -107,7 +121,15 @@ public static class ExtractCommand
                 Dtype = OptionNames.Parse<FeatureDtype>(parse.GetValue(dtype)!),
                 Overwrite = parse.GetValue(overwrite),
                 Shard = task,
+                Augmentation = new AugmentationOptions
+                {
+                    Views = parse.GetValue(augment), Flip = parse.GetValue(flip), Zoom = parse.GetValue(zoom), Shift = parse.GetValue(shift),
+                    Rotate = parse.GetValue(rotate), Fill = Enum.Parse<FillMode>(parse.GetValue(fill)!, ignoreCase: true), Seed = parse.GetValue(augmentSeed),
+                },
             };
+            var a = options.Augmentation;
+            if (a.Views == 0 && new Option[] { flip, zoom, shift, rotate, fill, augmentSeed }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } stray)
+                throw new OnnxTransferException($"{stray.Name} shapes augmented views; add --augment K (views per training image) or leave it out.");
             bool isQuiet = parse.GetValue(quiet);
             using var extractor = new FeatureExtractor(proto, options);
             extractor.Warning += Terminal.Warn;
@@ -119,6 +141,9 @@ public static class ExtractCommand
                                         $"about {extractor.EstimatedMemoryBytes / 1e9:F1} GB of memory; {extractor.JpegDecoderDescription}");
             }
 
+            if (!isQuiet && a.Views > 0)
+                Console.Error.WriteLine($"augmentation: {a.Views} view(s) per training image ({(a.Flip ? "flips, " : "")}zoom {a.Zoom:G3}, shift {a.Shift:G3}, rotate {a.Rotate:G3}°, " +
+                                        $"fill {a.Fill.ToString().ToLowerInvariant()}, seed {a.Seed}); train draws one row of each image per epoch");
             InputNotice.Write(inputs, isQuiet, warnings: false); // the extractor raises them, beside its own
             var summary = isQuiet || !Terminal.Out.Profile.Capabilities.Interactive
                 ? await extractor.ExtractAsync(inputs, outputArg, null, ct)
@@ -127,7 +152,7 @@ public static class ExtractCommand
             string set = task.Count == 1 ? "" : summary.SetComplete ? "; the feature set is complete"
                 : $"; the set is complete when every shard is: `onnx-transfer features verify {outputArg}`";
             Console.WriteLine(
-                share + $"{summary.ImagesIn} images -> {summary.RowsWritten} rows, {summary.Errors} errors" +
+                share + $"{summary.ImagesIn} images -> {summary.RowsWritten} rows" + (summary.AugmentedRows > 0 ? $" ({summary.AugmentedRows} augmented views)" : "") + $", {summary.Errors} errors" +
                 (summary.UnreadableFolders > 0 ? $" ({summary.UnreadableFolders} unreadable folder(s) also in errors.tsv)" : "") +
                 (summary.ResumedImages > 0 ? $" ({summary.ResumedImages} done by an earlier run)" : "") +
                 $" in {summary.Seconds:F1} s ({summary.ImagesPerSecond:F1} images/s on {summary.Device}); features in {outputArg}{set}");

@@ -14,6 +14,12 @@ public static class FeatureFormat
     public const string LabelIndexColumn = "label_index";
     public const string SplitColumn = "split";
 
+    /// <summary>
+    /// Only in sets extracted with augmented views: 0 for the image itself, 1..K for its views (the rows of one image
+    /// are consecutive, view 0 first). A shard without the column holds only view 0.
+    /// </summary>
+    public const string ViewColumn = "view";
+
     /// <summary>Feature columns are named "features.&lt;layer&gt;".</summary>
     public const string FeatureColumnPrefix = "features.";
 
@@ -49,11 +55,17 @@ public static class FeatureFormat
     public const string RandomWeightsKey = MetaPrefix + "random_weights";
     public const string WeightsKey = MetaPrefix + "weights";
 
+    /// <summary>Only in sets with augmented views: the settings that made them (views, flip, zoom, shift, rotate, fill, seed), as JSON.</summary>
+    public const string AugmentKey = MetaPrefix + "augment";
+
     /// <summary>The <see cref="FeatureDtype"/> of the feature columns, "float32" or "float16"; shards written before it existed lack it and are float32.</summary>
     public const string DtypeKey = MetaPrefix + "dtype";
 
     public const string Unlabelled = "";
     public const int NoLabel = -1;
+
+    /// <summary>Which images get augmented views in a set extracted with them: labelled training images (split "train", or none).</summary>
+    internal static bool GetsViews(string label, string split) => label.Length > 0 && split is FeatureSet.Train or "";
 
     public static string ShardName(int index) => $"part-{index:D5}.parquet";
 

@@ -16,7 +16,7 @@ public sealed class FeatureSet
 
     public FeatureSet(string layer, int[] featureShape, float[] features, int width, string[] paths, int[] labels, string[] splits,
         IReadOnlyList<string> classes, FeatureSource source)
-        : this(layer, featureShape, features, width, paths, labels, splits, classes, source, [source.Directory], [], 0)
+        : this(layer, featureShape, features, width, paths, labels, splits, classes, source, [source.Directory], [], 0, null)
     {
     }
 
@@ -25,8 +25,12 @@ public sealed class FeatureSet
     /// read within <paramref name="memoryBudget"/> bytes).
     /// </summary>
     internal FeatureSet(string layer, int[] featureShape, float[]? features, int width, string[] paths, int[] labels, string[] splits,
-        IReadOnlyList<string> classes, FeatureSource source, IReadOnlyList<string> directories, IReadOnlyList<FeatureGroup> groups, long memoryBudget)
+        IReadOnlyList<string> classes, FeatureSource source, IReadOnlyList<string> directories, IReadOnlyList<FeatureGroup> groups, long memoryBudget,
+        int[]? views)
     {
+        views ??= new int[paths.Length];
+        if (views.Length != paths.Length) throw new ArgumentException("Feature, path and view arrays disagree on the row count.");
+        Views = views;
         if (width <= 0 || labels.Length != paths.Length || splits.Length != paths.Length || (features is not null && features.Length != (long)paths.Length * width))
             throw new ArgumentException("Feature, path, label and split arrays disagree on the row count.");
         (Layer, FeatureShape, _features, Width, Paths, Labels, Splits, Classes, Source, Directories, Groups, MemoryBudget) =
@@ -100,6 +104,12 @@ public sealed class FeatureSet
     /// <summary>"train", "val", "test" or "" per row.</summary>
     public string[] Splits { get; }
 
+    /// <summary>
+    /// Per row, 0 for an image itself and 1..K for its augmented views (extraction with augmentation; training draws one
+    /// view of each image per epoch, everything else uses view 0). All 0 in a set extracted without augmentation.
+    /// </summary>
+    public int[] Views { get; }
+
     public IReadOnlyList<string> Classes { get; }
 
     /// <summary>The first folder's provenance (all folders of a union share model, layer and preprocessing).</summary>
@@ -126,6 +136,6 @@ public sealed class FeatureSet
 
     public ReadOnlySpan<float> Row(int index) => Features.AsSpan(index * Width, Width);
 
-    /// <summary>Indices of labelled rows whose split is <paramref name="split"/>.</summary>
-    public int[] RowsOf(string split) => Enumerable.Range(0, Rows).Where(i => Splits[i] == split && Labels[i] >= 0).ToArray();
+    /// <summary>Indices of labelled rows whose split is <paramref name="split"/>, images themselves only (view 0).</summary>
+    public int[] RowsOf(string split) => Enumerable.Range(0, Rows).Where(i => Splits[i] == split && Labels[i] >= 0 && Views[i] == 0).ToArray();
 }

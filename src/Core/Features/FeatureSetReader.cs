@@ -110,6 +110,7 @@ internal static class FeatureSetReader
         var paths = new List<string>((int)Math.Min(rows, int.MaxValue));
         var labels = new List<int>(paths.Capacity);
         var splits = new List<string>(paths.Capacity);
+        var views = new List<int>(paths.Capacity);
         var groups = new List<FeatureGroup>();
         var levels = new LevelBuffers();
         foreach (var folder in folders)
@@ -141,12 +142,13 @@ internal static class FeatureSetReader
                         paths.Add(key.Path);
                         labels.Add(key.LabelIndex);
                         splits.Add(key.Split);
+                        views.Add(key.View);
                     }
                 }
             }
         }
         var set = new FeatureSet(first.Layer, first.Shape, features, (int)width, [.. paths], [.. labels], [.. splits], first.Classes, first.Source,
-            folders.Select(f => f.Directory).ToList(), stream ? groups : [], budget);
+            folders.Select(f => f.Directory).ToList(), stream ? groups : [], budget, [.. views]);
         foreach (var folder in folders.Where(f => f.Contents.Unfinished.Count > 0))
             set.Warnings.Add($"only {folder.Contents.Shards.Count} of {folder.Contents.ExpectedShards} shards of '{folder.Directory}' are finished; training on those (`AllowPartial`)");
         return set;

@@ -26,6 +26,8 @@ internal static class FeatureSetVerifier
         var errors = new int[parts];
         var files = Directory.GetFiles(dir, FeatureFormat.ShardPattern).Select(f => Path.GetFileName(f)).ToHashSet(StringComparer.Ordinal);
         string? model = settings?["model_sha256"]?.GetValue<string>();
+        int views = settings?["augment"] is System.Text.Json.Nodes.JsonObject augment ? augment["views"]?.GetValue<int>() ?? 0 : 0;
+        var viewRows = new Dictionary<string, int>(StringComparer.Ordinal); // augmented rows per image
         for (int k = 0; k < parts; k++)
         {
             files.Remove(FeatureFormat.ShardName(k));
@@ -61,7 +63,8 @@ internal static class FeatureSetVerifier
                     foreach (var key in reader.ReadGroup(g, []))
                     {
                         rows[k]++;
-                        Count(seen, key.Path, expected, k, owner, problems);
+                        if (key.View > 0) viewRows[key.Path] = viewRows.GetValueOrDefault(key.Path) + 1;
+                        else Count(seen, key.Path, expected, k, owner, problems);
                         if (key.LabelIndex != FeatureFormat.NoLabel && (key.LabelIndex >= classes.Length || classes[key.LabelIndex] != key.Label))
                             problems.Add($"Part '{file}' ({owner}) row '{key.Path}' is labelled '{key.Label}' with index {key.LabelIndex}, which {FeatureFormat.ClassesFile} does not give that name.");
                     }
@@ -76,6 +79,15 @@ internal static class FeatureSetVerifier
         foreach (var i in inputs ?? []) want[i.Path] = want.GetValueOrDefault(i.Path) + 1;
         var missing = inputs is null ? [] : inputs.Select(i => i.Path).Distinct().Where(p => seen.GetValueOrDefault(p) < want[p]).ToList();
         var duplicates = seen.Where(p => p.Value > Math.Max(1, want.GetValueOrDefault(p.Key))).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        // An image with rows has all its views (they are made and written with it), or something rewrote the parts.
+        var errored = Enumerable.Range(0, parts).Where(k => finished[k]).SelectMany(k => FeatureSetManifest.ReadRecord(dir, k)!.Errors.Select(e => e[0])).ToHashSet(StringComparer.Ordinal);
+        foreach (var (path, label, split) in (inputs ?? []).DistinctBy(i => i.Path))
+        {
+            int expectedViews = views > 0 && FeatureFormat.GetsViews(label, split) && seen.ContainsKey(path) && !errored.Contains(path) ? views : 0;
+            int found = viewRows.GetValueOrDefault(path);
+            if (found < expectedViews) missing.Add($"{path} ({expectedViews - found} of its {expectedViews} views)");
+            else if (found > expectedViews) duplicates.Add($"{path} ({found} views, {expectedViews} expected)");
+        }
         var shards = Enumerable.Range(0, tasks).Select(t =>
         {
             var (first, end) = FeatureSetManifest.PartsOf(t, tasks, parts);

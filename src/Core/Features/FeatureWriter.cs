@@ -5,8 +5,11 @@ using Parquet.Schema;
 
 namespace OnnxTransfer.Features;
 
-/// <summary>A row's identity columns: the image's path relative to the input, its label, label index (-1: none) and split.</summary>
-internal sealed record RowKey(string Path, string Label, int LabelIndex, string Split);
+/// <summary>
+/// A row's identity columns: the image's path relative to the input, its label, label index (-1: none), split, and
+/// view (0: the image itself; 1..K: its augmented views, in a set extracted with augmentation).
+/// </summary>
+internal sealed record RowKey(string Path, string Label, int LabelIndex, string Split, int View = 0);
 
 /// <summary>Rows for a shard file: per-row identity columns and, per layer, all rows' features back to back.</summary>
 internal sealed class ShardRows
@@ -63,6 +66,7 @@ internal sealed class FeatureWriter
     private readonly DataField<string> _label = new(FeatureFormat.LabelColumn);
     private readonly DataField<int> _labelIndex = new(FeatureFormat.LabelIndexColumn);
     private readonly DataField<string> _split = new(FeatureFormat.SplitColumn);
+    private readonly DataField<int>? _view;
     private readonly ListField[] _features;
     private readonly ParquetSchema _schema;
     private readonly Dictionary<string, string> _metadata;
@@ -70,12 +74,15 @@ internal sealed class FeatureWriter
     private readonly Lock _levelsLock = new();
     private readonly Dictionary<(int Len, int Max), (int[] Definitions, int[] Repetitions)> _levels = [];
 
-    public FeatureWriter(IReadOnlyList<string> layers, IReadOnlyDictionary<string, string> metadata, FeatureDtype dtype = FeatureDtype.Float32)
+    /// <param name="views">Write the view column (<see cref="FeatureFormat.ViewColumn"/>): a set extracted with augmented views.
+    /// Without it a shard has the columns it had before views existed, byte for byte.</param>
+    public FeatureWriter(IReadOnlyList<string> layers, IReadOnlyDictionary<string, string> metadata, FeatureDtype dtype = FeatureDtype.Float32, bool views = false)
     {
         Layers = [.. layers];
         Dtype = dtype;
         _features = layers.Select(l => new ListField(FeatureFormat.FeatureColumn(l), new DataField<float>("element"))).ToArray();
-        _schema = new ParquetSchema([_path, _label, _labelIndex, _split, .. _features]);
+        _view = views ? new DataField<int>(FeatureFormat.ViewColumn) : null;
+        _schema = new ParquetSchema(_view is null ? [_path, _label, _labelIndex, _split, .. _features] : [_path, _label, _labelIndex, _split, _view, .. _features]);
         _metadata = metadata.ToDictionary();
         _metadata[FeatureFormat.DtypeKey] = FeatureFormat.Name(dtype);
         _options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
@@ -165,6 +172,7 @@ internal sealed class FeatureWriter
             await group.WriteAsync(_owner._label, items.Select(i => i.Label).ToArray());
             await group.WriteAsync<int>(_owner._labelIndex, items.Select(i => i.LabelIndex).ToArray(), null, null, ct);
             await group.WriteAsync(_owner._split, items.Select(i => i.Split).ToArray());
+            if (_owner._view is { } view) await group.WriteAsync<int>(view, items.Select(i => i.View).ToArray(), null, null, ct);
             for (int l = 0; l < _owner._features.Length; l++)
             {
                 int len = rows.FeatureLengths[l];

@@ -103,9 +103,12 @@ internal sealed class ShardReader : IDisposable
         rows.ReadAsync(Field(fields, FeatureFormat.LabelColumn), labels.AsMemory(), null).AsTask().GetAwaiter().GetResult();
         rows.ReadAsync(Field(fields, FeatureFormat.SplitColumn), splits.AsMemory(), null).AsTask().GetAwaiter().GetResult();
         var indices = ReadLabelIndices(rows, Field(fields, FeatureFormat.LabelIndexColumn), n, paths);
+        var views = new int[n];
+        if (fields.OfType<DataField>().FirstOrDefault(f => f.Name == FeatureFormat.ViewColumn) is { } view)
+            rows.ReadAsync<int>(view, views.AsMemory(), null).AsTask().GetAwaiter().GetResult();
         foreach (var (layer, width, target) in layers) ReadLayer(rows, fields, layer, n, width, target, paths);
         var keys = new RowKey[n];
-        for (int r = 0; r < n; r++) keys[r] = new RowKey(paths[r] ?? "", labels[r] ?? "", indices[r], splits[r] ?? "");
+        for (int r = 0; r < n; r++) keys[r] = new RowKey(paths[r] ?? "", labels[r] ?? "", indices[r], splits[r] ?? "", views[r]);
         return keys;
     }
 

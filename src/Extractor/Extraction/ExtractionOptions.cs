@@ -1,3 +1,4 @@
+using OnnxTransfer.Extractor.Augmentation;
 using OnnxTransfer.Features;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Extractor.Runtime;
@@ -93,6 +94,13 @@ public sealed class ExtractionOptions
     /// </summary>
     public ExtractionShard Shard { get; init; } = ExtractionShard.Whole;
 
+    /// <summary>
+    /// Augmented views of each training image, extracted beside it (<see cref="AugmentationOptions"/>). Default
+    /// <see cref="AugmentationOptions.None"/>. A part file holds the same images either way, with each image's views
+    /// after it; <see cref="BatchSize"/> must hold an image and its views.
+    /// </summary>
+    public AugmentationOptions Augmentation { get; init; } = AugmentationOptions.None;
+
     /// <summary>Warn when the whole feature set will exceed this many bytes. Default 4 GiB.</summary>
     public long WarnTotalBytes { get; init; } = 4L << 30;
 
@@ -124,6 +132,9 @@ public sealed class ExtractionOptions
         if (ImagesPerShard < 1) throw new OnnxTransferException($"Images per shard {ImagesPerShard} must be at least 1.");
         if (InputSize is < 1 or > 8192) throw new OnnxTransferException($"`InputSize` {InputSize} must be between 1 and 8192.");
         if (CheckpointInterval <= TimeSpan.Zero) throw new OnnxTransferException("`CheckpointInterval` must be positive.");
+        Augmentation.Validate();
+        if (BatchSize < Augmentation.Views + 1)
+            throw new OnnxTransferException($"`BatchSize` {BatchSize} cannot hold an image and its {Augmentation.Views} views; use at least {Augmentation.Views + 1}.");
         if (!Enum.IsDefined(Dtype)) throw new OnnxTransferException($"`Dtype` {(int)Dtype} is not a dtype; use float32 or float16.");
     }
 }

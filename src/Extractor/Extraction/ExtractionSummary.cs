@@ -4,13 +4,16 @@ namespace OnnxTransfer.Extractor.Extraction;
 
 /// <summary>
 /// The outcome of a run, also written to summary.json (by a shard task, to summary.shard-K-of-N.json: its own share).
-/// ImagesIn = RowsWritten + Errors always.
+/// ImagesIn = RowsWritten - AugmentedRows + Errors always.
 /// </summary>
 public sealed class ExtractionSummary
 {
     public int ImagesIn { get; init; }
     public int RowsWritten { get; init; }
     public int Errors { get; init; }
+
+    /// <summary>Rows that are augmented views of a training image rather than the image itself (<see cref="ExtractionOptions.Augmentation"/>).</summary>
+    public int AugmentedRows { get; init; }
 
     /// <summary>Folders that could not be listed; errors.tsv lists them after the images (their paths end with '/').</summary>
     public int UnreadableFolders { get; init; }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
+using OnnxTransfer.Extractor.Augmentation;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Extractor.Models;
 using OnnxTransfer.Extractor.Runtime;
@@ -170,19 +171,20 @@ public sealed class FeatureExtractor : IDisposable
         var warnings = new List<string>(inputs.Warnings);
         int[] lengths = FeatureShapes.Select(s => checked((int)BatchRunner.Product(s))).ToArray();
         long rowBytes = lengths.Sum(n => 4L * n);
-        int total = inputs.Items.Count;
+        int total = inputs.Items.Count, rowsPerImage = 1 + _options.Augmentation.Views;
         // Float32 bytes for either dtype, so a shard covers the same images whatever the precision.
-        int perShard = (int)Math.Clamp(_options.MaxShardBytes / Math.Max(1, rowBytes), 1, _options.ImagesPerShard);
+        int perShard = (int)Math.Clamp(_options.MaxShardBytes / Math.Max(1, rowBytes * rowsPerImage), 1, _options.ImagesPerShard);
         // Parts small enough that every shard task has work (see ExtractionShard).
         if (task.Count > 1) perShard = Math.Min(perShard, Math.Max(1, (total + task.Count - 1) / task.Count));
         long storedRowBytes = _options.Dtype == FeatureDtype.Float16 ? rowBytes / 2 : rowBytes;
-        long totalBytes = storedRowBytes * total;
+        long totalBytes = storedRowBytes * total * rowsPerImage;
         if (totalBytes > _options.WarnTotalBytes)
             warnings.Add($"features will take about {totalBytes / (1 << 20):N0} MiB ({storedRowBytes / 1024.0:N1} KiB per image); consider `Pool` avg");
 
-        int shardCount = (total + perShard - 1) / perShard;
+        var plan = new ExtractionPlan(inputs.Items, perShard, _options.Augmentation);
+        int shardCount = plan.Parts;
         var (firstPart, endPart) = FeatureSetManifest.PartsOf(task.Index, task.Count, shardCount);
-        var manifest = ExtractionManifest.Open(outputDir, RunMetadata.Fingerprint(_modelSha256, _info, Image, inputs, perShard, _options.Dtype, task.Count),
+        var manifest = ExtractionManifest.Open(outputDir, RunMetadata.Fingerprint(_modelSha256, _info, Image, inputs, perShard, _options.Dtype, task.Count, _options.Augmentation),
                                                RunMetadata.InputList(inputs), task, (firstPart, endPart), folderLock, _options.Overwrite, warnings);
         WriteIfChanged(Path.Combine(outputDir, FeatureFormat.ClassesFile), System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(inputs.Classes)));
         if (task.Count > 1 && firstPart == endPart)
@@ -194,26 +196,27 @@ public sealed class FeatureExtractor : IDisposable
         for (int k = firstPart; k < endPart; k++)
         {
             if ((records[k] = manifest.Finished(k)) is not null) continue;
-            int first = k * perShard, end = first + ShardSize(k, perShard, total);
+            int first = plan.Start(k), end = plan.End(k);
             var saved = manifest.Pieces(k, first, end);
             if (saved.Count > 0) pieces[k] = saved;
             starts[k] = saved.Count > 0 ? saved[^1].End : first;
         }
         foreach (var w in warnings) Warning?.Invoke(w);
         var owned = Enumerable.Range(firstPart, endPart - firstPart).ToList();
-        int ownedImages = owned.Sum(k => ShardSize(k, perShard, total));
-        int skipped = owned.Sum(k => records[k] is not null ? ShardSize(k, perShard, total) : starts[k] - k * perShard);
+        int ownedImages = owned.Sum(plan.ImagesOf), ownedEntries = owned.Sum(k => plan.End(k) - plan.Start(k));
+        // In entries (rows to compute), like the progress; the summary counts images.
+        int skipped = owned.Sum(k => records[k] is not null ? plan.End(k) - plan.Start(k) : starts[k] - plan.Start(k));
         int earlierErrors = records.Sum(r => r?.Errors.Count ?? 0) + pieces.Values.Sum(list => list.Sum(p => p.Errors.Count));
 
-        var tracker = new ProgressTracker(ownedImages, skipped, earlierErrors, progress);
-        var writer = new FeatureWriter(_info.Features.Select(f => f.Layer).ToList(), RunMetadata.ForShards(_options.ModelName, _modelSha256, _info, FeatureShapes, Image),
-                                      _options.Dtype);
+        var tracker = new ProgressTracker(ownedEntries, skipped, earlierErrors, progress);
+        var writer = new FeatureWriter(_info.Features.Select(f => f.Layer).ToList(), RunMetadata.ForShards(_options.ModelName, _modelSha256, _info, FeatureShapes, Image, _options.Augmentation),
+                                      _options.Dtype, views: _options.Augmentation.Views > 0);
         // Rows travel to the writer a Parquet row group at a time, so writing overlaps inference and the
         // last shard's write is one row group, not a whole shard. Three buffers: filling, queued, writing.
         int groupRows = Math.Min(perShard, FeatureWriter.RowGroupRows(lengths.Sum(n => (long)n), _options.MaxRowGroupBytes));
         var sink = new ShardSink(writer, manifest, outputDir, lengths, groupRows, records, pieces, tracker);
         // An interrupted run may have saved every image of a shard in pieces without writing the shard itself.
-        foreach (int k in starts.Keys.Where(k => starts[k] == k * perShard + ShardSize(k, perShard, total)).ToList())
+        foreach (int k in starts.Keys.Where(k => starts[k] == plan.End(k)).ToList())
         {
             await sink.FinishFromPiecesAsync(k);
             starts.Remove(k);
@@ -242,11 +245,11 @@ public sealed class FeatureExtractor : IDisposable
             using var pool = new DecoderPool(DecodeWorkers, idlePriority: true);
 
             var inference = Enumerable.Range(0, _runners.Length)
-                .Select(r => Guard(halt, abort, () => InferAsync(r, inputs.Items, batches[r].Reader, free.Writer, turns, assembler, halt.Token, abort.Token)))
+                .Select(r => Guard(halt, abort, () => InferAsync(r, plan.Entries, batches[r].Reader, free.Writer, turns, assembler, halt.Token, abort.Token)))
                 .ToArray();
             Task[] tasks =
             [
-                Guard(halt, abort, () => DecodeAsync(inputs.Items, starts, perShard, pool, free.Reader, batches.Select(c => c.Writer).ToArray(), halt.Token)),
+                Guard(halt, abort, () => DecodeAsync(plan, starts, pool, free.Reader, batches.Select(c => c.Writer).ToArray(), halt.Token)),
                 .. inference,
                 Guard(halt, abort, async () =>
                 {
@@ -280,9 +283,9 @@ public sealed class FeatureExtractor : IDisposable
         var allErrors = records.Where(r => r is not null).SelectMany(r => r!.Errors).ToList();
         if (ct.IsCancellationRequested)
         {
-            int saved = owned.Sum(k => records[k] is not null ? ShardSize(k, perShard, total)
-                : pieces.TryGetValue(k, out var list) ? list[^1].End - k * perShard : 0);
-            throw new ExtractionCancelledException(saved, ownedImages, outputDir);
+            int saved = owned.Sum(k => records[k] is not null ? plan.End(k) - plan.Start(k)
+                : pieces.TryGetValue(k, out var list) ? list[^1].End - plan.Start(k) : 0);
+            throw new ExtractionCancelledException(saved, ownedEntries, outputDir);
         }
         // errors.tsv is the whole set's: a shard task writes it when it finds every part finished (the last to finish
         // does; if two finish together, both write the same file).
@@ -295,12 +298,13 @@ public sealed class FeatureExtractor : IDisposable
                 Delimited.TsvLine("path", "reason") + string.Concat(setErrors.Select(e => Delimited.TsvLine(e[0], e[1])))
                 + string.Concat(inputs.Unreadable.Select(u => Delimited.TsvLine(u.Path + "/", u.Reason))));
         }
-        int processed = ownedImages - skipped;
+        int processed = ownedEntries - skipped;
         var summary = new ExtractionSummary
         {
             ImagesIn = ownedImages,
             RowsWritten = owned.Sum(k => records[k]!.Rows),
             Errors = allErrors.Count,
+            AugmentedRows = owned.Sum(k => records[k]!.Rows) - (ownedImages - allErrors.Count),
             UnreadableFolders = inputs.Unreadable.Count,
             ResumedImages = skipped,
             ProcessedImages = processed,
@@ -350,32 +354,50 @@ public sealed class FeatureExtractor : IDisposable
     /// </summary>
     private sealed record DecodedBatch(long Sequence, int Shard, int First, int Count, Slot Slot, DecodeJob Job, string?[] Errors, bool LastInShard);
 
-    private static int ShardSize(int shard, int perShard, int total) => Math.Min(perShard, total - shard * perShard);
 
-    /// <summary>Decodes the unfinished shards, each from its first unsaved image (<paramref name="starts"/>), until done or halted.</summary>
-    private async Task DecodeAsync(IReadOnlyList<InputItem> items, Dictionary<int, int> starts, int perShard, DecoderPool pool, ChannelReader<Slot> free,
+    /// <summary>
+    /// Decodes the unfinished shards, each from its first unsaved entry (<paramref name="starts"/>), until done or halted.
+    /// A batch holds whole images: an image's views are made from its one decode, in the same batch, so an image that
+    /// fails fails with all its views (one error) and every checkpoint falls between images.
+    /// </summary>
+    private async Task DecodeAsync(ExtractionPlan plan, Dictionary<int, int> starts, DecoderPool pool, ChannelReader<Slot> free,
                                    ChannelWriter<DecodedBatch>[] sessions, CancellationToken halt)
     {
         int len = Image.TensorLength;
+        var entries = plan.Entries;
+        var augmentation = _options.Augmentation;
         long sequence = 0;
         try
         {
             foreach (var (shard, start) in starts.OrderBy(s => s.Key))
             {
-                int shardEnd = shard * perShard + ShardSize(shard, perShard, items.Count);
-                for (int first = start; first < shardEnd; first += _options.BatchSize)
+                int shardEnd = plan.End(shard);
+                for (int first = start, end; first < shardEnd; first = end)
                 {
-                    int count = Math.Min(_options.BatchSize, shardEnd - first);
+                    // Validate keeps BatchSize at least an image's rows, so a batch always takes one image at least.
+                    var images = new List<int> { 0 };
+                    for (end = plan.NextImage(first); end < shardEnd && plan.NextImage(end) - first <= _options.BatchSize; end = plan.NextImage(end))
+                        images.Add(end - first);
+                    int count = end - first;
                     var slot = await free.ReadAsync(halt);
                     float[] pixels = _runners[slot.Session].Inputs[slot.Buffer];
                     var errors = new string?[count];
                     int from = first;
-                    var job = pool.Start(count, j =>
+                    var job = pool.Start(images.Count, j =>
                     {
-                        try { ImageLoader.LoadInto(items[from + j].FullPath, Image, pixels.AsSpan(j * len, len)); }
-                        catch (ImageLoadException e) { errors[j] = e.Message; }
+                        int at = images[j], views = (j + 1 < images.Count ? images[j + 1] : count) - at;
+                        var item = entries[from + at].Item;
+                        var image = pixels.AsSpan(at * len, len);
+                        try { ImageLoader.LoadInto(item.FullPath, Image, image); }
+                        catch (ImageLoadException e)
+                        {
+                            errors.AsSpan(at, views).Fill(e.Message);
+                            return;
+                        }
+                        for (int v = 1; v < views; v++)
+                            ViewTransform.Draw(augmentation, item.RelativePath, v, Image.Size).Apply(image, pixels.AsSpan((at + v) * len, len), Image.Size, augmentation.Fill);
                     });
-                    await sessions[slot.Session].WriteAsync(new DecodedBatch(sequence++, shard, first, count, slot, job, errors, first + count == shardEnd), halt);
+                    await sessions[slot.Session].WriteAsync(new DecodedBatch(sequence++, shard, first, count, slot, job, errors, end == shardEnd), halt);
                 }
             }
         }
@@ -387,12 +409,12 @@ public sealed class FeatureExtractor : IDisposable
     /// Session <paramref name="session"/>'s stage: runs the batches decoded into its buffers and hands their rows on in
     /// turn. Halted, it stops at once: a batch not yet handed on is dropped (the next run redoes it).
     /// </summary>
-    private async Task InferAsync(int session, IReadOnlyList<InputItem> all, ChannelReader<DecodedBatch> input, ChannelWriter<Slot> free,
+    private async Task InferAsync(int session, IReadOnlyList<ExtractionEntry> all, ChannelReader<DecodedBatch> input, ChannelWriter<Slot> free,
                                   TurnOrder turns, RowAssembler assembler, CancellationToken halt, CancellationToken abort)
     {
         int len = Image.TensorLength;
         var runner = _runners[session];
-        var items = new List<InputItem>(_options.BatchSize);
+        var items = new List<RowKey>(_options.BatchSize);
         var failed = new List<string[]>();
         try
         {
@@ -408,14 +430,15 @@ public sealed class FeatureExtractor : IDisposable
                     var pixels = runner.Inputs[batch.Slot.Buffer];
                     for (int j = 0; j < batch.Count; j++)
                     {
-                        var item = all[batch.First + j];
+                        var entry = all[batch.First + j];
                         if (batch.Errors[j] is { } reason)
                         {
-                            failed.Add([item.RelativePath, reason]);
+                            // An image fails with all its views; it is one error.
+                            if (entry.View == 0) failed.Add([entry.Item.RelativePath, reason]);
                             continue;
                         }
                         if (items.Count != j) pixels.AsSpan(j * len, len).CopyTo(pixels.AsSpan(items.Count * len, len));
-                        items.Add(item);
+                        items.Add(entry.Key);
                     }
                     if (items.Count > 0) runner.Run(items.Count, batch.Slot.Buffer);
                 }, halt);

@@ -35,7 +35,7 @@ internal sealed class RowAssembler(int[] lengths, ChannelReader<ShardRows> empty
     /// <paramref name="items"/>, whose features are the first items of each of <paramref name="outputs"/>, and the images
     /// that <paramref name="failed"/>.
     /// </summary>
-    public async Task AddAsync(int shard, int end, int images, IReadOnlyList<InputItem> items, float[][] outputs, IReadOnlyList<string[]> failed,
+    public async Task AddAsync(int shard, int end, int images, IReadOnlyList<RowKey> items, float[][] outputs, IReadOnlyList<string[]> failed,
                                bool lastInShard, CancellationToken ct)
     {
         if (shard != _shard)
@@ -52,7 +52,7 @@ internal sealed class RowAssembler(int[] lengths, ChannelReader<ShardRows> empty
             }
             for (int l = 0; l < lengths.Length; l++)
                 outputs[l].AsSpan(k * lengths[l], lengths[l]).CopyTo(_rows.Features[l].AsSpan(_rows.Count * lengths[l]));
-            _rows.Items.Add(items[k].Key);
+            _rows.Items.Add(items[k]);
             if (_rows.Count == _rows.Capacity)
             {
                 await output.WriteAsync(new RowChunk(shard, _rows, ChunkEnd.None, [], end), ct);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OnnxTransfer.Extractor.Augmentation;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Extractor.Runtime;
 using OnnxTransfer.Features;
@@ -17,7 +18,8 @@ internal static class RunMetadata
     /// label's index is its position there, so a class folder added or removed between runs renumbers every label),
     /// sharding, decoding and the stored precision.
     /// </summary>
-    public static JsonObject Fingerprint(string modelSha256, ModelInfo info, ImageOptions image, InputSet inputs, int perShard, FeatureDtype dtype, int shards)
+    public static JsonObject Fingerprint(string modelSha256, ModelInfo info, ImageOptions image, InputSet inputs, int perShard, FeatureDtype dtype, int shards,
+                                         AugmentationOptions augmentation)
     {
         return new JsonObject
         {
@@ -35,8 +37,18 @@ internal static class RunMetadata
             // Added since the first release: see AddedKeys.
             [DtypeKey] = FeatureFormat.Name(dtype),
             [FeatureSetManifest.ShardsKey] = shards,
+            [AugmentKey] = Augment(augmentation),
         };
     }
+
+    private const string AugmentKey = "augment";
+
+    /// <summary>The fingerprint's (and every shard's) record of the views: "none", or each setting that makes them.</summary>
+    public static JsonNode Augment(AugmentationOptions a) => a.Views == 0 ? "none" : new JsonObject
+    {
+        ["views"] = a.Views, ["flip"] = a.Flip, ["zoom"] = a.Zoom, ["shift"] = a.Shift, ["rotate"] = a.Rotate,
+        ["fill"] = a.Fill.ToString().ToLowerInvariant(), ["seed"] = a.Seed,
+    };
 
     /// <summary>Each image's relative path, label and split, in row order: what inputs_sha256 and inputs.tsv hold.</summary>
     public static IEnumerable<(string Path, string Label, string Split)> InputList(InputSet inputs) =>
@@ -46,16 +58,17 @@ internal static class RunMetadata
 
     /// <summary>
     /// Fingerprint keys added since the first release, each with the value a manifest written before it implies
-    /// (features were float32, and one process extracted the whole input), so a folder an older version started still resumes.
+    /// (features were float32, one process extracted the whole input, no augmented views), so a folder an older version started still resumes.
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, JsonNode>> AddedKeys { get; } =
-        [new(DtypeKey, FeatureFormat.Name(FeatureDtype.Float32)), new(FeatureSetManifest.ShardsKey, 1)];
+        [new(DtypeKey, FeatureFormat.Name(FeatureDtype.Float32)), new(FeatureSetManifest.ShardsKey, 1), new(AugmentKey, "none")];
 
     /// <summary>The Parquet key-value metadata of every shard (keys in <see cref="FeatureFormat"/>).</summary>
-    public static Dictionary<string, string> ForShards(string modelName, string modelSha256, ModelInfo info, IReadOnlyList<long[]> shapes, ImageOptions image)
+    public static Dictionary<string, string> ForShards(string modelName, string modelSha256, ModelInfo info, IReadOnlyList<long[]> shapes, ImageOptions image,
+                                                       AugmentationOptions augmentation)
     {
         var layers = info.Features.Select(f => f.Layer).ToList();
-        return new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>
         {
             [FeatureFormat.ModelNameKey] = modelName,
             [FeatureFormat.ModelHashKey] = modelSha256,
@@ -71,5 +84,8 @@ internal static class RunMetadata
             [FeatureFormat.RandomWeightsKey] = info.RandomWeights ? "true" : "false",
             [FeatureFormat.WeightsKey] = info.WeightsLabel,
         };
+        // Only with views, so a shard without them has the bytes it had before augmentation existed.
+        if (augmentation.Views > 0) metadata[FeatureFormat.AugmentKey] = Augment(augmentation).ToJsonString();
+        return metadata;
     }
 }

@@ -36,6 +36,8 @@ public sealed class Trainer(TrainerOptions options)
     {
         Options.Validate();
         var (train, val) = Split(data, Options);
+        var rowsPerImage = TrainingViews.RowsPerImage(data, train);
+        bool augmented = rowsPerImage.Any(n => n > 1);
         var trainLabels = train.Select(i => data.Labels[i]).ToArray();
         if (trainLabels.Distinct().Count() < 2)
             throw new OnnxTransferException($"Feature set '{data.Source.Directory}' has only one class among its training rows; a classifier needs at least two.");
@@ -96,7 +98,8 @@ public sealed class Trainer(TrainerOptions options)
             double lossSum = 0;
             float lr = 0;
             // The epoch's windows go back (its reads stop) before validation reads through the same buffers.
-            using (var source = RowSource.Epoch(data, train, buffers, rng))
+            // With augmented views, each image trains on one of its rows this epoch (drawn before the shuffle; none without views).
+            using (var source = RowSource.Epoch(data, augmented ? TrainingViews.Draw(train, rowsPerImage, rng) : train, buffers, rng))
             {
                 var order = source.Order;
                 for (int start = 0; start < order.Length; start += Options.BatchSize)
@@ -167,13 +170,14 @@ public sealed class Trainer(TrainerOptions options)
     }
 
     /// <summary>
-    /// Training and validation row indices: labelled "train" (or unsplit) rows, and the "val" rows; without any
-    /// "val" rows, a stratified <see cref="TrainerOptions.ValidationSplit"/> of the training rows (seeded).
+    /// Training and validation row indices: labelled "train" (or unsplit) images, and the "val" images; without any
+    /// "val" rows, a stratified <see cref="TrainerOptions.ValidationSplit"/> of the training images (seeded). Images,
+    /// not rows: an image's augmented views (Views > 0) go where it goes, never to validation.
     /// </summary>
     internal static (int[] Train, int[] Val) Split(FeatureSet data, TrainerOptions options)
     {
         var train = Enumerable.Range(0, data.Rows)
-            .Where(i => data.Labels[i] >= 0 && (data.Splits[i] == FeatureSet.Train || data.Splits[i] == "")).ToArray();
+            .Where(i => data.Labels[i] >= 0 && data.Views[i] == 0 && (data.Splits[i] == FeatureSet.Train || data.Splits[i] == "")).ToArray();
         var val = data.RowsOf(FeatureSet.Val);
         if (train.Length == 0)
             throw new OnnxTransferException($"Feature set '{data.Source.Directory}' has no labelled training rows.");
