@@ -91,6 +91,13 @@ public static class ExtractCommand
             // The input first: a wrong path should not wait for a model to load. The output folder may lie inside it.
             string outputArg = parse.GetValue(output)!;
             var (task, taskSource) = Shard(parse.GetValue(shard), parse.GetValue(shardCount));
+            var a = new AugmentationOptions
+            {
+                Views = parse.GetValue(augment), Flip = parse.GetValue(flip), Zoom = parse.GetValue(zoom), Shift = parse.GetValue(shift),
+                Rotate = parse.GetValue(rotate), Fill = Enum.Parse<FillMode>(parse.GetValue(fill)!, ignoreCase: true), Seed = parse.GetValue(augmentSeed),
+            };
+            if (a.Views == 0 && new Option[] { flip, zoom, shift, rotate, fill, augmentSeed }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } stray)
+                throw new OnnxTransferException($"{stray.Name} shapes augmented views; add --augment K (views per training image) or leave it out.");
             var inputs = InputScanner.Scan(parse.GetValue(input)!, outputArg);
             string modelArg = parse.GetValue(model)!;
             var deviceSpec = DeviceSpec.Parse(parse.GetValue(device)!);
@@ -121,15 +128,8 @@ public static class ExtractCommand
                 Dtype = OptionNames.Parse<FeatureDtype>(parse.GetValue(dtype)!),
                 Overwrite = parse.GetValue(overwrite),
                 Shard = task,
-                Augmentation = new AugmentationOptions
-                {
-                    Views = parse.GetValue(augment), Flip = parse.GetValue(flip), Zoom = parse.GetValue(zoom), Shift = parse.GetValue(shift),
-                    Rotate = parse.GetValue(rotate), Fill = Enum.Parse<FillMode>(parse.GetValue(fill)!, ignoreCase: true), Seed = parse.GetValue(augmentSeed),
-                },
+                Augmentation = a,
             };
-            var a = options.Augmentation;
-            if (a.Views == 0 && new Option[] { flip, zoom, shift, rotate, fill, augmentSeed }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } stray)
-                throw new OnnxTransferException($"{stray.Name} shapes augmented views; add --augment K (views per training image) or leave it out.");
             bool isQuiet = parse.GetValue(quiet);
             using var extractor = new FeatureExtractor(proto, options);
             extractor.Warning += Terminal.Warn;
