@@ -18,10 +18,10 @@ public sealed class ExtractionSummary
     /// <summary>Folders that could not be listed; errors.tsv lists them after the images (their paths end with '/').</summary>
     public int UnreadableFolders { get; init; }
 
-    /// <summary>Images finished by earlier, interrupted runs into the same folder.</summary>
+    /// <summary>Images finished by earlier, interrupted runs into the same folder (with augmented views, each view counts as one).</summary>
     public int ResumedImages { get; init; }
 
-    /// <summary>Images decoded and run in this run.</summary>
+    /// <summary>Images run in this run (with augmented views, each view counts as one).</summary>
     public int ProcessedImages { get; init; }
     public int Shards { get; init; }
 

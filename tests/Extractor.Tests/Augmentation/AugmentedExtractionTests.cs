@@ -86,6 +86,28 @@ public class AugmentedExtractionTests
     }
 
     [Fact]
+    public void A_cancelled_augmented_run_resumes_to_the_bytes_of_an_uninterrupted_one()
+    {
+        using var input = new TempDir();
+        using var interrupted = new TempDir();
+        using var fresh = new TempDir();
+        TestData.SplitFolder(input.Path, perClass: 6); // 24 images, 12 of them training ones with 2 views: 48 rows
+        var options = Options(2, imagesPerShard: 4);
+        using var cts = new CancellationTokenSource();
+        var progress = new TestData.SyncProgress(_ =>
+        {
+            if (File.Exists(interrupted.File("part-00001.parquet"))) cts.Cancel();
+        });
+        using (var extractor = new FeatureExtractor(TestModels.TinyConv(), options))
+            Assert.ThrowsAny<OperationCanceledException>(() => extractor.ExtractAsync(input.Path, interrupted.Path, progress, cts.Token).GetAwaiter().GetResult());
+        var summary = TestData.ExtractTiny(input.Path, interrupted.Path, options);
+        Assert.True(summary.ResumedImages > 0);
+        Assert.Equal((48, 24), (summary.RowsWritten, summary.AugmentedRows));
+        TestData.ExtractTiny(input.Path, fresh.Path, options);
+        Assert.Equal(TestData.Shards(fresh.Path).Select(p => (p.Key, p.Value.Hash)), TestData.Shards(interrupted.Path).Select(p => (p.Key, p.Value.Hash)));
+    }
+
+    [Fact]
     public void A_batch_that_cannot_hold_an_image_and_its_views_is_refused()
     {
         var e = Assert.Throws<OnnxTransferException>(() => new FeatureExtractor(TestModels.TinyConv(), Options(4)));
