@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using OnnxTransfer.Bench.Common;
+using static OnnxTransfer.Bench.Common.VerbArgs;
 using OnnxTransfer.Bench.EndToEnd;
 using OnnxTransfer.Extractor.Augmentation;
 using OnnxTransfer.Extractor.Extraction;
@@ -95,8 +96,4 @@ public static class AugmentBench
         Directory.Delete(run, recursive: true);
         return accuracy;
     }
-
-    private static string? Arg(string[] args, string name) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-
-    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

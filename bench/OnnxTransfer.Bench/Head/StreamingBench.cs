@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using OnnxTransfer.Bench.Common;
+using static OnnxTransfer.Bench.Common.VerbArgs;
 using OnnxTransfer.Bench.EndToEnd;
 using OnnxTransfer.Bench.Peers;
 using OnnxTransfer.Features;
@@ -218,8 +219,4 @@ public static class StreamingBench
             $"{{\"{FeatureSetManifest.ImagesKey}\": {rows}, \"{FeatureSetManifest.ImagesPerShardKey}\": {ShardRows}}}");
         File.WriteAllText(Path.Combine(dir, FeatureFormat.ClassesFile), JsonSerializer.Serialize(names));
     }
-
-    private static string? Arg(string[] args, string name) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-
-    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
