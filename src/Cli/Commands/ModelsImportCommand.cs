@@ -24,7 +24,7 @@ public static class ModelsImportCommand
         var alpha = new Option<double?>("--alpha") { Description = "MobileNet width multiplier: 0.25 (default), 0.5, 0.75 or 1.0." };
         var seed = new Option<int?>("--seed") { Description = "Random-weights seed (default 0); the same seed gives identical bytes." };
         var preprocess = new Option<string?>("--preprocess") { Description = "With --onnx: caffe, tf, torch, bgr255 or none." };
-        var size = new Option<int>("--input-size") { Description = "Square input size recorded in the model.", DefaultValueFactory = _ => 224 };
+        var size = new Option<int?>("--input-size") { Description = "Square input size recorded in the model (default: the architecture's Keras default, 224 for most; 224 for --onnx)." };
         var output = new Option<string>("--output", "-o") { Description = "The .onnx file to write.", Required = true };
         var command = new Command("import", "Convert Keras weights, build a random-weights model, or wrap a foreign ONNX model.")
         {
@@ -36,7 +36,7 @@ public static class ModelsImportCommand
             bool isRandom = parse.GetValue(random);
             double? alphaValue = parse.GetValue(alpha);
             int? seedValue = parse.GetValue(seed);
-            int inputSize = parse.GetValue(size);
+            int? inputSize = parse.GetValue(size);
             if ((kerasFile != null ? 1 : 0) + (isRandom ? 1 : 0) + (onnxFile != null ? 1 : 0) != 1)
                 throw new OnnxTransferException("Pass exactly one of --keras FILE.h5, --random-weights or --onnx FILE.");
             if (seedValue != null && !isRandom)
@@ -52,7 +52,7 @@ public static class ModelsImportCommand
                 model = ForeignModelImporter.Import(onnxFile, new ForeignImportOptions
                 {
                     Preprocess = ForeignModelImporter.ParsePreprocess(mode),
-                    InputSize = inputSize,
+                    InputSize = inputSize ?? 224,
                 });
             }
             else

@@ -15,9 +15,10 @@ public sealed class KerasImportOptions
     /// <summary>MobileNet width multiplier (0.25, 0.5, 0.75, 1.0). Ignored by other architectures. Default 1.0.</summary>
     public double Alpha { get; init; } = 1.0;
 
-    /// <summary>Default square input size recorded in the model (224 for all three); the graph accepts any
-    /// size of at least 32 pixels per side. Default 224.</summary>
-    public int InputSize { get; init; } = 224;
+    /// <summary>Square input size recorded in the model (what extraction resizes to by default); the graph accepts
+    /// any size of at least 32 pixels per side. Default null: the architecture's Keras default
+    /// (<see cref="KerasImporter.DefaultInputSize"/>: 224 for most, 299 for InceptionV3, 240 to 600 for EfficientNetB1 to B7).</summary>
+    public int? InputSize { get; init; }
 
     /// <summary>Random weights only: set each BatchNormalization's moving mean and variance to the statistics
     /// of its input on a fixed synthetic probe batch (see <see cref="KerasImporter.RandomWeights"/>), so that
@@ -35,6 +36,9 @@ public static class KerasImporter
 {
     /// <summary>The smallest input side an imported architecture takes, as Keras enforces it (32), or 1 for a model this importer did not build.</summary>
     public static int MinimumInputSize(string arch) => Enum.GetValues<KerasArch>().Any(a => KerasArchitecture.Id(a) == arch) ? 32 : 1;
+
+    /// <summary>The input size keras.applications builds <paramref name="arch"/> for (its published weights' resolution).</summary>
+    public static int DefaultInputSize(KerasArch arch) => KerasArchitecture.DefaultInputSize(arch);
 
     /// <summary>Imports the weights in <paramref name="h5Path"/> (keras.applications layout) into an ONNX model.</summary>
     /// <exception cref="OnnxTransferException">The file is missing, not HDF5, of another architecture, or lacks/mis-shapes a weight.</exception>
@@ -91,7 +95,7 @@ public static class KerasImporter
             Weights = weights.Origin,
             RandomWeights = weights.IsRandom,
             Preprocess = KerasArchitecture.Preprocess(arch),
-            InputSize = options.InputSize,
+            InputSize = options.InputSize ?? KerasArchitecture.DefaultInputSize(arch),
             Layers = keras.Layers,
         }.WriteTo(model);
         return model;

@@ -17,6 +17,13 @@ internal static class KerasArchitecture
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
 
+    /// <summary>The input size keras.applications builds the architecture for.</summary>
+    public static int DefaultInputSize(KerasArch arch) => arch switch
+    {
+        KerasArch.Vgg19 or KerasArch.EfficientNetB0 or KerasArch.MobileNet => 224,
+        _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
+    };
+
     public static string Preprocess(KerasArch arch) => arch switch
     {
         KerasArch.Vgg19 => "caffe",
@@ -46,7 +53,7 @@ internal static class KerasArchitecture
         if (arch == KerasArch.MobileNet && !MobileNet.Alphas.Contains(o.Alpha))
             throw new OnnxTransferException($"MobileNet alpha {Format(o.Alpha)} is not supported; use 0.25, 0.5, 0.75 or 1.0 (the alphas Keras publishes weights for).");
         if (o.InputSize < 32)
-            throw new OnnxTransferException($"Input size {o.InputSize} is too small; Keras applications need at least 32 pixels (default 224).");
+            throw new OnnxTransferException($"Input size {o.InputSize} is too small; Keras applications need at least 32 pixels (default {DefaultInputSize(arch)}).");
     }
 
     // Keras' file naming: 1_0, 7_5, 5_0, 2_5.
