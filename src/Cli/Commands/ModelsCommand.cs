@@ -30,11 +30,10 @@ public static class ModelsCommand
         return info.Weights.Length == 0 ? "unknown (a model not imported by onnx-transfer)" : info.WeightsLabel;
     }
 
-    internal static KerasArch ParseArch(string value) => value.ToLowerInvariant() switch
-    {
-        "vgg19" => KerasArch.Vgg19,
-        "efficientnetb0" => KerasArch.EfficientNetB0,
-        "mobilenet" => KerasArch.MobileNet,
-        _ => throw new OnnxTransferException($"--arch '{value}' is not a built-in architecture; use vgg19, efficientnetb0 or mobilenet."),
-    };
+    /// <summary>The architecture named the way `models list` and the importer name it (vgg19, efficientnetb3, mobilenet, ...).</summary>
+    internal static KerasArch ParseArch(string value) =>
+        Enum.GetValues<KerasArch>().Select(a => (KerasArch?)a).FirstOrDefault(a => string.Equals(KerasImporter.ArchitectureName(a!.Value), value, StringComparison.OrdinalIgnoreCase))
+        ?? throw new OnnxTransferException(
+            $"--arch '{value}' is not a built-in architecture; use {string.Join(", ", Enum.GetValues<KerasArch>().Select(KerasImporter.ArchitectureName))}.");
+
 }

@@ -8,13 +8,13 @@ public static class ModelsFetchCommand
 {
     public static Command Create()
     {
-        var arch = new Argument<string>("model") { Description = "vgg19, efficientnetb0 or mobilenet." };
+        var arch = new Argument<string>("model") { Description = "A zoo model's name (onnx-transfer models list shows them)." };
         var command = new Command("fetch", "Download a built-in model's official Keras weights (resumable), check their md5 and convert them into the cache.") { arch };
         command.SetAction(async (parse, ct) =>
         {
             var model = ModelZoo.Get(parse.GetValue(arch)!);
             var options = new ModelZooOptions();
-            Console.Out.WriteLine($"Downloading {model.FileName} ({model.Bytes / 1e6:F1} MB)...");
+            Console.Out.WriteLine($"Downloading {model.FileName} ({(model.Bytes is long b ? $"{b / 1e6:F1} MB" : "size from the server")})...");
             string path = await ModelZoo.FetchAsync(model.Arch, options, new TenthReporter(), ct);
             Console.Out.WriteLine($"Fetched {model.Arch}: md5 {model.Md5} verified, converted to {path}");
             return 0;

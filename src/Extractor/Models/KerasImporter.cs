@@ -7,7 +7,20 @@ using DataType = OnnxTransfer.Onnx.Proto.TensorProto.Types.DataType;
 namespace OnnxTransfer.Extractor.Models;
 
 /// <summary>The built-in Keras architectures.</summary>
-public enum KerasArch { Vgg19, EfficientNetB0, MobileNet }
+public enum KerasArch
+{
+    Vgg19,
+    EfficientNetB0,
+    MobileNet,
+    Vgg16,
+    EfficientNetB1,
+    EfficientNetB2,
+    EfficientNetB3,
+    EfficientNetB4,
+    EfficientNetB5,
+    EfficientNetB6,
+    EfficientNetB7,
+}
 
 /// <summary>Options for importing Keras weights. Defaults follow keras.applications.</summary>
 public sealed class KerasImportOptions
@@ -37,6 +50,9 @@ public static class KerasImporter
     /// <summary>The smallest input side an imported architecture takes, as Keras enforces it (32), or 1 for a model this importer did not build.</summary>
     public static int MinimumInputSize(string arch) => Enum.GetValues<KerasArch>().Any(a => KerasArchitecture.Id(a) == arch) ? 32 : 1;
 
+    /// <summary>The architecture's name, as manifests, metadata and the command line spell it ("vgg19", "efficientnetb3").</summary>
+    public static string ArchitectureName(KerasArch arch) => KerasArchitecture.Id(arch);
+
     /// <summary>The input size keras.applications builds <paramref name="arch"/> for (its published weights' resolution).</summary>
     public static int DefaultInputSize(KerasArch arch) => KerasArchitecture.DefaultInputSize(arch);
 
@@ -46,7 +62,9 @@ public static class KerasImporter
     {
         KerasArchitecture.Validate(arch, options);
         using var weights = KerasH5Weights.Open(h5Path, KerasArchitecture.Label(arch, options), KerasArchitecture.DownloadHint(arch, options));
-        return new OnnxModel(Build(arch, options, weights));
+        var model = Build(arch, options, weights);
+        weights.CheckAllUsed();
+        return new OnnxModel(model);
     }
 
     /// <summary>
@@ -77,15 +95,17 @@ public static class KerasImporter
         var keras = new KerasGraph(builder, weights);
         string output = arch switch
         {
-            KerasArch.Vgg19 => Vgg19.Build(keras, ModelInfo.ImageInput),
-            KerasArch.EfficientNetB0 => EfficientNetB0.Build(keras, ModelInfo.ImageInput),
-            _ => MobileNet.Build(keras, ModelInfo.ImageInput, options.Alpha),
+            KerasArch.Vgg19 or KerasArch.Vgg16 => Vgg.Build(keras, ModelInfo.ImageInput, arch),
+            _ when EfficientNet.Is(arch) => EfficientNet.Build(keras, ModelInfo.ImageInput, arch),
+            KerasArch.MobileNet => MobileNet.Build(keras, ModelInfo.ImageInput, options.Alpha),
+            _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
         };
         long channels = arch switch
         {
-            KerasArch.Vgg19 => 512,
-            KerasArch.EfficientNetB0 => 1280,
-            _ => (long)(1024 * options.Alpha),
+            KerasArch.Vgg19 or KerasArch.Vgg16 => 512,
+            _ when EfficientNet.Is(arch) => EfficientNet.TopChannels(arch),
+            KerasArch.MobileNet => (long)(1024 * options.Alpha),
+            _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
         };
         builder.Output(output, DataType.Float, "N", channels, "out_h", "out_w");
         var model = builder.ToModel();

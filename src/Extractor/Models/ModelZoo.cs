@@ -3,8 +3,35 @@ using OnnxTransfer.Onnx.Proto;
 
 namespace OnnxTransfer.Extractor.Models;
 
-/// <summary>A built-in architecture: its official Keras notop weights file and the md5 Keras itself checks.</summary>
-public sealed record ZooModel(string Arch, KerasArch KerasArch, double Alpha, string FileName, string Url, string Md5, long Bytes);
+/// <summary>
+/// A zoo model (one manifest in models/onnx): its name, architecture and width multiplier, its official Keras notop
+/// weights file with the md5 Keras checks and its size (null when the manifest does not know it: the server is then
+/// asked), and what users need to use it well.
+/// </summary>
+public sealed record ZooModel(string Arch, KerasArch KerasArch, double Alpha, string FileName, string Url, string Md5, long? Bytes)
+{
+    /// <summary>The weights' licence, as far as their publisher states it.</summary>
+    public string Licence { get; init; } = "";
+
+    /// <summary>The input size the weights were trained at (what extraction resizes to by default).</summary>
+    public int InputSize { get; init; } = 224;
+
+    /// <summary>The preprocessing mode inside the graph (caffe, tf, efficientnet, ...).</summary>
+    public string Preprocess { get; init; } = "";
+
+    /// <summary>What the preprocessing subtracts and divides by, in its own channel order and units (null: nothing).</summary>
+    public IReadOnlyList<float>? Mean { get; init; }
+
+    public IReadOnlyList<float>? Std { get; init; }
+
+    /// <summary>The usual feature layers and their pooling, for `extract --layer`.</summary>
+    public IReadOnlyList<string> DefaultLayers { get; init; } = [];
+
+    public string DefaultPool { get; init; } = "avg";
+
+    /// <summary>Notes on the Keras layer names.</summary>
+    public string Notes { get; init; } = "";
+}
 
 /// <summary>A built-in model's state in the local cache, as <see cref="ModelZoo.List"/> reports it.</summary>
 public sealed record ZooStatus(ZooModel Model, string Url, bool Cached, string CachedPath);
@@ -43,19 +70,8 @@ public sealed class ModelZooOptions
 /// <summary>Built-in architectures, the local model cache, and name-or-file resolution.</summary>
 public static class ModelZoo
 {
-    /// <summary>The built-ins, with the official keras.applications URLs and md5 sums.</summary>
-    public static IReadOnlyList<ZooModel> Models { get; } =
-    [
-        new("vgg19", KerasArch.Vgg19, 1.0, "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            "253f8cb515780f3b799900260a226db6", 80_134_624),
-        new("efficientnetb0", KerasArch.EfficientNetB0, 1.0, "efficientnetb0_notop.h5",
-            "https://storage.googleapis.com/keras-applications/efficientnetb0_notop.h5",
-            "50bc09e76180e00e4465e1a485ddc09d", 16_705_208),
-        new("mobilenet", KerasArch.MobileNet, 0.25, "mobilenet_2_5_224_tf_no_top.h5",
-            "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/mobilenet_2_5_224_tf_no_top.h5",
-            "f313cee49f5d33dfb06f2b255c4adb64", 2_108_140),
-    ];
+    /// <summary>The built-ins, from the manifests in models/onnx (<see cref="ZooManifest"/>), by name.</summary>
+    public static IReadOnlyList<ZooModel> Models { get; } = ZooManifest.Load();
 
     /// <summary>Finds a built-in by name (case-insensitive) or throws listing the valid names.</summary>
     public static ZooModel Get(string arch) =>
@@ -142,7 +158,7 @@ public static class ModelZoo
         File.Move(part, h5, overwrite: true);
         try
         {
-            KerasImporter.Import(h5, model.KerasArch, new KerasImportOptions { Alpha = model.Alpha }).Save(target);
+            KerasImporter.Import(h5, model.KerasArch, new KerasImportOptions { Alpha = model.Alpha, InputSize = model.InputSize }).Save(target);
         }
         finally
         {

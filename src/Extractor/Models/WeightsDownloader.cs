@@ -18,12 +18,22 @@ internal sealed class WeightsDownloadException(string message, Exception? inner 
 /// </summary>
 internal static class WeightsDownloader
 {
-    /// <summary>Completes <paramref name="part"/> to <paramref name="size"/> bytes and returns their md5 (lowercase hex).</summary>
-    public static async Task<string> DownloadAsync(string url, string part, long size, ModelZooOptions options,
+    /// <summary>
+    /// Completes <paramref name="part"/> to <paramref name="knownSize"/> bytes and returns their md5 (lowercase hex).
+    /// With no known size (a zoo manifest that does not record it), the server's Content-Length for a HEAD request is
+    /// taken as the size, and every check below holds the download to it; the md5 still decides.
+    /// </summary>
+    public static async Task<string> DownloadAsync(string url, string part, long? knownSize, ModelZooOptions options,
         IProgress<DownloadProgress>? progress, CancellationToken ct)
     {
         using var handler = new SocketsHttpHandler { ConnectTimeout = options.ConnectTimeout, AutomaticDecompression = DecompressionMethods.None };
         using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        long size;
+        try { size = knownSize ?? await AnnouncedSizeAsync(http, url, options, ct); }
+        catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException)
+        {
+            throw new WeightsDownloadException(e is TimeoutException ? e.Message : Innermost(e).Message, e);
+        }
         using var download = new PartialDownload(part);
         for (int attempt = 0; ; attempt++)
         {
@@ -109,6 +119,15 @@ internal static class WeightsDownloader
         if (have < size)
             throw new IOException($"connection closed after {have} of {size} bytes");
         return true;
+    }
+
+    private static async Task<long> AnnouncedSizeAsync(HttpClient http, string url, ModelZooOptions options, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, url);
+        using var response = await SendAsync(http, request, options.ConnectTimeout, ct);
+        if (!response.IsSuccessStatusCode) throw new WeightsDownloadException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+        return response.Content.Headers.ContentLength is long length and > 0 ? length
+            : throw new WeightsDownloadException("the server does not say how large the file is (no Content-Length), so a download could not be checked");
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request, TimeSpan timeout, CancellationToken ct)

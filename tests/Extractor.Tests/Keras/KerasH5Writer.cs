@@ -11,8 +11,10 @@ public static class KerasH5Writer
 {
     /// <param name="fixedStrings">Write string lists as fixed-length strings (keras 2.0) instead of variable-length.</param>
     /// <param name="edit">Lets error tests drop a layer (return null) or change its weights before writing.</param>
+    /// <param name="kernelGain">Kernels are Gaussian with variance gain / fan-in: 2 (He) by default; 1 (LeCun) keeps the
+    /// activations of a deep net from growing layer after layer, where float32 rounding would then dominate a comparison.</param>
     public static Dictionary<string, float[]> Write(string path, IEnumerable<TestLayer> layers, int seed,
-        bool fixedStrings = false, Func<TestLayer, TestLayer?>? edit = null)
+        bool fixedStrings = false, Func<TestLayer, TestLayer?>? edit = null, double kernelGain = 2)
     {
         var rng = new Random(seed);
         var values = new Dictionary<string, float[]>(StringComparer.Ordinal);
@@ -33,7 +35,7 @@ public static class KerasH5Writer
                     inner[$"{w}:0"] = 1000L; // Keras stores the Normalization sample count as an int64 scalar
                     continue;
                 }
-                var v = Draw(rng, w, shape);
+                var v = Draw(rng, w, shape, kernelGain);
                 values[$"{layer.Name}/{w}"] = v;
                 inner[$"{w}:0"] = new H5Dataset(v, fileDims: shape.Select(d => (ulong)d).ToArray());
             }
@@ -52,7 +54,7 @@ public static class KerasH5Writer
         return values;
     }
 
-    private static float[] Draw(Random rng, string weight, int[] shape)
+    private static float[] Draw(Random rng, string weight, int[] shape, double gain)
     {
         int n = shape.Aggregate(1, (a, d) => a * d);
         var v = new float[n];
@@ -62,8 +64,8 @@ public static class KerasH5Writer
         {
             v[i] = (float)(weight switch
             {
-                "kernel" => Gauss() * Math.Sqrt(2.0 / (n / shape[^1])),
-                "depthwise_kernel" => Gauss() * Math.Sqrt(2.0 / (shape[0] * shape[1])),
+                "kernel" => Gauss() * Math.Sqrt(gain / (n / shape[^1])),
+                "depthwise_kernel" => Gauss() * Math.Sqrt(gain / (shape[0] * shape[1])),
                 "gamma" or "moving_variance" => Uniform(0.5, 1.5),
                 "mean" => Uniform(0.3, 0.6),
                 "variance" => Uniform(0.04, 0.3),

@@ -8,7 +8,9 @@ namespace OnnxTransfer.Extractor.Tests.Keras;
 /// </summary>
 public static class ReferenceNets
 {
-    public static Dictionary<string, Nhwc> Vgg19(IReadOnlyDictionary<string, float[]> w, Nhwc image)
+    public static Dictionary<string, Nhwc> Vgg19(IReadOnlyDictionary<string, float[]> w, Nhwc image) => Vgg(w, image, [2, 2, 4, 4, 4]);
+
+    public static Dictionary<string, Nhwc> Vgg(IReadOnlyDictionary<string, float[]> w, Nhwc image, int[] convs)
     {
         var o = new Dictionary<string, Nhwc>();
         double[] meanBgr = [103.939, 116.779, 123.68];
@@ -17,7 +19,6 @@ public static class ReferenceNets
         for (int i = 0; i < x.D.Length; i += 3)
             for (int c = 0; c < 3; c++) x.D[i + c] = image.D[i + 2 - c] - meanBgr[c];
         o["input_layer"] = x;
-        int[] convs = [2, 2, 4, 4, 4];
         int[] widths = [64, 128, 256, 512, 512];
         for (int b = 1; b <= 5; b++)
         {
@@ -58,7 +59,10 @@ public static class ReferenceNets
         return o;
     }
 
-    public static Dictionary<string, Nhwc> EfficientNetB0(IReadOnlyDictionary<string, float[]> w, Nhwc image)
+    public static Dictionary<string, Nhwc> EfficientNetB0(IReadOnlyDictionary<string, float[]> w, Nhwc image) => EfficientNet(w, image, 0);
+
+    /// <summary>EfficientNet variant <paramref name="variant"/> (0 for B0 ... 7 for B7).</summary>
+    public static Dictionary<string, Nhwc> EfficientNet(IReadOnlyDictionary<string, float[]> w, Nhwc image, int variant)
     {
         var o = new Dictionary<string, Nhwc>();
         double[] imagenetStd = [0.229, 0.224, 0.225];
@@ -70,10 +74,10 @@ public static class ReferenceNets
         // Keras adds Rescaling(1/sqrt(stddev)) for imagenet weights (tensorflow issue 49930).
         x = o["rescaling_1"] = PerChannel(x, (v, c) => v / Math.Sqrt(imagenetStd[c]));
         x = o["stem_conv_pad"] = CorrectPad(x, 3);
-        x = o["stem_conv"] = Conv(x, w["stem_conv/kernel"], 3, 32, 2, same: false);
+        x = o["stem_conv"] = Conv(x, w["stem_conv/kernel"], 3, TestArchitectures.EfficientNetFilters(32, variant), 2, same: false);
         x = o["stem_bn"] = Bn(w, "stem_bn", x);
         x = o["stem_activation"] = x.Map(Swish);
-        foreach (var b in TestArchitectures.EfficientNetBlocks())
+        foreach (var b in TestArchitectures.EfficientNetBlocks(variant))
         {
             string n = b.Name;
             var input = x;
@@ -100,7 +104,7 @@ public static class ReferenceNets
                 x = o[n + "add"] = x.Zip(input, (p, q) => p + q);
             }
         }
-        x = o["top_conv"] = Conv(x, w["top_conv/kernel"], 1, 1280, 1, same: true);
+        x = o["top_conv"] = Conv(x, w["top_conv/kernel"], 1, TestArchitectures.EfficientNetFilters(1280, variant), 1, same: true);
         x = o["top_bn"] = Bn(w, "top_bn", x);
         o["top_activation"] = x.Map(Swish);
         return o;

@@ -12,10 +12,13 @@ public sealed record TestLayer(string Name, string Type, params (string Weight, 
 /// </summary>
 public static class TestArchitectures
 {
-    public static List<TestLayer> Vgg19()
+    public static List<TestLayer> Vgg19() => Vgg([2, 2, 4, 4, 4]);
+
+    public static List<TestLayer> Vgg16() => Vgg([2, 2, 3, 3, 3]);
+
+    public static List<TestLayer> Vgg(int[] convs)
     {
         var l = new List<TestLayer> { new("input_layer", "InputLayer") };
-        int[] convs = [2, 2, 4, 4, 4];
         int[] widths = [64, 128, 256, 512, 512];
         int cin = 3;
         for (int b = 0; b < 5; b++)
@@ -72,7 +75,19 @@ public static class TestArchitectures
         public bool Residual => Stride == 1 && In == Out;
     }
 
-    public static List<EffBlock> EfficientNetBlocks()
+    /// <summary>(width, depth) coefficients of EfficientNetB0..B7 (keras.applications.efficientnet).</summary>
+    private static readonly (double Width, double Depth)[] EfficientNetScaling =
+        [(1.0, 1.0), (1.0, 1.1), (1.1, 1.2), (1.2, 1.4), (1.4, 1.8), (1.6, 2.2), (1.8, 2.6), (2.0, 3.1)];
+
+    /// <summary>Keras's round_filters for EfficientNet variant <paramref name="b"/>.</summary>
+    public static int EfficientNetFilters(int filters, int b)
+    {
+        double scaled = filters * EfficientNetScaling[b].Width;
+        int rounded = Math.Max(8, (int)(scaled + 4) / 8 * 8);
+        return rounded < 0.9 * scaled ? rounded + 8 : rounded;
+    }
+
+    public static List<EffBlock> EfficientNetBlocks(int b = 0)
     {
         // kernel, repeats, in, out, expand, stride (README block table)
         int[][] table = [[3, 1, 32, 16, 1, 1], [3, 2, 16, 24, 6, 2], [5, 2, 24, 40, 6, 2], [3, 3, 40, 80, 6, 2],
@@ -81,14 +96,19 @@ public static class TestArchitectures
         for (int s = 0; s < table.Length; s++)
         {
             var t = table[s];
-            for (int r = 0; r < t[1]; r++)
-                blocks.Add(new($"block{s + 1}{"abcd"[r]}_", t[0], r == 0 ? t[5] : 1, r == 0 ? t[2] : t[3], t[3], t[4]));
+            int repeats = (int)Math.Ceiling(EfficientNetScaling[b].Depth * t[1]);
+            int fin = EfficientNetFilters(t[2], b), fout = EfficientNetFilters(t[3], b);
+            for (int r = 0; r < repeats; r++)
+                blocks.Add(new($"block{s + 1}{(char)('a' + r)}_", t[0], r == 0 ? t[5] : 1, r == 0 ? fin : fout, fout, t[4]));
         }
         return blocks;
     }
 
-    public static List<TestLayer> EfficientNetB0()
+    public static List<TestLayer> EfficientNetB0() => EfficientNet(0);
+
+    public static List<TestLayer> EfficientNet(int b)
     {
+        int stem = EfficientNetFilters(32, b), top = EfficientNetFilters(1280, b);
         var l = new List<TestLayer>
         {
             new("input_layer", "InputLayer"),
@@ -96,39 +116,40 @@ public static class TestArchitectures
             new("normalization", "Normalization", ("mean", [3]), ("variance", [3]), ("count", [])),
             new("rescaling_1", "Rescaling"),
             new("stem_conv_pad", "ZeroPadding2D"),
-            new("stem_conv", "Conv2D", ("kernel", [3, 3, 3, 32])),
-            Bn("stem_bn", 32),
+            new("stem_conv", "Conv2D", ("kernel", [3, 3, 3, stem])),
+            Bn("stem_bn", stem),
             new("stem_activation", "Activation"),
         };
-        foreach (var b in EfficientNetBlocks())
+        var blocks = EfficientNetBlocks(b);
+        foreach (var k in blocks)
         {
-            string n = b.Name;
-            int f = b.Filters;
-            if (b.Expand != 1)
+            string n = k.Name;
+            int f = k.Filters;
+            if (k.Expand != 1)
             {
-                l.Add(new(n + "expand_conv", "Conv2D", ("kernel", [1, 1, b.In, f])));
+                l.Add(new(n + "expand_conv", "Conv2D", ("kernel", [1, 1, k.In, f])));
                 l.Add(Bn(n + "expand_bn", f));
                 l.Add(new(n + "expand_activation", "Activation"));
             }
-            if (b.Stride == 2) l.Add(new(n + "dwconv_pad", "ZeroPadding2D"));
-            l.Add(new(n + "dwconv", "DepthwiseConv2D", ("depthwise_kernel", [b.Kernel, b.Kernel, f, 1])));
+            if (k.Stride == 2) l.Add(new(n + "dwconv_pad", "ZeroPadding2D"));
+            l.Add(new(n + "dwconv", "DepthwiseConv2D", ("depthwise_kernel", [k.Kernel, k.Kernel, f, 1])));
             l.Add(Bn(n + "bn", f));
             l.Add(new(n + "activation", "Activation"));
             l.Add(new(n + "se_squeeze", "GlobalAveragePooling2D"));
             l.Add(new(n + "se_reshape", "Reshape"));
-            l.Add(new(n + "se_reduce", "Conv2D", ("kernel", [1, 1, f, b.Se]), ("bias", [b.Se])));
-            l.Add(new(n + "se_expand", "Conv2D", ("kernel", [1, 1, b.Se, f]), ("bias", [f])));
+            l.Add(new(n + "se_reduce", "Conv2D", ("kernel", [1, 1, f, k.Se]), ("bias", [k.Se])));
+            l.Add(new(n + "se_expand", "Conv2D", ("kernel", [1, 1, k.Se, f]), ("bias", [f])));
             l.Add(new(n + "se_excite", "Multiply"));
-            l.Add(new(n + "project_conv", "Conv2D", ("kernel", [1, 1, f, b.Out])));
-            l.Add(Bn(n + "project_bn", b.Out));
-            if (b.Residual)
+            l.Add(new(n + "project_conv", "Conv2D", ("kernel", [1, 1, f, k.Out])));
+            l.Add(Bn(n + "project_bn", k.Out));
+            if (k.Residual)
             {
                 l.Add(new(n + "drop", "Dropout"));
                 l.Add(new(n + "add", "Add"));
             }
         }
-        l.Add(new("top_conv", "Conv2D", ("kernel", [1, 1, 320, 1280])));
-        l.Add(Bn("top_bn", 1280));
+        l.Add(new("top_conv", "Conv2D", ("kernel", [1, 1, blocks[^1].Out, top])));
+        l.Add(Bn("top_bn", top));
         l.Add(new("top_activation", "Activation"));
         return l;
     }

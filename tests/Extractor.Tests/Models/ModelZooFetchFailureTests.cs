@@ -14,6 +14,7 @@ namespace OnnxTransfer.Extractor.Tests.Models;
 public sealed class ModelZooFetchFailureTests : IDisposable
 {
     private static readonly ZooModel MobileNet = ModelZoo.Get("mobilenet");
+    private static readonly int Size = checked((int)MobileNet.Bytes!.Value); // its manifest knows it
     private static readonly TimeSpan ShortRead = TimeSpan.FromMilliseconds(300);
 
     private readonly TempDir _cache = new();
@@ -54,7 +55,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     {
         using var server = new ScriptedHttpServer(async (_, connection, ct) =>
         {
-            await connection.WriteAsync(ScriptedHttpServer.Headers(200, MobileNet.Bytes), ct);
+            await connection.WriteAsync(ScriptedHttpServer.Headers(200, Size), ct);
             await ScriptedHttpServer.Stall(ct);
         });
         var clock = Stopwatch.StartNew();
@@ -63,7 +64,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
         Assert.Contains(server.BaseUrl + MobileNet.FileName, message);
-        Assert.Contains($"the server sent no data for 0.3 s after 0 of {MobileNet.Bytes} bytes", message);
+        Assert.Contains($"the server sent no data for 0.3 s after 0 of {Size} bytes", message);
         Assert.DoesNotContain(".part", message);
         Assert.Empty(CachedFiles);
     }
@@ -71,7 +72,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     [Fact]
     public async Task Server_that_stalls_mid_body_keeps_the_received_prefix_for_resume()
     {
-        byte[] file = RandomBytes(MobileNet.Bytes, seed: 1);
+        byte[] file = RandomBytes(Size, seed: 1);
         using var server = new ScriptedHttpServer(async (_, connection, ct) =>
         {
             await connection.WriteAsync(ScriptedHttpServer.Headers(200, file.Length), ct);
@@ -81,7 +82,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
 
         string message = await Fails(MobileNet, Options(server.BaseUrl, resumeAttempts: 0));
 
-        Assert.Contains($"no data for 0.3 s after 4096 of {MobileNet.Bytes} bytes", message);
+        Assert.Contains($"no data for 0.3 s after 4096 of {Size} bytes", message);
         Assert.Contains($"the partial download {Part} is kept, and `ModelZoo.FetchAsync(mobilenet)` resumes it", message);
         Assert.Equal([Part], CachedFiles);
         Assert.Equal(file[..4096], File.ReadAllBytes(Part));
@@ -113,7 +114,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     public async Task Server_that_sends_more_than_the_known_size_is_cut_off_and_the_download_deleted()
     {
         // No Content-Length: the body runs to the connection's close, so only the known size can stop it.
-        byte[] tooLong = RandomBytes(MobileNet.Bytes + 100_000, seed: 2);
+        byte[] tooLong = RandomBytes(Size + 100_000, seed: 2);
         using var server = new ScriptedHttpServer(async (_, connection, ct) =>
         {
             await connection.WriteAsync(ScriptedHttpServer.Headers(200, contentLength: null), ct);
@@ -122,7 +123,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
 
         string message = await Fails(MobileNet, Options(server.BaseUrl));
 
-        Assert.Contains($"the server sent more than the {MobileNet.Bytes} bytes the file has", message);
+        Assert.Contains($"the server sent more than the {Size} bytes the file has", message);
         Assert.Empty(CachedFiles);
     }
 
@@ -139,14 +140,14 @@ public sealed class ModelZooFetchFailureTests : IDisposable
 
         string message = await Fails(MobileNet, options);
 
-        Assert.Contains($"the server announced 50000 bytes, but the file is {MobileNet.Bytes} bytes", message);
+        Assert.Contains($"the server announced 50000 bytes, but the file is {Size} bytes", message);
         Assert.Empty(CachedFiles);
     }
 
     [Fact]
     public async Task A_resume_answered_from_the_wrong_offset_is_refused_and_the_prefix_kept()
     {
-        byte[] file = RandomBytes(MobileNet.Bytes, seed: 3);
+        byte[] file = RandomBytes(Size, seed: 3);
         Directory.CreateDirectory(Path.GetDirectoryName(Part)!);
         File.WriteAllBytes(Part, file[..1000]);
         using var server = new ScriptedHttpServer(async (_, connection, ct) =>
@@ -157,7 +158,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
 
         string message = await Fails(MobileNet, Options(server.BaseUrl));
 
-        Assert.Contains($"a request for bytes 1000- of the {MobileNet.Bytes}-byte file with Content-Range bytes 0-{file.Length - 1}/{file.Length}", message);
+        Assert.Contains($"a request for bytes 1000- of the {Size}-byte file with Content-Range bytes 0-{file.Length - 1}/{file.Length}", message);
         Assert.Equal([Part], CachedFiles);
         Assert.Equal(file[..1000], File.ReadAllBytes(Part));
     }
@@ -166,7 +167,7 @@ public sealed class ModelZooFetchFailureTests : IDisposable
     public async Task Md5_mismatch_after_a_resume_covers_the_resumed_prefix_and_deletes_the_part()
     {
         byte[] prefix = RandomBytes(1000, seed: 4);
-        byte[] served = RandomBytes(MobileNet.Bytes, seed: 5);
+        byte[] served = RandomBytes(Size, seed: 5);
         Directory.CreateDirectory(Path.GetDirectoryName(Part)!);
         File.WriteAllBytes(Part, prefix);
         using var server = new LocalWeightsServer(MobileNet.FileName, served);

@@ -12,7 +12,8 @@ internal static class KerasArchitecture
     public static string Id(KerasArch arch) => arch switch
     {
         KerasArch.Vgg19 => "vgg19",
-        KerasArch.EfficientNetB0 => "efficientnetb0",
+        KerasArch.Vgg16 => "vgg16",
+        _ when EfficientNet.Is(arch) => $"efficientnetb{EfficientNet.Variant(arch)}",
         KerasArch.MobileNet => "mobilenet",
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
@@ -20,14 +21,15 @@ internal static class KerasArchitecture
     /// <summary>The input size keras.applications builds the architecture for.</summary>
     public static int DefaultInputSize(KerasArch arch) => arch switch
     {
-        KerasArch.Vgg19 or KerasArch.EfficientNetB0 or KerasArch.MobileNet => 224,
+        KerasArch.Vgg19 or KerasArch.Vgg16 or KerasArch.MobileNet => 224,
+        _ when EfficientNet.Is(arch) => EfficientNet.DefaultInputSize(arch),
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
 
     public static string Preprocess(KerasArch arch) => arch switch
     {
-        KerasArch.Vgg19 => "caffe",
-        KerasArch.EfficientNetB0 => "efficientnet",
+        KerasArch.Vgg19 or KerasArch.Vgg16 => "caffe",
+        _ when EfficientNet.Is(arch) => "efficientnet",
         KerasArch.MobileNet => "tf",
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
@@ -39,7 +41,8 @@ internal static class KerasArchitecture
     public static string DownloadHint(KerasArch arch, KerasImportOptions o) => arch switch
     {
         KerasArch.Vgg19 => "download https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        KerasArch.EfficientNetB0 => "download https://storage.googleapis.com/keras-applications/efficientnetb0_notop.h5",
+        KerasArch.Vgg16 => "download https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        _ when EfficientNet.Is(arch) => $"download https://storage.googleapis.com/keras-applications/{Id(arch)}_notop.h5",
         KerasArch.MobileNet => "download https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/mobilenet_"
             + AlphaText(o.Alpha) + "_224_tf_no_top.h5",
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
@@ -49,7 +52,7 @@ internal static class KerasArchitecture
     public static void Validate(KerasArch arch, KerasImportOptions o)
     {
         if (!Enum.IsDefined(arch))
-            throw new OnnxTransferException($"Keras architecture {(int)arch} is unknown; use vgg19, efficientnetb0 or mobilenet.");
+            throw new OnnxTransferException($"Keras architecture {(int)arch} is unknown; use {string.Join(", ", Enum.GetValues<KerasArch>().Select(Id))}.");
         if (arch == KerasArch.MobileNet && !MobileNet.Alphas.Contains(o.Alpha))
             throw new OnnxTransferException($"MobileNet alpha {Format(o.Alpha)} is not supported; use 0.25, 0.5, 0.75 or 1.0 (the alphas Keras publishes weights for).");
         if (o.InputSize < 32)

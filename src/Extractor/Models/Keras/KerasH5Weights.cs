@@ -76,9 +76,26 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
         }
     }
 
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Refuses a file with weights the graph did not ask for: a file of a deeper relative (VGG19 for VGG16,
+    /// EfficientNetB1 for B0) has every layer the shallower one needs, with the same shapes, and would otherwise load.
+    /// Weightless layers (pooling, global_average_pooling2d_1) are ignored.
+    /// </summary>
+    public void CheckAllUsed()
+    {
+        var unused = _layerNames.Where(l => !_used.Contains(l) && WeightNames(l).Count > 0).ToList();
+        if (unused.Count > 0)
+            throw new OnnxTransferException(
+                $"'{_fileName}' has weights for {unused.Count} layer(s) {_archLabel} does not have ({string.Join(", ", unused.Take(4))}{(unused.Count > 4 ? ", ..." : "")}); " +
+                $"the file looks like {GuessArchitecture()}: import it with that architecture, or use the notop file of {_archLabel}.");
+    }
+
     public float[] Get(string layer, string weight, int[] shape, WeightKind kind)
     {
         string fileLayer = ResolveLayer(layer);
+        _used.Add(fileLayer);
         var names = WeightNames(fileLayer);
         string? full = names.FirstOrDefault(n => ShortName(n) == weight);
         if (full is null)
@@ -185,7 +202,7 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
         bool Has(string n) => _layerNames.Contains(n);
         if (Has("block5_conv4")) return "VGG19";
         if (Has("block5_conv3")) return "VGG16";
-        if (Has("stem_conv")) return Has("block2c_expand_conv") ? "an EfficientNet larger than B0" : "EfficientNetB0";
+        if (Has("stem_conv")) return EfficientNetVariant();
         if (Has("conv_dw_1") && Has("conv1"))
         {
             string kernel = WeightNames("conv1").FirstOrDefault(n => ShortName(n) == "kernel") ?? "conv1/kernel:0";
@@ -197,6 +214,17 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
         if (Has("conv2_block1_1_conv")) return "a ResNet/DenseNet";
         if (Has("block1_conv1_bn")) return "Xception";
         return $"an unknown model (first layers: {string.Join(", ", _layerNames.Take(4))})";
+    }
+
+    /// <summary>EfficientNet B0..B7 from the blocks of stage 7 (1, 2, 2, 2, 2, 3, 3, 4 of them: ceil(depth x 1)) and stage 6 (4, 5, 6, 6, 8, 9, 11, 13).</summary>
+    private string EfficientNetVariant()
+    {
+        int Blocks(int stage) => Enumerable.Range(0, 26).TakeWhile(j => _layerNames.Contains($"block{stage}{(char)('a' + j)}_project_conv")).Count();
+        int[] stage6 = [4, 5, 6, 6, 8, 9, 11, 13];
+        int variant = Array.IndexOf(stage6, Blocks(6));
+        // B2 and B3 both have 6 blocks in stage 6; stage 5 tells them apart (4 and 5).
+        if (variant == 2 && Blocks(5) == 5) variant = 3;
+        return variant < 0 ? "an EfficientNet" : $"EfficientNetB{variant}";
     }
 
     private static string Shape(int[] s) => "(" + string.Join(", ", s) + ")";

@@ -1,14 +1,19 @@
 namespace OnnxTransfer.Extractor.Models.Keras;
 
-/// <summary>keras.applications.VGG19(include_top=False): 3x3 'same' Conv2D+ReLU blocks, each closed by 2x2/2 max pooling.</summary>
-internal static class Vgg19
+/// <summary>
+/// keras.applications.VGG16 and VGG19(include_top=False): 3x3 'same' Conv2D+ReLU blocks, each closed by 2x2/2 max
+/// pooling; they differ only in the convolutions per block.
+/// </summary>
+internal static class Vgg
 {
-    private static readonly (int Convs, int Filters)[] Blocks = [(2, 64), (2, 128), (4, 256), (4, 512), (4, 512)];
+    private static readonly int[] Filters = [64, 128, 256, 512, 512];
+
+    private static int[] Convs(KerasArch arch) => arch == KerasArch.Vgg16 ? [2, 2, 3, 3, 3] : [2, 2, 4, 4, 4];
 
     // Caffe-mode mean in BGR order, subtracted after swapping RGB to BGR.
     private static readonly float[] MeanBgr = [103.939f, 116.779f, 123.68f];
 
-    public static string Build(KerasGraph k, string image)
+    public static string Build(KerasGraph k, string image, KerasArch arch)
     {
         var b = k.Builder;
         string nchw = b.Node("Transpose", [image], "preprocess/nchw", Onnx.Attr.Ints("perm", 0, 3, 1, 2));
@@ -19,9 +24,10 @@ internal static class Vgg19
         k.Record(KerasArchitecture.InputLayer, "InputLayer", 0);
 
         int channels = 3;
-        for (int block = 1; block <= Blocks.Length; block++)
+        var convsPerBlock = Convs(arch);
+        for (int block = 1; block <= Filters.Length; block++)
         {
-            var (convs, filters) = Blocks[block - 1];
+            int convs = convsPerBlock[block - 1], filters = Filters[block - 1];
             for (int i = 1; i <= convs; i++)
             {
                 x = k.Conv2D($"block{block}_conv{i}", x, channels, filters, kernel: 3, stride: 1, same: true, bias: true, Act.Relu);
