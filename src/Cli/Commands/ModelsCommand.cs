@@ -35,6 +35,7 @@ public static class ModelsCommand
         "vgg19" => KerasArch.Vgg19,
         "efficientnetb0" => KerasArch.EfficientNetB0,
         "mobilenet" => KerasArch.MobileNet,
-        _ => throw new OnnxTransferException($"--arch '{value}' is not a built-in architecture; use vgg19, efficientnetb0 or mobilenet."),
+        "inceptionv3" => KerasArch.InceptionV3,
+        _ => throw new OnnxTransferException($"--arch '{value}' is not a built-in architecture; use vgg19, efficientnetb0, mobilenet or inceptionv3."),
     };
 }

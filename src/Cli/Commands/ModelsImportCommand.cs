@@ -20,7 +20,7 @@ public static class ModelsImportCommand
         var keras = new Option<string?>("--keras") { Description = "Keras save_weights .h5 (keras.applications *_notop.h5) to convert." };
         var random = new Option<bool>("--random-weights") { Description = "Build the architecture with reproducible random weights (tests and timing only)." };
         var onnx = new Option<string?>("--onnx") { Description = "Any image ONNX model to wrap with this tool's input and preprocessing." };
-        var arch = new Option<string?>("--arch") { Description = "vgg19, efficientnetb0 or mobilenet (with --keras or --random-weights)." };
+        var arch = new Option<string?>("--arch") { Description = "vgg19, efficientnetb0, mobilenet or inceptionv3 (with --keras or --random-weights)." };
         var alpha = new Option<double?>("--alpha") { Description = "MobileNet width multiplier: 0.25 (default), 0.5, 0.75 or 1.0." };
         var seed = new Option<int?>("--seed") { Description = "Random-weights seed (default 0); the same seed gives identical bytes." };
         var preprocess = new Option<string?>("--preprocess") { Description = "With --onnx: caffe, tf, torch, bgr255 or none." };
@@ -58,7 +58,7 @@ public static class ModelsImportCommand
             else
             {
                 if (archName == null)
-                    throw new OnnxTransferException($"{(isRandom ? "--random-weights" : "--keras")} needs --arch vgg19, efficientnetb0 or mobilenet.");
+                    throw new OnnxTransferException($"{(isRandom ? "--random-weights" : "--keras")} needs --arch vgg19, efficientnetb0, mobilenet or inceptionv3.");
                 if (mode != null)
                     throw new OnnxTransferException("--preprocess applies to --onnx only; Keras architectures bring their own preprocessing.");
                 var kerasArch = ModelsCommand.ParseArch(archName);

@@ -7,7 +7,7 @@ using DataType = OnnxTransfer.Onnx.Proto.TensorProto.Types.DataType;
 namespace OnnxTransfer.Extractor.Models;
 
 /// <summary>The built-in Keras architectures.</summary>
-public enum KerasArch { Vgg19, EfficientNetB0, MobileNet }
+public enum KerasArch { Vgg19, EfficientNetB0, MobileNet, InceptionV3 }
 
 /// <summary>Options for importing Keras weights. Defaults follow keras.applications.</summary>
 public sealed class KerasImportOptions
@@ -16,7 +16,7 @@ public sealed class KerasImportOptions
     public double Alpha { get; init; } = 1.0;
 
     /// <summary>Square input size recorded in the model (what extraction resizes to by default); the graph accepts
-    /// any size of at least 32 pixels per side. Default null: the architecture's Keras default
+    /// any size of at least <see cref="KerasImporter.MinimumInputSize"/> pixels per side (32; 75 for InceptionV3). Default null: the architecture's Keras default
     /// (<see cref="KerasImporter.DefaultInputSize"/>: 224 for most, 299 for InceptionV3, 240 to 600 for EfficientNetB1 to B7).</summary>
     public int? InputSize { get; init; }
 
@@ -34,8 +34,10 @@ public sealed class KerasImportOptions
 /// </summary>
 public static class KerasImporter
 {
-    /// <summary>The smallest input side an imported architecture takes, as Keras enforces it (32), or 1 for a model this importer did not build.</summary>
-    public static int MinimumInputSize(string arch) => Enum.GetValues<KerasArch>().Any(a => KerasArchitecture.Id(a) == arch) ? 32 : 1;
+    /// <summary>The smallest input side an imported architecture takes, as Keras enforces it (32; 75 for InceptionV3),
+    /// or 1 for a model this importer did not build.</summary>
+    public static int MinimumInputSize(string arch) =>
+        Enum.GetValues<KerasArch>().Where(a => KerasArchitecture.Id(a) == arch).Select(KerasArchitecture.MinimumInputSize).FirstOrDefault(1);
 
     /// <summary>The input size keras.applications builds <paramref name="arch"/> for (its published weights' resolution).</summary>
     public static int DefaultInputSize(KerasArch arch) => KerasArchitecture.DefaultInputSize(arch);
@@ -79,12 +81,14 @@ public static class KerasImporter
         {
             KerasArch.Vgg19 => Vgg19.Build(keras, ModelInfo.ImageInput),
             KerasArch.EfficientNetB0 => EfficientNetB0.Build(keras, ModelInfo.ImageInput),
+            KerasArch.InceptionV3 => InceptionV3.Build(keras, ModelInfo.ImageInput),
             _ => MobileNet.Build(keras, ModelInfo.ImageInput, options.Alpha),
         };
         long channels = arch switch
         {
             KerasArch.Vgg19 => 512,
             KerasArch.EfficientNetB0 => 1280,
+            KerasArch.InceptionV3 => 2048,
             _ => (long)(1024 * options.Alpha),
         };
         builder.Output(output, DataType.Float, "N", channels, "out_h", "out_w");
