@@ -20,6 +20,7 @@ public enum KerasArch
     EfficientNetB5,
     EfficientNetB6,
     EfficientNetB7,
+    InceptionV3,
 }
 
 /// <summary>Options for importing Keras weights. Defaults follow keras.applications.</summary>
@@ -29,7 +30,7 @@ public sealed class KerasImportOptions
     public double Alpha { get; init; } = 1.0;
 
     /// <summary>Square input size recorded in the model (what extraction resizes to by default); the graph accepts
-    /// any size of at least 32 pixels per side. Default null: the architecture's Keras default
+    /// any size of at least <see cref="KerasImporter.MinimumInputSize"/> pixels per side (32; 75 for InceptionV3). Default null: the architecture's Keras default
     /// (<see cref="KerasImporter.DefaultInputSize"/>: 224 for most, 299 for InceptionV3, 240 to 600 for EfficientNetB1 to B7).</summary>
     public int? InputSize { get; init; }
 
@@ -47,8 +48,10 @@ public sealed class KerasImportOptions
 /// </summary>
 public static class KerasImporter
 {
-    /// <summary>The smallest input side an imported architecture takes, as Keras enforces it (32), or 1 for a model this importer did not build.</summary>
-    public static int MinimumInputSize(string arch) => Enum.GetValues<KerasArch>().Any(a => KerasArchitecture.Id(a) == arch) ? 32 : 1;
+    /// <summary>The smallest input side an imported architecture takes, as Keras enforces it (32; 75 for InceptionV3),
+    /// or 1 for a model this importer did not build.</summary>
+    public static int MinimumInputSize(string arch) =>
+        Enum.GetValues<KerasArch>().Where(a => KerasArchitecture.Id(a) == arch).Select(KerasArchitecture.MinimumInputSize).FirstOrDefault(1);
 
     /// <summary>The architecture's name, as manifests, metadata and the command line spell it ("vgg19", "efficientnetb3").</summary>
     public static string ArchitectureName(KerasArch arch) => KerasArchitecture.Id(arch);
@@ -98,6 +101,7 @@ public static class KerasImporter
             KerasArch.Vgg19 or KerasArch.Vgg16 => Vgg.Build(keras, ModelInfo.ImageInput, arch),
             _ when EfficientNet.Is(arch) => EfficientNet.Build(keras, ModelInfo.ImageInput, arch),
             KerasArch.MobileNet => MobileNet.Build(keras, ModelInfo.ImageInput, options.Alpha),
+            KerasArch.InceptionV3 => InceptionV3.Build(keras, ModelInfo.ImageInput),
             _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
         };
         long channels = arch switch
@@ -105,6 +109,7 @@ public static class KerasImporter
             KerasArch.Vgg19 or KerasArch.Vgg16 => 512,
             _ when EfficientNet.Is(arch) => EfficientNet.TopChannels(arch),
             KerasArch.MobileNet => (long)(1024 * options.Alpha),
+            KerasArch.InceptionV3 => 2048,
             _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
         };
         builder.Output(output, DataType.Float, "N", channels, "out_h", "out_w");

@@ -30,7 +30,7 @@ public sealed class Nhwc(int n, int h, int w, int c)
 /// Direct-loop reference layers in NHWC with Keras semantics: 'same' is TensorFlow SAME (output
 /// ceil(n/s), padding total max((out-1)s+k-n, 0), the odd pixel after), 'valid' pads nothing.
 /// </summary>
-public static class NaiveOps
+public static partial class NaiveOps
 {
     private static (int Out, int Before) Geometry(int n, int k, int s, bool same)
     {
@@ -41,41 +41,8 @@ public static class NaiveOps
     }
 
     /// <summary>Conv2D with an HWIO kernel and optional bias.</summary>
-    public static Nhwc Conv(Nhwc x, float[] k, int kernel, int cout, int stride, bool same, float[]? bias = null)
-    {
-        var (oh, pt) = Geometry(x.H, kernel, stride, same);
-        var (ow, pl) = Geometry(x.W, kernel, stride, same);
-        var r = new Nhwc(x.N, oh, ow, cout);
-        int cin = x.C;
-        var acc = new double[cout];
-        for (int b = 0; b < x.N; b++)
-            for (int y = 0; y < oh; y++)
-                for (int xx = 0; xx < ow; xx++)
-                {
-                    for (int o = 0; o < cout; o++) acc[o] = bias?[o] ?? 0;
-                    for (int ky = 0; ky < kernel; ky++)
-                    {
-                        int iy = y * stride + ky - pt;
-                        if (iy < 0 || iy >= x.H) continue;
-                        for (int kx = 0; kx < kernel; kx++)
-                        {
-                            int ix = xx * stride + kx - pl;
-                            if (ix < 0 || ix >= x.W) continue;
-                            int inBase = ((b * x.H + iy) * x.W + ix) * cin;
-                            int kBase = (ky * kernel + kx) * cin * cout;
-                            for (int i = 0; i < cin; i++)
-                            {
-                                double v = x.D[inBase + i];
-                                int kr = kBase + i * cout;
-                                for (int o = 0; o < cout; o++) acc[o] += v * k[kr + o];
-                            }
-                        }
-                    }
-                    int outBase = ((b * oh + y) * ow + xx) * cout;
-                    for (int o = 0; o < cout; o++) r.D[outBase + o] = acc[o];
-                }
-        return r;
-    }
+    public static Nhwc Conv(Nhwc x, float[] k, int kernel, int cout, int stride, bool same, float[]? bias = null) =>
+        Conv(x, k, kernel, kernel, cout, stride, same, bias);
 
     /// <summary>DepthwiseConv2D with a (k, k, C, 1) kernel, no bias.</summary>
     public static Nhwc Depthwise(Nhwc x, float[] k, int kernel, int stride, bool same)

@@ -6,7 +6,7 @@ namespace OnnxTransfer.Extractor.Tests.Keras;
 /// Reference forward passes of the three architectures in NHWC from the weights written to the .h5,
 /// returning every Keras layer's output by layer name. Input: RGB 0-255, preprocessing included.
 /// </summary>
-public static class ReferenceNets
+public static partial class ReferenceNets
 {
     public static Dictionary<string, Nhwc> Vgg19(IReadOnlyDictionary<string, float[]> w, Nhwc image) => Vgg(w, image, [2, 2, 4, 4, 4]);
 

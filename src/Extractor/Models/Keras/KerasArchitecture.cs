@@ -15,6 +15,7 @@ internal static class KerasArchitecture
         KerasArch.Vgg16 => "vgg16",
         _ when EfficientNet.Is(arch) => $"efficientnetb{EfficientNet.Variant(arch)}",
         KerasArch.MobileNet => "mobilenet",
+        KerasArch.InceptionV3 => "inceptionv3",
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
 
@@ -23,14 +24,19 @@ internal static class KerasArchitecture
     {
         KerasArch.Vgg19 or KerasArch.Vgg16 or KerasArch.MobileNet => 224,
         _ when EfficientNet.Is(arch) => EfficientNet.DefaultInputSize(arch),
+        KerasArch.InceptionV3 => 299,
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
+
+    /// <summary>The min_size keras.applications passes to obtain_input_shape: InceptionV3's 'valid' stem and
+    /// stride-2 reductions need 75 pixels to leave a 1x1 mixed10.</summary>
+    public static int MinimumInputSize(KerasArch arch) => arch == KerasArch.InceptionV3 ? 75 : 32;
 
     public static string Preprocess(KerasArch arch) => arch switch
     {
         KerasArch.Vgg19 or KerasArch.Vgg16 => "caffe",
         _ when EfficientNet.Is(arch) => "efficientnet",
-        KerasArch.MobileNet => "tf",
+        KerasArch.MobileNet or KerasArch.InceptionV3 => "tf",
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
 
@@ -45,6 +51,7 @@ internal static class KerasArchitecture
         _ when EfficientNet.Is(arch) => $"download https://storage.googleapis.com/keras-applications/{Id(arch)}_notop.h5",
         KerasArch.MobileNet => "download https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/mobilenet_"
             + AlphaText(o.Alpha) + "_224_tf_no_top.h5",
+        KerasArch.InceptionV3 => "download https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
 
@@ -55,8 +62,8 @@ internal static class KerasArchitecture
             throw new OnnxTransferException($"Keras architecture {(int)arch} is unknown; use {string.Join(", ", Enum.GetValues<KerasArch>().Select(Id))}.");
         if (arch == KerasArch.MobileNet && !MobileNet.Alphas.Contains(o.Alpha))
             throw new OnnxTransferException($"MobileNet alpha {Format(o.Alpha)} is not supported; use 0.25, 0.5, 0.75 or 1.0 (the alphas Keras publishes weights for).");
-        if (o.InputSize < 32)
-            throw new OnnxTransferException($"Input size {o.InputSize} is too small; Keras applications need at least 32 pixels (default {DefaultInputSize(arch)}).");
+        if (o.InputSize < MinimumInputSize(arch))
+            throw new OnnxTransferException($"Input size {o.InputSize} is too small; Keras' {Id(arch)} needs at least {MinimumInputSize(arch)} pixels (default {DefaultInputSize(arch)}).");
     }
 
     // Keras' file naming: 1_0, 7_5, 5_0, 2_5.

@@ -12,7 +12,7 @@ internal enum Act { None, Relu, Relu6, Swish, Sigmoid }
 /// Keras layer; helper tensors inside a layer get "&lt;layer&gt;/&lt;op&gt;" names (e.g. the pre-activation
 /// "block1_conv1/BiasAdd"). Each call records the layer (name, Keras type, Keras parameter count).
 /// </summary>
-internal sealed class KerasGraph(GraphBuilder g, IKerasWeights weights)
+internal sealed partial class KerasGraph(GraphBuilder g, IKerasWeights weights)
 {
     private const float BatchNormEpsilon = 1e-3f;
 

@@ -14,8 +14,12 @@ namespace OnnxTransfer.Extractor.Models.Keras;
 /// </summary>
 internal sealed class KerasH5Weights : IKerasWeights, IDisposable
 {
-    // Layers Keras names automatically: a file saved in a session that already had one is "normalization_1".
-    private static readonly HashSet<string> AutoNamed = new(StringComparer.Ordinal) { "normalization" };
+    // Layers Keras names automatically, "prefix", "prefix_1", "prefix_2", ... in creation order. A file may count
+    // from elsewhere: Keras 2.x started at "prefix_1" (InceptionV3's official file: conv2d_1, batch_normalization_1),
+    // and a session that had built such layers before counts on ("normalization_1"). The builders ask for Keras 3's
+    // names, and the file's lowest number of a prefix is taken as the builder's first, as Keras itself loads an
+    // .h5 by layer order, not by name.
+    private static readonly string[] AutoNamed = ["normalization", "conv2d", "batch_normalization"];
 
     private const string Redownload = "the file is damaged or truncated, download it again";
 
@@ -25,6 +29,7 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
     private readonly string _archLabel;
     private readonly List<string> _layerNames;
     private readonly Dictionary<string, List<string>> _weightNames = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int?> _firstNumbers = new(StringComparer.Ordinal);
 
     private KerasH5Weights(NativeFile file, IH5Group root, string path, string archLabel, List<string> layerNames, string md5)
     {
@@ -130,15 +135,33 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
 
     private string ResolveLayer(string layer)
     {
-        if (_layerNames.Contains(layer)) return layer;
-        if (AutoNamed.Contains(layer))
-        {
-            string? alias = _layerNames.FirstOrDefault(n => n.StartsWith(layer + "_", StringComparison.Ordinal)
-                && int.TryParse(n.AsSpan(layer.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _));
-            if (alias != null) return alias;
-        }
+        string wanted = AutoNumber(layer) is var (prefix, number) && FirstNumber(prefix) is int first
+            ? (first + number == 0 ? prefix : $"{prefix}_{first + number}")
+            : layer;
+        if (_layerNames.Contains(wanted)) return wanted;
         throw new OnnxTransferException(
-            $"'{_fileName}' has no layer '{layer}' needed by {_archLabel}; the file looks like {GuessArchitecture()}. Pass the weights file of {_archLabel}.");
+            $"'{_fileName}' has no layer '{wanted}' needed by {_archLabel}; the file looks like {GuessArchitecture()}. Pass the weights file of {_archLabel}.");
+    }
+
+    /// <summary>"conv2d" -> (conv2d, 0), "conv2d_12" -> (conv2d, 12); null for a name Keras does not number.</summary>
+    private static (string Prefix, int Number)? AutoNumber(string name)
+    {
+        foreach (string prefix in AutoNamed)
+        {
+            if (name == prefix) return (prefix, 0);
+            if (name.Length > prefix.Length + 1 && name.StartsWith(prefix + "_", StringComparison.Ordinal)
+                && int.TryParse(name.AsSpan(prefix.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+                return (prefix, n);
+        }
+        return null;
+    }
+
+    /// <summary>The lowest number the file gives a layer named <paramref name="prefix"/> (0 for the bare name), if any.</summary>
+    private int? FirstNumber(string prefix)
+    {
+        if (!_firstNumbers.TryGetValue(prefix, out int? first))
+            _firstNumbers[prefix] = first = _layerNames.Select(AutoNumber).Where(a => a?.Prefix == prefix).Min(a => a?.Number);
+        return first;
     }
 
     private List<string> WeightNames(string layer)
@@ -200,6 +223,7 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
     private string GuessArchitecture()
     {
         bool Has(string n) => _layerNames.Contains(n);
+        if (Has("mixed10")) return "InceptionV3";
         if (Has("block5_conv4")) return "VGG19";
         if (Has("block5_conv3")) return "VGG16";
         if (Has("stem_conv")) return EfficientNetVariant();
