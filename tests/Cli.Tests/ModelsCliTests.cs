@@ -177,9 +177,10 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
         using var env = Cli.Env("ONNX_TRANSFER_CACHE", cache.Path);
         var r = Cli.Run("models", "list");
         Assert.Equal(0, r.ExitCode);
-        Assert.Matches(@"mobilenet\s*│\s*yes", r.Out);
-        Assert.Matches(@"vgg19\s*│\s*no", r.Out);
-        Assert.Contains("vgg19: https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", r.Out);
+        Assert.Matches(@"mobilenet\s*│\s*224\s*│\s*2\.1 MB\s*│\s*yes\s*│\s*unstated", r.Out);
+        Assert.Matches(@"vgg19\s*│\s*224\s*│\s*80\.1 MB\s*│\s*no\s*│\s*CC BY", r.Out);
+        Assert.Matches(@"efficientnetb7\s*│\s*600\s*│\s*unknown", r.Out);
+        Assert.Contains("vgg19: --layer block5_pool --pool avg, preprocessing caffe; https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", r.Out);
         Assert.Contains($"Cache: {cache.Path}", r.Out);
 
         // A cached built-in loads by name.
