@@ -7,12 +7,12 @@ using DataType = OnnxTransfer.Onnx.Proto.TensorProto.Types.DataType;
 namespace OnnxTransfer.Extractor.Models;
 
 /// <summary>The built-in Keras architectures.</summary>
-public enum KerasArch { Vgg19, EfficientNetB0, MobileNet }
+public enum KerasArch { Vgg19, EfficientNetB0, MobileNet, ResNet50, MobileNetV2 }
 
 /// <summary>Options for importing Keras weights. Defaults follow keras.applications.</summary>
 public sealed class KerasImportOptions
 {
-    /// <summary>MobileNet width multiplier (0.25, 0.5, 0.75, 1.0). Ignored by other architectures. Default 1.0.</summary>
+    /// <summary>Width multiplier: MobileNet 0.25, 0.5, 0.75, 1.0; MobileNetV2 0.35, 0.5, 0.75, 1.0, 1.3, 1.4. Ignored by other architectures. Default 1.0.</summary>
     public double Alpha { get; init; } = 1.0;
 
     /// <summary>Square input size recorded in the model (what extraction resizes to by default); the graph accepts
@@ -79,13 +79,17 @@ public static class KerasImporter
         {
             KerasArch.Vgg19 => Vgg19.Build(keras, ModelInfo.ImageInput),
             KerasArch.EfficientNetB0 => EfficientNetB0.Build(keras, ModelInfo.ImageInput),
-            _ => MobileNet.Build(keras, ModelInfo.ImageInput, options.Alpha),
+            KerasArch.MobileNet => MobileNet.Build(keras, ModelInfo.ImageInput, options.Alpha),
+            KerasArch.ResNet50 => ResNet50.Build(keras, ModelInfo.ImageInput),
+            _ => MobileNetV2.Build(keras, ModelInfo.ImageInput, options.Alpha),
         };
         long channels = arch switch
         {
             KerasArch.Vgg19 => 512,
             KerasArch.EfficientNetB0 => 1280,
-            _ => (long)(1024 * options.Alpha),
+            KerasArch.MobileNet => (long)(1024 * options.Alpha),
+            KerasArch.ResNet50 => 2048,
+            _ => MobileNetV2.OutputChannels(options.Alpha),
         };
         builder.Output(output, DataType.Float, "N", channels, "out_h", "out_w");
         var model = builder.ToModel();
