@@ -35,6 +35,8 @@ public static class ModelsCommand
         "vgg19" => KerasArch.Vgg19,
         "efficientnetb0" => KerasArch.EfficientNetB0,
         "mobilenet" => KerasArch.MobileNet,
-        _ => throw new OnnxTransferException($"--arch '{value}' is not a built-in architecture; use vgg19, efficientnetb0 or mobilenet."),
+        "resnet50" => KerasArch.ResNet50,
+        "mobilenetv2" => KerasArch.MobileNetV2,
+        _ => throw new OnnxTransferException($"--arch '{value}' is not a built-in architecture; use vgg19, efficientnetb0, mobilenet, resnet50 or mobilenetv2."),
     };
 }
