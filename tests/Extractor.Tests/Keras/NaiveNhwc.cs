@@ -30,7 +30,7 @@ public sealed class Nhwc(int n, int h, int w, int c)
 /// Direct-loop reference layers in NHWC with Keras semantics: 'same' is TensorFlow SAME (output
 /// ceil(n/s), padding total max((out-1)s+k-n, 0), the odd pixel after), 'valid' pads nothing.
 /// </summary>
-public static class NaiveOps
+public static partial class NaiveOps
 {
     private static (int Out, int Before) Geometry(int n, int k, int s, bool same)
     {

@@ -10,7 +10,7 @@ public sealed record TestLayer(string Name, string Type, params (string Weight, 
 /// The official keras.applications layer tables, written here from the published architecture facts
 /// and independently of the library's builders, so a naming or shape bug there shows up as a mismatch.
 /// </summary>
-public static class TestArchitectures
+public static partial class TestArchitectures
 {
     public static List<TestLayer> Vgg19()
     {
