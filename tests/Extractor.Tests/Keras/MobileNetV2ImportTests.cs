@@ -1,0 +1,81 @@
+using Xunit;
+using OnnxTransfer.Extractor.Models;
+using OnnxTransfer.Models;
+using OnnxTransfer.Tests;
+using Xunit.Abstractions;
+
+namespace OnnxTransfer.Extractor.Tests.Keras;
+
+public sealed class MobileNetV2ImportTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Param_total_at_alpha_1_equals_keras()
+    {
+        const long keras = 2_257_984; // keras.applications.MobileNetV2(include_top=False).count_params()
+        Assert.Equal(keras, TestArchitectures.MobileNetV2(1.0).Sum(l => l.Params));
+        var model = KerasImporter.RandomWeights(KerasArch.MobileNetV2, new KerasImportOptions { CalibrateRandomWeights = false }, seed: 1).Proto;
+        Assert.Equal(keras, ModelInfo.Read(model).Layers.Sum(l => l.Params));
+    }
+
+    [Theory]
+    [InlineData(0.35)]
+    [InlineData(0.5)]
+    [InlineData(0.75)]
+    [InlineData(1.0)]
+    [InlineData(1.3)]
+    [InlineData(1.4)]
+    public void Random_weights_have_Keras_layers(double alpha)
+    {
+        var model = KerasImporter.RandomWeights(KerasArch.MobileNetV2, new KerasImportOptions { Alpha = alpha }, seed: 1).Proto;
+        KerasAssert.LayersMatch(model, TestArchitectures.MobileNetV2(alpha));
+        var info = ModelInfo.Read(model);
+        Assert.Equal(("mobilenetv2", "tf", "random:seed=1,calibrated", true), (info.Arch, info.Preprocess, info.Weights, info.RandomWeights));
+        var outputs = OrtHarness.Run(model, OrtHarness.RandomImage(1, 64, 64, seed: 4), ["out_relu"]);
+        Assert.Equal([1, TestArchitectures.MobileNetV2Last(alpha), 2, 2], outputs["out_relu"].Shape);
+        RealMobileNetTests.AssertFiniteAndVaried(outputs["out_relu"].Data);
+    }
+
+    /// <summary>
+    /// 224 is the default; at 32 every block_N_pad sees an even side (correct_pad (0, 1)), at 33 an odd one (1, 1).
+    /// The bound is looser than the other architectures' 1e-5: these random weights amplify float32 rounding through
+    /// 17 inverted residual blocks (linear bottlenecks, unnormalised statistics), so any float32 forward pass drifts.
+    /// Rounding only the double reference's BatchNormalization outputs to float moves its own block_16 layers by
+    /// 4e-5 of their range at 224 and 9e-6 at 33; ORT, rounding every product and partial sum, drifts to 1.6e-4 and
+    /// 2-3e-5, while the first blocks agree to 1e-7 to 1e-6 (a wrong layer would be off by order 1).
+    /// </summary>
+    [Theory]
+    [InlineData(1.0, 224, 3e-4)]
+    [InlineData(0.35, 33, 5e-5)]
+    [InlineData(1.4, 32, 5e-5)]
+    public void Test_written_file_matches_naive_reference_at_every_layer(double alpha, int size, double tolerance)
+    {
+        using var dir = new TempDir();
+        string path = dir.File("mobilenetv2.h5");
+        var weights = KerasH5Writer.Write(path, TestArchitectures.MobileNetV2(alpha), seed: 12);
+        var model = KerasImporter.Import(path, KerasArch.MobileNetV2, new KerasImportOptions { Alpha = alpha }).Proto;
+        KerasAssert.LayersMatch(model, TestArchitectures.MobileNetV2(alpha));
+        var image = OrtHarness.RandomImage(1, size, size, seed: 5);
+        KerasAssert.MatchesReference(model, image, ReferenceNets.MobileNetV2(weights, image, alpha), output, tolerance);
+    }
+
+    /// <summary>The weights file is named by Python's float(alpha) and the rows, which fall back to 224 for sizes Keras has no file for.</summary>
+    [Theory]
+    [InlineData(1.0, null, "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5")]
+    [InlineData(0.35, 96, "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96_no_top.h5")]
+    [InlineData(0.5, 160, "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_160_no_top.h5")]
+    [InlineData(1.3, 299, "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.3_224_no_top.h5")]
+    public void A_missing_file_names_the_Keras_weights_for_alpha_and_size(double alpha, int? size, string file)
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<OnnxTransferException>(() =>
+            KerasImporter.Import(dir.File("nope.h5"), KerasArch.MobileNetV2, new KerasImportOptions { Alpha = alpha, InputSize = size }));
+        Assert.Contains("https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/" + file, e.Message);
+    }
+
+    [Fact]
+    public void An_alpha_Keras_has_no_weights_for_is_refused_naming_the_ones_it_has()
+    {
+        var e = Assert.Throws<OnnxTransferException>(() => KerasImporter.RandomWeights(KerasArch.MobileNetV2, new KerasImportOptions { Alpha = 0.25 }, seed: 1));
+        Assert.Equal("MobileNetV2 alpha 0.25 is not supported; use 0.35, 0.5, 0.75, 1.0, 1.3 or 1.4 (the alphas Keras publishes weights for).", e.Message);
+    }
+}
