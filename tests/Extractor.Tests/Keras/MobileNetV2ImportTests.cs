@@ -17,6 +17,24 @@ public sealed class MobileNetV2ImportTests(ITestOutputHelper output)
         Assert.Equal(keras, ModelInfo.Read(model).Layers.Sum(l => l.Params));
     }
 
+    /// <summary>mobilenet_v2.py's docstring table (from the TensorFlow checkpoints) gives millions of parameters of the
+    /// classifier per alpha; it counts no BatchNormalization weights and includes the 1000-class Dense head.</summary>
+    [Theory]
+    [InlineData(0.35, 1.66)]
+    [InlineData(0.5, 1.95)]
+    [InlineData(0.75, 2.61)]
+    [InlineData(1.0, 3.47)]
+    [InlineData(1.3, 5.34)]
+    [InlineData(1.4, 6.06)]
+    public void Param_totals_agree_with_the_published_table_at_every_alpha(double alpha, double millions)
+    {
+        var options = new KerasImportOptions { Alpha = alpha, CalibrateRandomWeights = false };
+        var layers = ModelInfo.Read(KerasImporter.RandomWeights(KerasArch.MobileNetV2, options, seed: 1).Proto).Layers;
+        long withoutBn = layers.Where(l => l.Type != "BatchNormalization").Sum(l => l.Params);
+        long head = TestArchitectures.MobileNetV2Last(alpha) * 1000L + 1000;
+        Assert.Equal(millions, Math.Round((withoutBn + head) / 1e6, 2));
+    }
+
     [Theory]
     [InlineData(0.35)]
     [InlineData(0.5)]
