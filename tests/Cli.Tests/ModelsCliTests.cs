@@ -126,9 +126,9 @@ public class ModelsCliTests(MobileNetFile mobilenet) : IClassFixture<MobileNetFi
 
     [Theory]
     [InlineData("--random-weights --arch vgg19 --preprocess tf", "--preprocess applies to --onnx only")]
-    [InlineData("--random-weights --arch vgg19 --alpha 0.5", "--alpha applies to --arch mobilenet only")]
+    [InlineData("--random-weights --arch vgg19 --alpha 0.5", "--alpha applies to --arch mobilenet and mobilenetv2 only")]
     [InlineData("--random-weights", "--random-weights needs --arch")]
-    [InlineData("--random-weights --arch resnet50", "--arch 'resnet50' is not a built-in architecture")]
+    [InlineData("--random-weights --arch resnet101", "--arch 'resnet101' is not a built-in architecture")]
     [InlineData("--arch vgg19", "Pass exactly one of --keras FILE.h5, --random-weights or --onnx FILE.")]
     [InlineData("--keras a.h5 --random-weights --arch vgg19", "Pass exactly one of")]
     [InlineData("--keras a.h5 --arch vgg19 --seed 3", "--seed only applies to --random-weights.")]

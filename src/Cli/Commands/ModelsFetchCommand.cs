@@ -16,7 +16,9 @@ public static class ModelsFetchCommand
             var options = new ModelZooOptions();
             Console.Out.WriteLine($"Downloading {model.FileName} ({(model.Bytes is long b ? $"{b / 1e6:F1} MB" : "size from the server")})...");
             string path = await ModelZoo.FetchAsync(model.Arch, options, new TenthReporter(), ct);
-            Console.Out.WriteLine($"Fetched {model.Arch}: md5 {model.Md5} verified, converted to {path}");
+            Console.Out.WriteLine(model.Md5 is { } md5
+                ? $"Fetched {model.Arch}: md5 {md5} verified, converted to {path}"
+                : $"Fetched {model.Arch}: not verified (Keras publishes no checksum for {model.FileName}; the model records the file's md5), converted to {path}");
             return 0;
         });
         return command;

@@ -15,13 +15,16 @@ public static class ModelsImportCommand
     /// <summary>The tool's built-in "mobilenet" is alpha 0.25 (the one whose weights ship widely), so import matches it.</summary>
     private const double DefaultMobileNetAlpha = 0.25;
 
+    /// <summary>MobileNetV2 defaults to Keras' own default, alpha 1.0, as its zoo manifest does.</summary>
+    private const double DefaultMobileNetV2Alpha = 1.0;
+
     public static Command Create()
     {
         var keras = new Option<string?>("--keras") { Description = "Keras save_weights .h5 (keras.applications *_notop.h5) to convert." };
         var random = new Option<bool>("--random-weights") { Description = "Build the architecture with reproducible random weights (tests and timing only)." };
         var onnx = new Option<string?>("--onnx") { Description = "Any image ONNX model to wrap with this tool's input and preprocessing." };
         var arch = new Option<string?>("--arch") { Description = "The Keras architecture (with --keras or --random-weights): " + string.Join(", ", Enum.GetValues<KerasArch>().Select(KerasImporter.ArchitectureName)) + "." };
-        var alpha = new Option<double?>("--alpha") { Description = "MobileNet width multiplier: 0.25 (default), 0.5, 0.75 or 1.0." };
+        var alpha = new Option<double?>("--alpha") { Description = "Width multiplier: mobilenet 0.25 (default), 0.5, 0.75 or 1.0; mobilenetv2 0.35, 0.5, 0.75, 1.0 (default), 1.3 or 1.4." };
         var seed = new Option<int?>("--seed") { Description = "Random-weights seed (default 0); the same seed gives identical bytes." };
         var preprocess = new Option<string?>("--preprocess") { Description = "With --onnx: caffe, tf, torch, bgr255 or none." };
         var size = new Option<int?>("--input-size") { Description = "Square input size recorded in the model (default: the architecture's Keras default, 224 for most; 224 for --onnx)." };
@@ -62,11 +65,16 @@ public static class ModelsImportCommand
                 if (mode != null)
                     throw new OnnxTransferException("--preprocess applies to --onnx only; Keras architectures bring their own preprocessing.");
                 var kerasArch = ModelsCommand.ParseArch(archName);
-                if (alphaValue != null && kerasArch != KerasArch.MobileNet)
-                    throw new OnnxTransferException($"--alpha applies to --arch mobilenet only, not {archName}.");
+                if (alphaValue != null && kerasArch is not (KerasArch.MobileNet or KerasArch.MobileNetV2))
+                    throw new OnnxTransferException($"--alpha applies to --arch mobilenet and mobilenetv2 only, not {archName}.");
                 var options = new KerasImportOptions
                 {
-                    Alpha = kerasArch == KerasArch.MobileNet ? alphaValue ?? DefaultMobileNetAlpha : 1.0,
+                    Alpha = kerasArch switch
+                    {
+                        KerasArch.MobileNet => alphaValue ?? DefaultMobileNetAlpha,
+                        KerasArch.MobileNetV2 => alphaValue ?? DefaultMobileNetV2Alpha,
+                        _ => 1.0,
+                    },
                     InputSize = inputSize,
                 };
                 model = isRandom

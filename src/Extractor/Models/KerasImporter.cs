@@ -21,12 +21,14 @@ public enum KerasArch
     EfficientNetB6,
     EfficientNetB7,
     InceptionV3,
+    ResNet50,
+    MobileNetV2,
 }
 
 /// <summary>Options for importing Keras weights. Defaults follow keras.applications.</summary>
 public sealed class KerasImportOptions
 {
-    /// <summary>MobileNet width multiplier (0.25, 0.5, 0.75, 1.0). Ignored by other architectures. Default 1.0.</summary>
+    /// <summary>Width multiplier: MobileNet 0.25, 0.5, 0.75, 1.0; MobileNetV2 0.35, 0.5, 0.75, 1.0, 1.3, 1.4. Ignored by other architectures. Default 1.0.</summary>
     public double Alpha { get; init; } = 1.0;
 
     /// <summary>Square input size recorded in the model (what extraction resizes to by default); the graph accepts
@@ -102,6 +104,8 @@ public static class KerasImporter
             _ when EfficientNet.Is(arch) => EfficientNet.Build(keras, ModelInfo.ImageInput, arch),
             KerasArch.MobileNet => MobileNet.Build(keras, ModelInfo.ImageInput, options.Alpha),
             KerasArch.InceptionV3 => InceptionV3.Build(keras, ModelInfo.ImageInput),
+            KerasArch.ResNet50 => ResNet50.Build(keras, ModelInfo.ImageInput),
+            KerasArch.MobileNetV2 => MobileNetV2.Build(keras, ModelInfo.ImageInput, options.Alpha),
             _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
         };
         long channels = arch switch
@@ -109,7 +113,8 @@ public static class KerasImporter
             KerasArch.Vgg19 or KerasArch.Vgg16 => 512,
             _ when EfficientNet.Is(arch) => EfficientNet.TopChannels(arch),
             KerasArch.MobileNet => (long)(1024 * options.Alpha),
-            KerasArch.InceptionV3 => 2048,
+            KerasArch.InceptionV3 or KerasArch.ResNet50 => 2048,
+            KerasArch.MobileNetV2 => MobileNetV2.OutputChannels(options.Alpha),
             _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
         };
         builder.Output(output, DataType.Float, "N", channels, "out_h", "out_w");

@@ -5,10 +5,11 @@ namespace OnnxTransfer.Extractor.Models;
 
 /// <summary>
 /// A zoo model (one manifest in models/onnx): its name, architecture and width multiplier, its official Keras notop
-/// weights file with the md5 Keras checks and its size (null when the manifest does not know it: the server is then
-/// asked), and what users need to use it well.
+/// weights file with the md5 Keras checks (null where Keras checks none, as for MobileNetV2: the download is then not
+/// verified, and says so) and its size (null when the manifest does not know it: the server is then asked), and what
+/// users need to use it well.
 /// </summary>
-public sealed record ZooModel(string Arch, KerasArch KerasArch, double Alpha, string FileName, string Url, string Md5, long? Bytes)
+public sealed record ZooModel(string Arch, KerasArch KerasArch, double Alpha, string FileName, string Url, string? Md5, long? Bytes)
 {
     /// <summary>The weights' licence, as far as their publisher states it.</summary>
     public string Licence { get; init; } = "";
@@ -149,7 +150,7 @@ public static class ModelZoo
                 $"(`KerasImporter.Import({model.FileName}, {model.Arch}{AlphaOption(model)}) -> {target}`).", e);
         }
 
-        if (!string.Equals(md5, model.Md5, StringComparison.OrdinalIgnoreCase))
+        if (model.Md5 is not null && !string.Equals(md5, model.Md5, StringComparison.OrdinalIgnoreCase))
         {
             File.Delete(part);
             throw new OnnxTransferException(

@@ -15,7 +15,7 @@ internal static class ZooManifest
     /// <summary>The manifest's fields, in its snake_case JSON.</summary>
     /// <remarks>Every key is required (null where the format allows it) but alpha, which only MobileNets have.</remarks>
     private sealed record Entry(
-        string Name, string Architecture, string WeightsFile, string Url, string Md5, long? Bytes, string Licence,
+        string Name, string Architecture, string WeightsFile, string Url, string? Md5, long? Bytes, string Licence,
         int InputSize, string Preprocess, float[]? Mean, float[]? Std, string[] DefaultLayers, string DefaultPool, string Notes, double? Alpha = null);
 
     private static readonly JsonSerializerOptions Json = new()

@@ -9,6 +9,7 @@ public sealed class KerasRandomWeightsTests
     [Theory]
     [InlineData(KerasArch.MobileNet)]
     [InlineData(KerasArch.EfficientNetB0)]
+    [InlineData(KerasArch.MobileNetV2)]
     public void Same_seed_gives_identical_bytes_and_another_seed_differs(KerasArch arch)
     {
         var options = new KerasImportOptions { Alpha = 0.5 };

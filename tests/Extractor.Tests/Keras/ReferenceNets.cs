@@ -3,7 +3,7 @@ using static OnnxTransfer.Extractor.Tests.Keras.NaiveOps;
 namespace OnnxTransfer.Extractor.Tests.Keras;
 
 /// <summary>
-/// Reference forward passes of the three architectures in NHWC from the weights written to the .h5,
+/// Reference forward passes of the architectures in NHWC from the weights written to the .h5,
 /// returning every Keras layer's output by layer name. Input: RGB 0-255, preprocessing included.
 /// </summary>
 public static partial class ReferenceNets
@@ -13,12 +13,7 @@ public static partial class ReferenceNets
     public static Dictionary<string, Nhwc> Vgg(IReadOnlyDictionary<string, float[]> w, Nhwc image, int[] convs)
     {
         var o = new Dictionary<string, Nhwc>();
-        double[] meanBgr = [103.939, 116.779, 123.68];
-        // caffe: RGB->BGR, subtract the BGR mean.
-        var x = new Nhwc(image.N, image.H, image.W, 3);
-        for (int i = 0; i < x.D.Length; i += 3)
-            for (int c = 0; c < 3; c++) x.D[i + c] = image.D[i + 2 - c] - meanBgr[c];
-        o["input_layer"] = x;
+        var x = o["input_layer"] = Caffe(image);
         int[] widths = [64, 128, 256, 512, 512];
         for (int b = 1; b <= 5; b++)
         {

@@ -16,13 +16,15 @@ internal static class KerasArchitecture
         _ when EfficientNet.Is(arch) => $"efficientnetb{EfficientNet.Variant(arch)}",
         KerasArch.MobileNet => "mobilenet",
         KerasArch.InceptionV3 => "inceptionv3",
+        KerasArch.ResNet50 => "resnet50",
+        KerasArch.MobileNetV2 => "mobilenetv2",
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
 
     /// <summary>The input size keras.applications builds the architecture for.</summary>
     public static int DefaultInputSize(KerasArch arch) => arch switch
     {
-        KerasArch.Vgg19 or KerasArch.Vgg16 or KerasArch.MobileNet => 224,
+        KerasArch.Vgg19 or KerasArch.Vgg16 or KerasArch.MobileNet or KerasArch.ResNet50 or KerasArch.MobileNetV2 => 224,
         _ when EfficientNet.Is(arch) => EfficientNet.DefaultInputSize(arch),
         KerasArch.InceptionV3 => 299,
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
@@ -34,15 +36,18 @@ internal static class KerasArchitecture
 
     public static string Preprocess(KerasArch arch) => arch switch
     {
-        KerasArch.Vgg19 or KerasArch.Vgg16 => "caffe",
+        KerasArch.Vgg19 or KerasArch.Vgg16 or KerasArch.ResNet50 => "caffe",
         _ when EfficientNet.Is(arch) => "efficientnet",
-        KerasArch.MobileNet or KerasArch.InceptionV3 => "tf",
+        KerasArch.MobileNet or KerasArch.InceptionV3 or KerasArch.MobileNetV2 => "tf",
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
 
     /// <summary>"vgg19", "mobilenet alpha 0.25": how errors name what was asked for.</summary>
     public static string Label(KerasArch arch, KerasImportOptions o) =>
-        arch == KerasArch.MobileNet ? $"mobilenet alpha {Format(o.Alpha)}" : Id(arch);
+        HasAlpha(arch) ? $"{Id(arch)} alpha {Format(o.Alpha)}" : Id(arch);
+
+    /// <summary>The architectures with a width multiplier (<see cref="KerasImportOptions.Alpha"/>).</summary>
+    public static bool HasAlpha(KerasArch arch) => arch is KerasArch.MobileNet or KerasArch.MobileNetV2;
 
     public static string DownloadHint(KerasArch arch, KerasImportOptions o) => arch switch
     {
@@ -52,6 +57,9 @@ internal static class KerasArchitecture
         KerasArch.MobileNet => "download https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/mobilenet_"
             + AlphaText(o.Alpha) + "_224_tf_no_top.h5",
         KerasArch.InceptionV3 => "download https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        KerasArch.ResNet50 => "download https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        KerasArch.MobileNetV2 => "download https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
+            + MobileNetV2FileName(o.Alpha, o.InputSize ?? DefaultInputSize(arch)),
         _ => throw new ArgumentOutOfRangeException(nameof(arch), arch, null),
     };
 
@@ -62,6 +70,8 @@ internal static class KerasArchitecture
             throw new OnnxTransferException($"Keras architecture {(int)arch} is unknown; use {string.Join(", ", Enum.GetValues<KerasArch>().Select(Id))}.");
         if (arch == KerasArch.MobileNet && !MobileNet.Alphas.Contains(o.Alpha))
             throw new OnnxTransferException($"MobileNet alpha {Format(o.Alpha)} is not supported; use 0.25, 0.5, 0.75 or 1.0 (the alphas Keras publishes weights for).");
+        if (arch == KerasArch.MobileNetV2 && !MobileNetV2.Alphas.Contains(o.Alpha))
+            throw new OnnxTransferException($"MobileNetV2 alpha {Format(o.Alpha)} is not supported; use 0.35, 0.5, 0.75, 1.0, 1.3 or 1.4 (the alphas Keras publishes weights for).");
         if (o.InputSize < MinimumInputSize(arch))
             throw new OnnxTransferException($"Input size {o.InputSize} is too small; Keras' {Id(arch)} needs at least {MinimumInputSize(arch)} pixels (default {DefaultInputSize(arch)}).");
     }
@@ -74,6 +84,12 @@ internal static class KerasArchitecture
         0.5 => "5_0",
         _ => "2_5",
     };
+
+    /// <summary>keras.applications' MobileNetV2 notop file name: Python's float(alpha) ("1.0", "0.35") and the rows,
+    /// which are 224 unless the input size is one Keras publishes weights for.</summary>
+    public static string MobileNetV2FileName(double alpha, int inputSize) =>
+        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_" + alpha.ToString("0.0#", CultureInfo.InvariantCulture) + "_"
+        + (MobileNetV2.WeightSizes.Contains(inputSize) ? inputSize : 224).ToString(CultureInfo.InvariantCulture) + "_no_top.h5";
 
     private static string Format(double v) => v.ToString(CultureInfo.InvariantCulture);
 }

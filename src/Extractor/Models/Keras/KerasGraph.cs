@@ -54,13 +54,14 @@ internal sealed partial class KerasGraph(GraphBuilder g, IKerasWeights weights)
         return name;
     }
 
-    public string BatchNormalization(string name, string x, int channels)
+    /// <summary>BatchNormalization in inference mode; Keras' default epsilon is 1e-3, ResNet's 1.001e-5.</summary>
+    public string BatchNormalization(string name, string x, int channels, float epsilon = BatchNormEpsilon)
     {
         string P(string weight, WeightKind kind) =>
             Builder.Initializer($"{name}/{weight}", weights.Get(name, weight, [channels], kind), channels);
         string gamma = P("gamma", WeightKind.Gamma), beta = P("beta", WeightKind.Beta);
         string mean = P("moving_mean", WeightKind.MovingMean), variance = P("moving_variance", WeightKind.MovingVariance);
-        Builder.Node("BatchNormalization", [x, gamma, beta, mean, variance], name, Attr.Float("epsilon", BatchNormEpsilon));
+        Builder.Node("BatchNormalization", [x, gamma, beta, mean, variance], name, Attr.Float("epsilon", epsilon));
         Record(name, "BatchNormalization", 4L * channels);
         return name;
     }

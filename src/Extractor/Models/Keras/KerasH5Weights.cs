@@ -234,7 +234,9 @@ internal sealed class KerasH5Weights : IKerasWeights, IDisposable
             return $"MobileNet alpha {alpha.ToString(CultureInfo.InvariantCulture)}";
         }
         if (Has("expanded_conv_depthwise") || Has("Conv1")) return "MobileNetV2";
-        if (Has("res2a_branch2a")) return "ResNet50";
+        // keras-applications' first ResNet50 file, whose name the current resnet/ file reuses with other layer names.
+        if (Has("res2a_branch2a")) return "the old keras-applications ResNet50 (res2a_branch2a names), not keras.applications' resnet/ file";
+        if (Has("conv4_block6_out") && !Has("conv4_block7_out")) return Has("post_bn") ? "ResNet50V2" : "ResNet50";
         if (Has("conv2_block1_1_conv")) return "a ResNet/DenseNet";
         if (Has("block1_conv1_bn")) return "Xception";
         return $"an unknown model (first layers: {string.Join(", ", _layerNames.Take(4))})";

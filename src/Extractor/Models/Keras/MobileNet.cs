@@ -14,13 +14,7 @@ internal static class MobileNet
 
     public static string Build(KerasGraph k, string image, double alpha)
     {
-        var b = k.Builder;
-        // "tf" mode: x / 127.5 - 1.
-        string nchw = b.Node("Transpose", [image], "preprocess/nchw", Onnx.Attr.Ints("perm", 0, 3, 1, 2));
-        string scaled = b.Node("Div", [nchw, b.Initializer("preprocess/127.5", [127.5f])], "preprocess/scaled");
-        string x = b.Node("Sub", [scaled, b.Initializer("preprocess/one", [1f])], KerasArchitecture.InputLayer);
-        k.Record(KerasArchitecture.InputLayer, "InputLayer", 0);
-
+        string x = k.TfInputLayer(image);
         int channels = (int)(32 * alpha);
         x = k.Conv2D("conv1", x, 3, channels, kernel: 3, stride: 2, same: true, bias: false, Act.None);
         x = k.BatchNormalization("conv1_bn", x, channels);

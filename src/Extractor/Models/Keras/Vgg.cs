@@ -10,19 +10,9 @@ internal static class Vgg
 
     private static int[] Convs(KerasArch arch) => arch == KerasArch.Vgg16 ? [2, 2, 3, 3, 3] : [2, 2, 4, 4, 4];
 
-    // Caffe-mode mean in BGR order, subtracted after swapping RGB to BGR.
-    private static readonly float[] MeanBgr = [103.939f, 116.779f, 123.68f];
-
     public static string Build(KerasGraph k, string image, KerasArch arch)
     {
-        var b = k.Builder;
-        string nchw = b.Node("Transpose", [image], "preprocess/nchw", Onnx.Attr.Ints("perm", 0, 3, 1, 2));
-        string order = b.InitializerInt64("preprocess/bgr_order", [2, 1, 0], 3);
-        string bgr = b.Node("Gather", [nchw, order], "preprocess/bgr", Onnx.Attr.Int("axis", 1));
-        string mean = b.Initializer("preprocess/mean_bgr", MeanBgr, 1, 3, 1, 1);
-        string x = b.Node("Sub", [bgr, mean], KerasArchitecture.InputLayer);
-        k.Record(KerasArchitecture.InputLayer, "InputLayer", 0);
-
+        string x = k.CaffeInputLayer(image);
         int channels = 3;
         var convsPerBlock = Convs(arch);
         for (int block = 1; block <= Filters.Length; block++)
