@@ -41,6 +41,7 @@ public sealed class EfficientNetB1ImportTests(EfficientNetB1H5 h5, ITestOutputHe
     [Theory]
     [InlineData(33)]
     [InlineData(64)]
+    [InlineData(240)] // B1's own input size
     public void Matches_the_naive_reference_at_every_layer(int size)
     {
         var model = KerasImporter.Import(h5.Path, KerasArch.EfficientNetB1, new KerasImportOptions()).Proto;
