@@ -108,4 +108,37 @@ public class TrainingSafetyTests
         var e = Assert.Throws<OnnxTransferException>(() => new Trainer(Fast).Train(FeatureSet.Load(dir.Path), run.Path));
         Assert.Contains($"is in use by another onnx-transfer process (pid {Environment.ProcessId} on {Environment.MachineName}, train)", e.Message);
     }
+
+    [Fact]
+    public void A_finished_run_is_never_silently_replaced_and_overwriting_clears_all_of_it()
+    {
+        using var data = new TempDir();
+        using var run = new TempDir();
+        SyntheticFeatures.Write(data.Path, 40, 4, 2);
+        var set = FeatureSet.Load(data.Path);
+        new Trainer(Fast).Train(set, run.Path);
+        byte[] first = File.ReadAllBytes(run.File(RunFiles.HeadModel));
+        Directory.CreateDirectory(run.File(RunFiles.EvaluationFolder));
+        File.WriteAllText(run.File(RunFiles.EvaluationFolder, "report.json"), "{}");
+
+        var e = Assert.Throws<OnnxTransferException>(() => new Trainer(Fast with { Seed = 7 }).Train(set, run.Path));
+        Assert.StartsWith($"Run folder '{run.Path}' already holds a run (head.onnx, head.json, ", e.Message);
+        Assert.EndsWith("continue it (`Resume`), replace it (`Overwrite`), or choose another folder.", e.Message);
+        Assert.Equal(first, File.ReadAllBytes(run.File(RunFiles.HeadModel)));
+
+        new Trainer(Fast with { Seed = 7, Overwrite = true }).Train(set, run.Path);
+        Assert.NotEqual(first, File.ReadAllBytes(run.File(RunFiles.HeadModel)));
+        Assert.False(Directory.Exists(run.File(RunFiles.EvaluationFolder))); // no old evaluation beside the new head
+        Assert.Throws<OnnxTransferException>(() => new Trainer(Fast with { Resume = true, Overwrite = true }).Train(set, run.Path));
+    }
+
+    [Fact]
+    public void A_feature_folder_is_refused_as_a_run_folder()
+    {
+        using var data = new TempDir();
+        SyntheticFeatures.Write(data.Path, 40, 4, 2);
+        var e = Assert.Throws<OnnxTransferException>(() => new Trainer(Fast).Train(FeatureSet.Load(data.Path), data.Path));
+        Assert.Contains("is a feature folder", e.Message);
+        Assert.False(File.Exists(data.File(RunFiles.HeadModel)));
+    }
 }

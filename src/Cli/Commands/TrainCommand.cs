@@ -50,7 +50,9 @@ public static class TrainCommand
         monitor.AcceptOnlyFromAmong("val_loss", "val_accuracy", "val_auc");
         var patience = new Option<int>("--patience") { Description = "Early stopping patience (0: off).", DefaultValueFactory = _ => d.Patience };
         var minDelta = new Option<float>("--min-delta") { Description = "Minimum improvement.", DefaultValueFactory = _ => d.MinDelta };
-        var restoreBest = new Option<bool>("--restore-best") { Description = "Export the best epoch's weights.", DefaultValueFactory = _ => d.RestoreBest };
+        var restoreBest = new Option<bool>("--restore-best") { Description = "Export the best epoch's weights (on by default; --no-restore-best exports the last epoch's).", DefaultValueFactory = _ => d.RestoreBest };
+        var noRestoreBest = new Option<bool>("--no-restore-best") { Description = "Export the last epoch's weights instead of the best epoch's." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a run already in the run directory (without it, such a folder is refused unless --resume)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the run directory's last checkpoint." };
         var sweep = new Option<bool>("--sweep-layers") { Description = "Train on every layer (run-dir/<layer>) and report the best on validation." };
         var topK = new Option<int>("--top-k") { Description = "k of top-k accuracy.", DefaultValueFactory = _ => d.TopK };
@@ -65,7 +67,7 @@ public static class TrainCommand
         {
             features, output, head, layer, dropout, l2, loss, smoothing, classWeight, optimizer, lr, momentum, nesterov, weightDecay,
             schedule, stepSize, gamma, power, endLr, warmup, batch, epochs, seed, valSplit, monitor, patience, minDelta, restoreBest,
-            resume, sweep, topK, quiet, allowPartial, maxMemory,
+            noRestoreBest, overwrite, resume, sweep, topK, quiet, allowPartial, maxMemory,
         };
         // Synchronous work, but the async overload is the one that receives Ctrl-C as a token.
         command.SetAction((parse, ct) => Task.FromResult(Execute(parse, ct)));
@@ -73,6 +75,11 @@ public static class TrainCommand
 
         int Execute(ParseResult parse, CancellationToken ct)
         {
+            string opt = parse.GetValue(optimizer)!;
+            // An option the chosen optimizer ignores is refused rather than silently dropped.
+            if (opt != "sgd")
+                foreach (var sgdOnly in new Option[] { momentum, nesterov }.Where(o => parse.GetResult(o) is { Implicit: false }))
+                    throw new OnnxTransferException($"{sgdOnly.Name} applies to --optimizer sgd; {opt} keeps its own moment estimates: leave it out, or use --optimizer sgd.");
             var options = new TrainerOptions
             {
                 Layer = parse.GetValue(layer),
@@ -100,7 +107,8 @@ public static class TrainCommand
                 Monitor = Enum.Parse<MonitorMetric>(parse.GetValue(monitor)!.Replace("_", ""), ignoreCase: true),
                 Patience = parse.GetValue(patience),
                 MinDelta = parse.GetValue(minDelta),
-                RestoreBest = parse.GetValue(restoreBest),
+                RestoreBest = RestoreBest(parse, restoreBest, noRestoreBest),
+                Overwrite = parse.GetValue(overwrite),
                 Resume = parse.GetValue(resume),
                 TopK = parse.GetValue(topK),
             };
@@ -141,6 +149,14 @@ public static class TrainCommand
             Console.WriteLine($"best layer: {best.Layer} ({Summary(best.Result)})");
             return 0;
         }
+    }
+
+    /// <summary>--restore-best (on by default) and its plain off switch, --no-restore-best; both at once is a contradiction.</summary>
+    private static bool RestoreBest(ParseResult parse, Option<bool> on, Option<bool> off)
+    {
+        bool asked = parse.GetResult(on) is { Implicit: false }, notAsked = parse.GetValue(off);
+        if (asked && notAsked) throw new OnnxTransferException("--restore-best and --no-restore-best contradict each other; give one.");
+        return !notAsked && parse.GetValue(on);
     }
 
     private static TrainingResult TrainOne(FeatureSet set, TrainerOptions options, string runDir, bool quiet, CancellationToken ct)

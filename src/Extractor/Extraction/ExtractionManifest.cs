@@ -62,6 +62,9 @@ internal sealed class ExtractionManifest
         bool hasOutputs = Directory.EnumerateFiles(dir, FeatureFormat.ShardPattern).Any() || Directory.Exists(Path.Combine(dir, FeatureSetManifest.ProgressDir));
         if (!File.Exists(manifestPath))
         {
+            if (Foreign(dir) is { } foreign)
+                throw new OnnxTransferException(
+                    $"Output folder '{dir}' holds files that are not a feature set ('{foreign}'); extract into a new or empty folder (it may lie inside the photo folder).");
             if (hasOutputs)
                 throw new OnnxTransferException($"Output folder '{dir}' has feature shards but no {FeatureSetManifest.ManifestFile}; choose another output folder or start again with `Overwrite`.");
             // Of shard tasks starting together, one writes it; the others compare theirs with it below.
@@ -199,6 +202,17 @@ internal sealed class ExtractionManifest
             File.Delete(Path.Combine(dir, name));
         string progress = Path.Combine(dir, FeatureSetManifest.ProgressDir);
         if (Directory.Exists(progress)) Directory.Delete(progress, recursive: true);
+    }
+
+    /// <summary>The first entry of <paramref name="dir"/> that no extraction writes, or null: a folder of someone's files is never a target.</summary>
+    private static string? Foreign(string dir)
+    {
+        string[] ours = [FeatureSetManifest.ManifestFile, FeatureSetManifest.ProgressDir, FeatureFormat.ClassesFile, FeatureFormat.SummaryFile, FeatureFormat.ErrorsFile,
+                         FeatureFormat.BackboneFile, FeatureFormat.InputsFile];
+        return Directory.EnumerateFileSystemEntries(dir).Select(e => Path.GetFileName(e)).Order(StringComparer.Ordinal).FirstOrDefault(name =>
+            !ours.Contains(name) && !name.StartsWith(".onnx-transfer", StringComparison.Ordinal) && !(name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal))
+            && !(name.StartsWith("part-", StringComparison.Ordinal) && name.EndsWith(".parquet", StringComparison.Ordinal))
+            && !(name.StartsWith("summary.shard-", StringComparison.Ordinal) && name.EndsWith(".json", StringComparison.Ordinal)));
     }
 
     /// <summary>Temp files AtomicFile leaves when a process is killed between write and rename.</summary>

@@ -14,4 +14,10 @@ public static class RunFiles
     public const string ConfusionPlot = "confusion.png";
     public const string LastCheckpoint = "checkpoint.last.bin";
     public const string BestCheckpoint = "checkpoint.best.bin";
+
+    /// <summary>Where `evaluate` writes its report by default (inside the run).</summary>
+    public const string EvaluationFolder = "evaluation";
+
+    /// <summary>Every file a run writes, so a run can be recognised, and replaced whole.</summary>
+    internal static IReadOnlyList<string> All { get; } = [HeadModel, Sidecar, Backbone, Report, History, Curves, ConfusionPlot, LastCheckpoint, BestCheckpoint];
 }

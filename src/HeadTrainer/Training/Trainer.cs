@@ -42,7 +42,10 @@ public sealed class Trainer(TrainerOptions options)
         if (trainLabels.Distinct().Count() < 2)
             throw new OnnxTransferException($"Feature set '{data.Source.Directory}' has only one class among its training rows; a classifier needs at least two.");
         using var buffers = data.InMemory ? null : new StreamBuffers(data.Width, WindowRows(data));
+        if (FeatureSet.IsFeatureFolder(runDirectory))
+            throw new OnnxTransferException($"Run folder '{runDirectory}' is a feature folder (it has manifest.json and classes.json); write the run to another folder.");
         using var folderLock = FolderLock.Acquire(runDirectory, "train");
+        PrepareRunFolder(runDirectory);
         var warnings = new List<string>(data.Warnings);
         var counts = new int[data.Classes.Count];
         foreach (int label in trainLabels) counts[label]++;
@@ -153,6 +156,26 @@ public sealed class Trainer(TrainerOptions options)
         report = report with { Warnings = warnings };
         RunWriter.Write(runDirectory, data, head, Options, report, history, stopping.BestEpoch, Warning);
         return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory);
+    }
+
+    /// <summary>
+    /// Refuses a folder that holds a run unless it is resumed or overwritten (then the old run's files go, its
+    /// evaluation/ too): a finished head is never silently replaced, nor a new head left beside an old report.
+    /// </summary>
+    private void PrepareRunFolder(string runDirectory)
+    {
+        var old = RunFiles.All.Where(f => File.Exists(Path.Combine(runDirectory, f))).ToList();
+        if (old.Count == 0 || Options.Resume) return;
+        if (!Options.Overwrite)
+        {
+            string when = File.GetLastWriteTime(Path.Combine(runDirectory, old[0])).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+            throw new OnnxTransferException(
+                $"Run folder '{runDirectory}' already holds a run ({string.Join(", ", old.Take(3))}{(old.Count > 3 ? ", ..." : "")}, written {when}); " +
+                "continue it (`Resume`), replace it (`Overwrite`), or choose another folder.");
+        }
+        foreach (string f in old) File.Delete(Path.Combine(runDirectory, f));
+        string evaluation = Path.Combine(runDirectory, RunFiles.EvaluationFolder);
+        if (Directory.Exists(evaluation)) Directory.Delete(evaluation, recursive: true);
     }
 
     /// <summary>The error for a loss that left the finite numbers, with its likeliest cause; nothing is written after it.</summary>

@@ -82,6 +82,13 @@ public sealed record TrainerOptions
     /// <summary>Continue from the run directory's last checkpoint.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// Replace a run already in the run directory. Default false: a folder holding a run (its head, report or
+    /// checkpoints) is refused unless <see cref="Resume"/> continues it, so a finished head is never silently
+    /// replaced. With true, the old run's files go first (its evaluation/ folder too), so nothing of it stays beside the new head.
+    /// </summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>k of the top-k accuracy. Default 5.</summary>
     public int TopK { get; init; } = 5;
 
@@ -121,6 +128,7 @@ public sealed record TrainerOptions
         if (Patience < 0) throw new OnnxTransferException($"`Patience` {Patience} must not be negative.");
         if (MinDelta < 0) throw new OnnxTransferException($"`MinDelta` {MinDelta} must not be negative.");
         if (TopK < 1) throw new OnnxTransferException($"`TopK` {TopK} must be at least 1.");
+        if (Resume && Overwrite) throw new OnnxTransferException("`Resume` continues the run in the folder and `Overwrite` replaces it; choose one.");
         if (L2 < 0) throw new OnnxTransferException($"`L2` {L2} must not be negative.");
     }
 
