@@ -28,8 +28,12 @@ public sealed record TrainerOptions
     /// <summary>What fits the head. Default <see cref="SolverKind.Auto"/>: L-BFGS to the optimum for a linear head in memory, else mini-batch.</summary>
     public SolverKind Solver { get; init; } = SolverKind.Auto;
 
-    /// <summary>L-BFGS stops when the largest component of the mean objective's gradient is at most this (scikit-learn's `tol`). Default 1e-4.</summary>
-    public float Tolerance { get; init; } = 1e-4f;
+    /// <summary>
+    /// L-BFGS stops when the largest component of the mean objective's gradient is at most this. Default 1e-6: with a weak
+    /// `L2` (1 / (2 C n)) the objective is flat, and 1e-4 left flowers17's validation accuracy 1.8 points from the optimum's
+    /// (measured, linear-probe bench); 1e-6 matched scikit-learn's to the row and stays above float32's rounding.
+    /// </summary>
+    public float Tolerance { get; init; } = 1e-6f;
 
     /// <summary>L-BFGS iteration cap; a run that reaches it says it did not converge. Default 1000.</summary>
     public int MaxIterations { get; init; } = 1000;
