@@ -46,7 +46,7 @@ public static partial class LinearProbeBench
                 var peer = Sklearn(set, val, c);
                 string sk = peer.Problem ?? F($"{peer.Accuracy:P2}");
                 table.Add(name, F($"{train.Length:N0} x {set.Width}, {set.Classes.Count} (val {val.Length:N0})"),
-                    F($"{result.Validation.Accuracy:P2}; {result.Solver}"), sk,
+                    F($"{result.Validation.Accuracy:P2}; {result.Solver}").Replace("|", "\\|", StringComparison.Ordinal), sk,
                     peer.Problem is null ? F($"{Math.Round((result.Validation.Accuracy - peer.Accuracy) * 100, 2) + 0.0:+0.00;-0.00;0.00} pt") : "-",
                     peer.Problem is null ? F($"{ours:F2} / {peer.Seconds:F2}") : F($"{ours:F2} / -"),
                     peer.Problem is null ? F($"{peer.Seconds / ours:F1}x") : "-");
