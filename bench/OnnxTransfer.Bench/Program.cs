@@ -21,6 +21,7 @@ public static class Program
         if (args.Length > 0 && args[0] == ColdStartBench.ChildVerb) return await ColdStartBench.RunChildAsync(args[1..]);
         if (args.Length > 0 && args[0] == "features-csv") return FeaturesCsv.Run(args[1..]);
         if (args.Length > 0 && args[0] == "stream-food101") return StreamingBench.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "linear-probe") return LinearProbeBench.Run(args[1..]);
         if (args.Length > 0 && args[0] == StreamingBench.ChildVerb) return StreamingBench.RunEpochChild(args[1..]);
         if (args.Length > 0 && args[0] == "image-tensors") return ImageTensors.Run(args[1..]);
         if (args.Length > 0 && args[0] == "augment-views") return AugmentBench.Run(args[1..]);

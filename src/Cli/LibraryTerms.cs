@@ -16,9 +16,9 @@ internal static partial class LibraryTerms
         ["CheckpointInterval"] = "--checkpoint-seconds", ["Device"] = "--device", ["Dropout"] = "--dropout", ["Dtype"] = "--dtype", ["EndLearningRate"] = "--end-lr",
         ["Epochs"] = "--epochs", ["Fill"] = "--fill", ["Gamma"] = "--gamma", ["InputSize"] = "--input-size", ["JpegDecoder"] = "--jpeg-decoder", ["L2"] = "--l2",
         ["LabelSmoothing"] = "--label-smoothing", ["Layer"] = "--layer", ["Layers"] = "--layer", ["LearningRate"] = "--lr", ["Loss"] = "--loss",
-        ["MaxFileBytes"] = "--max-file-size", ["MaxMemory"] = "--max-memory", ["MinDelta"] = "--min-delta", ["Momentum"] = "--momentum", ["Overwrite"] = "--overwrite",
-        ["Patience"] = "--patience", ["Pool"] = "--pool", ["Power"] = "--power", ["Resume"] = "--resume", ["Rotate"] = "--rotate", ["Sessions"] = "--sessions", ["Shift"] = "--shift", ["Shard"] = "--shard", ["ShardCount"] = "--shard-count",
-        ["StepSize"] = "--step-size", ["Threads"] = "--threads", ["TopK"] = "--top-k", ["ValidationSplit"] = "--val-split", ["Views"] = "--augment",
+        ["MaxFileBytes"] = "--max-file-size", ["MaxIterations"] = "--max-iter", ["MaxMemory"] = "--max-memory", ["MinDelta"] = "--min-delta", ["Momentum"] = "--momentum", ["Overwrite"] = "--overwrite",
+        ["Patience"] = "--patience", ["Pool"] = "--pool", ["Power"] = "--power", ["Resume"] = "--resume", ["Rotate"] = "--rotate", ["Sessions"] = "--sessions", ["Solver"] = "--solver", ["Shift"] = "--shift", ["Shard"] = "--shard", ["ShardCount"] = "--shard-count",
+        ["StepSize"] = "--step-size", ["Threads"] = "--threads", ["Tolerance"] = "--tol", ["TopK"] = "--top-k", ["ValidationSplit"] = "--val-split", ["Views"] = "--augment",
         ["WarmupEpochs"] = "--warmup-epochs", ["WeightDecay"] = "--weight-decay", ["Zoom"] = "--zoom",
     };
 

@@ -16,7 +16,7 @@ public class Float16RealDataTests(Flowers17Fixture flowers, ITestOutputHelper ou
     {
         using var runs = new TempDir();
         // The same head, seed and schedule on both; every epoch runs, so early stopping cannot tell them apart.
-        var options = new TrainerOptions { Head = HeadSpec.Linear, Epochs = 30, Patience = 0, LearningRate = 1e-2f, Seed = 1 };
+        var options = new TrainerOptions { Head = HeadSpec.Linear, Solver = SolverKind.Sgd, Epochs = 30, Patience = 0, LearningRate = 1e-2f, Seed = 1 };
         var full = FeatureSet.Load(flowers.Float32Dir);
         var half = FeatureSet.Load(flowers.Float16Dir);
         Assert.Equal((1360, 256), (full.Rows, full.Width));
@@ -37,7 +37,7 @@ public class Float16RealDataTests(Flowers17Fixture flowers, ITestOutputHelper ou
     public void Float16_flowers17_features_streamed_from_their_shards_train_the_in_memory_head()
     {
         using var runs = new TempDir();
-        var options = new TrainerOptions { Head = HeadSpec.Linear, Epochs = 5, Patience = 0, LearningRate = 1e-2f, Seed = 1 };
+        var options = new TrainerOptions { Head = HeadSpec.Linear, Solver = SolverKind.Sgd, Epochs = 5, Patience = 0, LearningRate = 1e-2f, Seed = 1 };
         var inMemory = FeatureSet.Load(flowers.Float16Dir);
         // Windows that hold every row: streaming then trains exactly what memory does, here from float16 shards.
         var streamed = FeatureSetReader.OpenStreamed([flowers.Float16Dir], new FeatureSetOptions(), 4L * inMemory.Rows * inMemory.Width * sizeof(float));

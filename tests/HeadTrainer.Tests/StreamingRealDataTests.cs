@@ -28,7 +28,7 @@ public class StreamingRealDataTests(ITestOutputHelper output)
 
         var options = new TrainerOptions
         {
-            Head = HeadSpec.Linear, Epochs = 60, BatchSize = 32, LearningRate = 1e-2f, Schedule = ScheduleKind.Cosine, L2 = 1e-4f, Patience = 0,
+            Head = HeadSpec.Linear, Solver = SolverKind.Sgd, Epochs = 60, BatchSize = 32, LearningRate = 1e-2f, Schedule = ScheduleKind.Cosine, L2 = 1e-4f, Patience = 0,
             RestoreBest = false, Seed = 7,
         };
         var inMemory = FeatureSet.Load(dir.File("features"));

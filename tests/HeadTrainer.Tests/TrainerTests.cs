@@ -12,7 +12,7 @@ public class TrainerTests
 {
     private static TrainerOptions Fast(string head = "linear") => new()
     {
-        Head = HeadSpec.Parse(head), Epochs = 4, BatchSize = 16, LearningRate = 0.01f, Patience = 0, Dropout = 0.3f, TopK = 2,
+        Head = HeadSpec.Parse(head), Solver = SolverKind.Sgd, Epochs = 4, BatchSize = 16, LearningRate = 0.01f, Patience = 0, Dropout = 0.3f, TopK = 2,
     };
 
     [Fact]

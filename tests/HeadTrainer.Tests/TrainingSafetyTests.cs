@@ -13,7 +13,7 @@ namespace OnnxTransfer.HeadTrainer.Tests;
 /// <summary>Garbage in must not exit 0: non-finite options, diverging losses, empty classes, a stopped run, a busy folder.</summary>
 public class TrainingSafetyTests
 {
-    private static TrainerOptions Fast => new() { Epochs = 3, BatchSize = 16, LearningRate = 0.01f, Patience = 0 };
+    private static TrainerOptions Fast => new() { Solver = SolverKind.Sgd, Epochs = 3, BatchSize = 16, LearningRate = 0.01f, Patience = 0 };
 
     [Theory]
     [InlineData("lr")]

@@ -31,6 +31,14 @@ public static class TrainCommand
         classWeight.AcceptOnlyFromAmong("none", "balanced");
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, adam or adamw (Keras update rules).", DefaultValueFactory = _ => "adam" };
         optimizer.AcceptOnlyFromAmong("sgd", "adam", "adamw");
+        var solver = new Option<string>("--solver")
+        {
+            Description = "auto (lbfgs for a linear head in memory, else sgd), lbfgs (full batch, to the optimum) or sgd (mini-batch epochs with --optimizer).",
+            DefaultValueFactory = _ => "auto",
+        };
+        solver.AcceptOnlyFromAmong("auto", "lbfgs", "sgd");
+        var tol = new Option<float>("--tol") { Description = "lbfgs: stop when the largest gradient component is at most this.", DefaultValueFactory = _ => d.Tolerance };
+        var maxIter = new Option<int>("--max-iter") { Description = "lbfgs: iteration cap (reaching it is reported as not converged).", DefaultValueFactory = _ => d.MaxIterations };
         var lr = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => d.LearningRate };
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => d.Momentum };
         var nesterov = new Option<bool>("--nesterov") { Description = "Nesterov momentum (SGD)." };
@@ -65,7 +73,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a dense classifier head on extracted features.")
         {
-            features, output, head, layer, dropout, l2, loss, smoothing, classWeight, optimizer, lr, momentum, nesterov, weightDecay,
+            features, output, head, layer, dropout, l2, loss, smoothing, classWeight, solver, tol, maxIter, optimizer, lr, momentum, nesterov, weightDecay,
             schedule, stepSize, gamma, power, endLr, warmup, batch, epochs, seed, valSplit, monitor, patience, minDelta, restoreBest,
             noRestoreBest, overwrite, resume, sweep, topK, quiet, allowPartial, maxMemory,
         };
@@ -89,6 +97,9 @@ public static class TrainCommand
                 Loss = parse.GetValue(loss) == "binary" ? LossKind.Binary : LossKind.Softmax,
                 LabelSmoothing = parse.GetValue(smoothing),
                 ClassWeight = parse.GetValue(classWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None,
+                Solver = Enum.Parse<SolverKind>(parse.GetValue(solver)!, ignoreCase: true),
+                Tolerance = parse.GetValue(tol),
+                MaxIterations = parse.GetValue(maxIter),
                 Optimizer = Enum.Parse<OptimizerKind>(parse.GetValue(optimizer)!, ignoreCase: true),
                 LearningRate = parse.GetValue(lr),
                 Momentum = parse.GetValue(momentum),
@@ -175,7 +186,7 @@ public static class TrainCommand
     }
 
     private static string Summary(TrainingResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"val accuracy {r.Validation.Accuracy:P2}, AUC {r.Validation.Auc:F4} (best epoch {r.BestEpoch} of {r.History.Count}{(r.StoppedEarly ? ", stopped early" : "")}); head in {r.RunDirectory}");
+        $"val accuracy {r.Validation.Accuracy:P2}, AUC {r.Validation.Auc:F4} ({(r.Solver.Solver == SolverKind.Lbfgs ? r.Solver.ToString() : $"sgd, best epoch {r.BestEpoch} of {r.History.Count}{(r.StoppedEarly ? ", stopped early" : "")}")}); head in {r.RunDirectory}");
 
     private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
 }

@@ -21,6 +21,9 @@ public sealed record HeadSidecar
     public string Head { get; init; } = "";
     public LossKind Loss { get; init; }
     public TrainerOptions Training { get; init; } = new();
+
+    /// <summary>The solver that ran (the options say only what was asked: `Solver` auto picks one); null in runs written before it was recorded.</summary>
+    public SolverRun? Solver { get; init; }
     public int BestEpoch { get; init; }
     public int EpochsRun { get; init; }
 

@@ -16,7 +16,7 @@ namespace OnnxTransfer.HeadTrainer.Export;
 internal static class RunWriter
 {
     public static void Write(string dir, FeatureSet data, DenseHead head, TrainerOptions options, ClassificationReport report,
-        IReadOnlyList<EpochMetrics> history, int bestEpoch, Action<string>? warning)
+        IReadOnlyList<EpochMetrics> history, int bestEpoch, SolverRun solver, Action<string>? warning)
     {
         CopyBackbone(data, dir, warning);
         var model = HeadOnnxExporter.ToOnnx(head, [new("onnx_transfer.classes", System.Text.Json.JsonSerializer.Serialize(data.Classes)),
@@ -32,6 +32,7 @@ internal static class RunWriter
             Head = head.Spec.ToString(),
             Loss = head.Loss,
             Training = options,
+            Solver = solver,
             BestEpoch = bestEpoch,
             EpochsRun = history.Count,
             Metrics = new Dictionary<string, double>

@@ -10,14 +10,18 @@ namespace OnnxTransfer.HeadTrainer.Training;
 
 /// <summary>The outcome of <see cref="Trainer.Train"/>: the exported head (best or last weights) and its validation report.</summary>
 public sealed record TrainingResult(DenseHead Head, ClassificationReport Validation, IReadOnlyList<EpochMetrics> History,
-    int BestEpoch, bool StoppedEarly, string RunDirectory);
+    int BestEpoch, bool StoppedEarly, string RunDirectory)
+{
+    /// <summary>Which solver ran, its iterations and whether it converged.</summary>
+    public required SolverRun Solver { get; init; }
+}
 
 /// <summary>
 /// Mini-batch training of a <see cref="DenseHead"/> on a <see cref="FeatureSet"/>, with early stopping and checkpoints,
 /// writing the run directory (see <see cref="RunFiles"/>). Same options and data give the same head, byte for byte:
 /// one seeded <see cref="Rng"/> drives initialization, shuffling and dropout, and every reduction has a fixed order.
 /// </summary>
-public sealed class Trainer(TrainerOptions options)
+public sealed partial class Trainer(TrainerOptions options)
 {
     public TrainerOptions Options { get; } = options;
 
@@ -60,6 +64,8 @@ public sealed class Trainer(TrainerOptions options)
         var weights = Options.ClassWeight == ClassWeighting.Balanced ? LossFunction.BalancedWeights(trainLabels, data.Classes.Count) : null;
         var loss = new LossFunction(Options.Loss, Options.LabelSmoothing, weights);
         var valLoss = new LossFunction(Options.Loss, Options.LabelSmoothing, null);
+        if (UsesLbfgs(data))
+            return FitFullBatch(data, runDirectory, train, val, rowsPerImage, head, loss, valLoss, warnings, ct);
         var optimizer = new Optimizer(Options.Optimizer, Options.Momentum, Options.Nesterov, Options.WeightDecay);
         var stopping = new EarlyStopping(Options.Monitor, Options.Patience, Options.MinDelta);
         int stepsPerEpoch = (train.Length + Options.BatchSize - 1) / Options.BatchSize;
@@ -154,8 +160,9 @@ public sealed class Trainer(TrainerOptions options)
         var (report, _) = Evaluate(head, data, val, valLoss, buffers);
         buffers?.Dispose(); // the windows go before the head is written: writing it copies the model
         report = report with { Warnings = warnings };
-        RunWriter.Write(runDirectory, data, head, Options, report, history, stopping.BestEpoch, Warning);
-        return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory);
+        var solver = new SolverRun(SolverKind.Sgd, history.Count, false, double.NaN, double.NaN);
+        RunWriter.Write(runDirectory, data, head, Options, report, history, stopping.BestEpoch, solver, Warning);
+        return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory) { Solver = solver };
     }
 
     /// <summary>

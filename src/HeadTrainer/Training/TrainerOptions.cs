@@ -17,8 +17,26 @@ public sealed record TrainerOptions
     /// <summary>Dropout rate between hidden layers (mlp) or after BatchNorm (bn-dropout). Default 0.5.</summary>
     public float Dropout { get; init; } = 0.5f;
 
-    /// <summary>Keras l2 kernel regularizer λ (loss += λ Σ w²). Default 0.</summary>
+    /// <summary>
+    /// Keras l2 kernel regularizer λ (loss += λ Σ w², biases unpenalised). Default 0. The training loss is the mean over the
+    /// n training rows, so scikit-learn's LogisticRegression(C), which minimises C Σ logloss + ½ ‖W‖², is λ = 1 / (2 C n) for
+    /// a softmax head (K weight vectors, as sklearn's multinomial model has), and also with `Loss` binary (one vector, as
+    /// sklearn's binary model). A 2-class softmax head splits sklearn's one vector into two opposite halves, so there λ = 1 / (C n).
+    /// </summary>
     public float L2 { get; init; }
+
+    /// <summary>What fits the head. Default <see cref="SolverKind.Auto"/>: L-BFGS to the optimum for a linear head in memory, else mini-batch.</summary>
+    public SolverKind Solver { get; init; } = SolverKind.Auto;
+
+    /// <summary>
+    /// L-BFGS stops when the largest component of the mean objective's gradient is at most this. Default 1e-6: with a weak
+    /// `L2` (1 / (2 C n)) the objective is flat, and 1e-4 left flowers17's validation accuracy 1.8 points from the optimum's
+    /// (measured, linear-probe bench); 1e-6 matched scikit-learn's to the row and stays above float32's rounding.
+    /// </summary>
+    public float Tolerance { get; init; } = 1e-6f;
+
+    /// <summary>L-BFGS iteration cap; a run that reaches it says it did not converge. Default 1000.</summary>
+    public int MaxIterations { get; init; } = 1000;
 
     /// <summary>Default softmax cross-entropy; Binary (sigmoid, 2 classes only).</summary>
     public LossKind Loss { get; init; } = LossKind.Softmax;
@@ -112,6 +130,13 @@ public sealed record TrainerOptions
         Finite(EndLearningRate, "`EndLearningRate`");
         Finite(ValidationSplit, "`ValidationSplit`");
         Finite(MinDelta, "`MinDelta`");
+        Finite(Tolerance, "`Tolerance`");
+        if (Tolerance <= 0) throw new OnnxTransferException($"`Tolerance` {Tolerance} must be positive.");
+        if (MaxIterations < 1) throw new OnnxTransferException($"`MaxIterations` {MaxIterations} must be at least 1.");
+        if (Solver == SolverKind.Lbfgs && Head.Kind != HeadKind.Linear)
+            throw new OnnxTransferException($"`Solver` lbfgs fits linear heads only, not '{Head}'; use `Solver` sgd or auto.");
+        if (Solver == SolverKind.Lbfgs && Resume)
+            throw new OnnxTransferException("`Resume` continues mini-batch epochs; `Solver` lbfgs has none to resume: train without `Resume`.");
         if (Dropout is < 0 or >= 1) throw new OnnxTransferException($"`Dropout` {Dropout} must be in [0, 1).");
         if (LabelSmoothing is < 0 or >= 1) throw new OnnxTransferException($"`LabelSmoothing` {LabelSmoothing} must be in [0, 1).");
         if (BatchSize < 1) throw new OnnxTransferException($"`BatchSize` {BatchSize} must be at least 1.");

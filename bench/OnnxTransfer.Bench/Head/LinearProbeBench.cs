@@ -1,0 +1,134 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using OnnxTransfer.Bench.Common;
+using OnnxTransfer.Bench.EndToEnd;
+using OnnxTransfer.Bench.Peers;
+using OnnxTransfer.Features;
+using OnnxTransfer.HeadTrainer.Training;
+using static OnnxTransfer.Bench.Common.VerbArgs;
+
+namespace OnnxTransfer.Bench.Head;
+
+/// <summary>
+/// `linear-probe [--features DIR]... [--c C] [--tol T] [--out BENCHMARKS.md]`: the linear head solved by L-BFGS against scikit-learn's
+/// LogisticRegression (lbfgs, `peers/head_sklearn.py`) on the same rows and the same split, at the same regularisation
+/// (`L2` = 1 / (2 C n), see TrainerOptions.L2), measured in the same run: each feature directory given, then a synthetic
+/// Caltech-101-sized problem (5,784 training rows x 256, 101 classes). Prints the accuracies and the fit-time ratio.
+/// </summary>
+public static partial class LinearProbeBench
+{
+    private static readonly string[] Pythons = ["/usr/bin/python3", "python3"];
+
+    public static int Run(string[] args)
+    {
+        double c = Arg(args, "--c") is { } cs ? double.Parse(cs, CultureInfo.InvariantCulture) : 1.0;
+        float tolerance = Arg(args, "--tol") is { } ts ? float.Parse(ts, CultureInfo.InvariantCulture) : new TrainerOptions().Tolerance;
+        var table = new MarkdownTable("Problem", "Train x width, classes", "Ours (lbfgs)", "sklearn", "Accuracy ours / sklearn (goal within 0.2 pt)", "Fit s ours / sklearn", "Speed-up (goal >= 20x)");
+        var problems = new List<(string Name, FeatureSet Set)>();
+        for (int i = 0; i < args.Length - 1; i++)
+            if (args[i] == "--features") problems.Add((Path.GetFileName(Path.GetFullPath(args[i + 1]).TrimEnd('/')), FeatureSet.Load(args[i + 1])));
+        problems.Add(("synthetic Caltech-101-sized", CaltechLike()));
+        foreach (var (name, set) in problems)
+        {
+            var (train, val) = Trainer.Split(set, new TrainerOptions());
+            var options = new TrainerOptions { L2 = (float)(1 / (2 * c * train.Length)), Tolerance = tolerance };
+            var run = Directory.CreateTempSubdirectory("onnx-transfer-probe-");
+            try
+            {
+                // One untimed fit first: the timed one is warm (JIT done), as sklearn's fit is after its imports.
+                new Trainer(options).Train(set, run.FullName);
+                var clock = Stopwatch.StartNew();
+                var result = new Trainer(options).Train(set, run.FullName);
+                double ours = clock.Elapsed.TotalSeconds;
+                var peer = Sklearn(set, val, c);
+                string sk = peer.Problem ?? F($"{peer.Accuracy:P2}");
+                table.Add(name, F($"{train.Length:N0} x {set.Width}, {set.Classes.Count} (val {val.Length:N0})"),
+                    F($"{result.Validation.Accuracy:P2}; {result.Solver}").Replace("|", "\\|", StringComparison.Ordinal), sk,
+                    peer.Problem is null ? F($"{Math.Round((result.Validation.Accuracy - peer.Accuracy) * 100, 2) + 0.0:+0.00;-0.00;0.00} pt") : "-",
+                    peer.Problem is null ? F($"{ours:F2} / {peer.Seconds:F2}") : F($"{ours:F2} / -"),
+                    peer.Problem is null ? F($"{peer.Seconds / ours:F1}x") : "-");
+                Console.WriteLine($"{name}: ours {result.Validation.Accuracy:P2} in {ours:F2} s ({result.Solver}); sklearn {sk} in {peer.Seconds:F2} s");
+            }
+            finally { run.Delete(recursive: true); }
+        }
+        string command = $"dotnet run -c Release --project bench/OnnxTransfer.Bench -- linear-probe {string.Join(' ', args)}".TrimEnd();
+        string section = $"""
+            ## Linear probe solved to the optimum (linear-probe)
+
+            Written by `{command}` on {DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}, {Environment.ProcessorCount} logical cores. `train --head linear` (default `Solver` auto: L-BFGS, `Tolerance` {tolerance.ToString(CultureInfo.InvariantCulture)} on the largest gradient component of the mean objective) against scikit-learn LogisticRegression(C={c.ToString(CultureInfo.InvariantCulture)}, lbfgs, max_iter 2000) on the same training rows and split, with `L2` = 1 / (2 C n_train); validation accuracy, fit seconds (ours: the whole `Trainer.Train`, run folder written, after one untimed warm-up fit; sklearn: `fit` alone) measured in this run.
+
+            {table}
+            """;
+        Console.WriteLine();
+        Console.WriteLine(section);
+        if (Arg(args, "--out") is { } output) ReportSections.Replace(output, "linear-probe", section);
+        return 0;
+    }
+
+    /// <summary>
+    /// 5,784 + 1,446 rows x 256 over 101 classes (Caltech-101's 80/20), Gaussian classes with overlapping means so that
+    /// the regulariser matters; all "train", so both sides hold out the same stratified 20 % (the trainer's split).
+    /// </summary>
+    private static FeatureSet CaltechLike()
+    {
+        const int classes = 101, width = 256, n = 7230;
+        var rng = new Rng(11);
+        var means = new float[classes * width];
+        for (int i = 0; i < means.Length; i++) means[i] = (float)rng.NextGaussian() * 0.35f;
+        var features = new float[n * width];
+        var labels = new int[n];
+        for (int r = 0; r < n; r++)
+        {
+            labels[r] = r % classes;
+            for (int f = 0; f < width; f++) features[r * width + f] = MathF.Max(0, means[labels[r] * width + f] + (float)rng.NextGaussian());
+        }
+        return new FeatureSet("gap", [width], features, width, Enumerable.Range(0, n).Select(i => $"img{i}.jpg").ToArray(), labels,
+            Enumerable.Repeat(FeatureSet.Train, n).ToArray(), Enumerable.Range(0, classes).Select(k => $"c{k}").ToArray(),
+            new FeatureSource { Directory = Path.GetTempPath() });
+    }
+
+    private sealed record Peer(double Accuracy, double Seconds, string? Problem);
+
+    /// <summary>Runs head_sklearn.py on this set's rows as .npy, with our validation rows marked "val" so it fits and scores the same rows.</summary>
+    private static Peer Sklearn(FeatureSet set, int[] val, double c)
+    {
+        string? script = SharedFiles.Repository is { } repo ? Path.Combine(repo, "bench", "peers", "head_sklearn.py") : null;
+        if (script is null || !File.Exists(script)) return new(0, 0, "bench/peers/head_sklearn.py not found");
+        var dir = Directory.CreateTempSubdirectory("onnx-transfer-sklearn-peer-");
+        try
+        {
+            NpyWriter.WriteFeatures(Path.Combine(dir.FullName, "x.npy"), set);
+            NpyWriter.WriteInt64(Path.Combine(dir.FullName, "y.npy"), set.Labels);
+            var splits = set.Splits.Select(s => s == FeatureSet.Val ? "unused" : s).ToArray();
+            foreach (int row in val) splits[row] = FeatureSet.Val;
+            File.WriteAllText(Path.Combine(dir.FullName, "splits.json"), JsonSerializer.Serialize(splits));
+            foreach (string python in Pythons)
+            {
+                var start = new ProcessStartInfo(python, [script, dir.FullName, "--c", c.ToString(CultureInfo.InvariantCulture)])
+                    { RedirectStandardOutput = true, RedirectStandardError = true };
+                Process process;
+                try { process = Process.Start(start)!; }
+                catch (Win32Exception) { continue; }
+                using (process)
+                {
+                    var errors = process.StandardError.ReadToEndAsync();
+                    string output = process.StandardOutput.ReadToEnd();
+                    process.WaitForExit();
+                    if (ResultLine().Match(output) is { Success: true } m)
+                        return new(double.Parse(m.Groups["a"].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups["s"].Value, CultureInfo.InvariantCulture), null);
+                    if (python == Pythons[^1]) return new(0, 0, $"head_sklearn.py exited {process.ExitCode}: {errors.Result.Trim().Split('\n')[^1]}");
+                }
+            }
+            return new(0, 0, "no python3 with numpy and scikit-learn");
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"fit (?<s>[0-9.]+) s, val accuracy (?<a>[0-9.]+)")]
+    private static partial Regex ResultLine();
+}

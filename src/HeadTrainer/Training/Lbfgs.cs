@@ -1,0 +1,108 @@
+namespace OnnxTransfer.HeadTrainer.Training;
+
+/// <summary>How an L-BFGS solve ended.</summary>
+internal enum LbfgsStop { Converged, IterationCap, LineSearchFailed }
+
+/// <summary>
+/// Limited-memory BFGS (Nocedal and Wright, algorithm 7.4: two-loop recursion, memory 10) with a backtracking
+/// Armijo line search, in double. Stops when the largest gradient component is at most the tolerance, which is
+/// scikit-learn's lbfgs `tol` test (SciPy's pgtol on its mean objective). Deterministic: no randomness, fixed sums.
+/// </summary>
+internal static class Lbfgs
+{
+    private const int Memory = 10;
+    private const double Armijo = 1e-4;
+    private const int MaxBacktracks = 40;
+    private const double Rounding = 1e-6;
+
+    /// <summary>
+    /// Minimises <paramref name="objective"/> (value; writes the gradient into its second argument) from <paramref name="x"/>, in place.
+    /// </summary>
+    public static (LbfgsStop Stop, int Iterations, double Value, double GradientNorm) Minimize(
+        Func<double[], double[], double> objective, double[] x, double tolerance, int maxIterations, CancellationToken ct = default)
+    {
+        int n = x.Length;
+        var g = new double[n];
+        double f = objective(x, g);
+        var s = new List<double[]>();
+        var y = new List<double[]>();
+        var rho = new List<double>();
+        var d = new double[n];
+        var xNew = new double[n];
+        var gNew = new double[n];
+        var alpha = new double[Memory];
+        for (int iteration = 0; ; iteration++)
+        {
+            double norm = MaxAbs(g);
+            if (norm <= tolerance) return (LbfgsStop.Converged, iteration, f, norm);
+            if (iteration == maxIterations) return (LbfgsStop.IterationCap, iteration, f, norm);
+            ct.ThrowIfCancellationRequested();
+            // Two-loop recursion: d = -H g, with H0 = (s'y / y'y) I from the newest pair.
+            for (int i = 0; i < n; i++) d[i] = -g[i];
+            for (int j = s.Count - 1; j >= 0; j--)
+            {
+                alpha[j] = rho[j] * Dot(s[j], d);
+                Axpy(-alpha[j], y[j], d);
+            }
+            if (s.Count > 0)
+            {
+                double gamma = Dot(s[^1], y[^1]) / Dot(y[^1], y[^1]);
+                for (int i = 0; i < n; i++) d[i] *= gamma;
+            }
+            for (int j = 0; j < s.Count; j++)
+                Axpy(alpha[j] - rho[j] * Dot(y[j], d), s[j], d);
+            double slope = Dot(g, d);
+            // The first step has no curvature to scale it: a unit-length step along -g, as SciPy's first iteration takes.
+            double t = s.Count == 0 ? 1 / Math.Sqrt(Dot(g, g)) : 1;
+            double fNew = double.NaN;
+            bool accepted = false;
+            for (int k = 0; k < MaxBacktracks && !accepted; k++, t *= 0.5)
+            {
+                for (int i = 0; i < n; i++) xNew[i] = x[i] + t * d[i];
+                fNew = objective(xNew, gNew);
+                // Near the optimum the decrease falls below the objective's rounding (float32 logits, about 1e-7 relative):
+                // a step that lowers the gradient and keeps the value within that rounding is taken, as in Hager and Zhang's
+                // approximate Wolfe test, so the gradient test, not the rounding, decides when to stop.
+                accepted = double.IsFinite(fNew) &&
+                    (fNew <= f + Armijo * t * slope || (fNew <= f + Rounding * Math.Abs(f) && MaxAbs(gNew) < norm));
+                if (accepted) break;
+            }
+            // No decrease even at tiny steps: the objective's rounding (float32 logits) is larger than what is left to gain.
+            if (!accepted) return (LbfgsStop.LineSearchFailed, iteration, f, norm);
+            var sk = new double[n];
+            var yk = new double[n];
+            for (int i = 0; i < n; i++) { sk[i] = xNew[i] - x[i]; yk[i] = gNew[i] - g[i]; }
+            double sy = Dot(sk, yk);
+            // A pair without positive curvature would make H indefinite; Armijo alone does not guarantee one, so skip it.
+            if (sy > 1e-12 * Dot(yk, yk))
+            {
+                if (s.Count == Memory) { s.RemoveAt(0); y.RemoveAt(0); rho.RemoveAt(0); }
+                s.Add(sk);
+                y.Add(yk);
+                rho.Add(1 / sy);
+            }
+            xNew.CopyTo(x, 0); // copied, not swapped: the caller's array holds the solution
+            (g, gNew) = (gNew, g);
+            f = fNew;
+        }
+    }
+
+    private static double MaxAbs(double[] v)
+    {
+        double m = 0;
+        foreach (double e in v) m = Math.Max(m, Math.Abs(e));
+        return m;
+    }
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
+        return sum;
+    }
+
+    private static void Axpy(double a, double[] x, double[] y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] += a * x[i];
+    }
+}

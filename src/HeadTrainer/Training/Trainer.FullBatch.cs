@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using OnnxTransfer.Features;
+using OnnxTransfer.HeadTrainer.Export;
+using OnnxTransfer.HeadTrainer.Model;
+
+namespace OnnxTransfer.HeadTrainer.Training;
+
+/// <summary>The L-BFGS path of <see cref="Train"/>: one solve to the optimum instead of epochs.</summary>
+public sealed partial class Trainer
+{
+    /// <summary>L-BFGS needs every row for each pass, so a streamed set stays on mini-batches unless asked (which Validate allows only for linear heads).</summary>
+    private bool UsesLbfgs(FeatureSet data) => Options.Solver switch
+    {
+        SolverKind.Lbfgs when !data.InMemory =>
+            throw new OnnxTransferException($"`Solver` lbfgs needs the features in memory, and '{data.Source.Directory}' is streamed; raise `MaxMemory` or use `Solver` sgd."),
+        SolverKind.Lbfgs => true,
+        SolverKind.Auto => Options.Head.Kind == HeadKind.Linear && data.InMemory,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Fits on every row of the training images (augmented views included, each a sample) and records the solution as
+    /// the run's one "epoch": there is nothing to select, so validation only reports.
+    /// </summary>
+    private TrainingResult FitFullBatch(FeatureSet data, string runDirectory, int[] train, int[] val, int[] rowsPerImage, DenseHead head,
+        LossFunction loss, LossFunction valLoss, List<string> warnings, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var rows = train.SelectMany((row, i) => Enumerable.Range(row, rowsPerImage[i])).ToArray();
+        SolverRun run;
+        try
+        {
+            run = FullBatchSolver.Fit(head, data, rows, loss, Options.L2, Options.Tolerance, Options.MaxIterations, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TrainingCancelledException(0, 1, runDirectory);
+        }
+        if (head.Parameters.Any(p => !p.Value.All(float.IsFinite))) throw Diverged(1, double.NaN, data, train, 0);
+        if (!run.Converged)
+        {
+            string why = run.Iterations >= Options.MaxIterations
+                ? $"reached `MaxIterations` {Options.MaxIterations}: raise `MaxIterations`"
+                : "its line search found no decrease in float32 precision: raise `Tolerance`, or standardize the features";
+            string message = FormattableString.Invariant(
+                $"L-BFGS did not converge: the largest gradient component is {run.GradientNorm:G3} > `Tolerance` {run.Tolerance:G3} after {run.Iterations} iterations; it {why}.");
+            warnings.Add(message);
+            Warning?.Invoke(message);
+        }
+        double penalty = L2Penalty(head);
+        var (trainReport, trainLoss) = Evaluate(head, data, rows, loss, null);
+        var (valReport, valLossValue) = Evaluate(head, data, val, valLoss, null);
+        var metrics = new EpochMetrics(1, 0, trainLoss + penalty, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
+            valLossValue + penalty, valReport.Accuracy, valReport.TopKAccuracy, valReport.Auc, clock.Elapsed.TotalSeconds, true);
+        EpochCompleted?.Invoke(metrics);
+        var report = valReport with { Warnings = warnings };
+        RunWriter.Write(runDirectory, data, head, Options, report, [metrics], 1, run, Warning);
+        return new TrainingResult(head, report, [metrics], 1, false, runDirectory) { Solver = run };
+    }
+}

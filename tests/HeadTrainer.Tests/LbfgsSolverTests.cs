@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using OnnxTransfer.Features;
+using OnnxTransfer.HeadTrainer.Export;
+using OnnxTransfer.HeadTrainer.Model;
+using OnnxTransfer.HeadTrainer.Training;
+using OnnxTransfer.Tests;
+using Xunit;
+
+namespace OnnxTransfer.HeadTrainer.Tests;
+
+public class LbfgsSolverTests
+{
+    private const float L2 = 0.05f;
+
+    [Theory]
+    [InlineData(LossKind.Softmax, 3)]
+    [InlineData(LossKind.Binary, 2)]
+    public void Lbfgs_reaches_the_optimum_that_double_precision_gradient_descent_converges_to(LossKind loss, int classes)
+    {
+        using var data = new TempDir();
+        using var run = new TempDir();
+        // Overlapping classes, so the optimum is finite and L2 and the data both shape it.
+        SyntheticFeatures.Write(data.Path, 60, 4, classes, separation: 0.7f);
+        var set = FeatureSet.Load(data.Path);
+        var options = new TrainerOptions { Solver = SolverKind.Lbfgs, L2 = L2, Loss = loss, Tolerance = 1e-6f };
+        var result = new Trainer(options).Train(set, run.Path);
+        Assert.True(result.Solver.Converged, result.Solver.ToString());
+
+        var (train, _) = Trainer.Split(set, options);
+        var reference = new ReferenceLogistic(set, train, classes, loss == LossKind.Binary);
+        double[] w = reference.GradientDescent(L2);
+        var kernel = result.Head.Parameters.Single(p => p.Name == "logits.kernel").Value;
+        var bias = result.Head.Parameters.Single(p => p.Name == "logits.bias").Value;
+        double[] ours = [.. kernel.Select(v => (double)v), .. bias.Select(v => (double)v)];
+        // Tolerance 1e-6 on the gradient, curvature >= 2 * L2 = 0.1: weights within about 1e-5; 1e-4 leaves float32 room.
+        for (int i = 0; i < w.Length; i++) Assert.True(Math.Abs(ours[i] - w[i]) <= 1e-4, $"[{i}] lbfgs {ours[i]} vs gradient descent {w[i]}");
+        double expected = reference.Objective(w, new double[w.Length], L2);
+        Assert.True(Math.Abs(result.History[0].Loss - expected) <= 1e-6 * expected, $"loss {result.History[0].Loss} vs {expected}");
+    }
+
+    [Fact]
+    public void A_run_stopped_by_MaxIterations_says_it_did_not_converge()
+    {
+        using var data = new TempDir();
+        using var run = new TempDir();
+        SyntheticFeatures.Write(data.Path, 60, 4, 3, separation: 0.7f);
+        var warnings = new List<string>();
+        var trainer = new Trainer(new TrainerOptions { L2 = L2, MaxIterations = 2, Tolerance = 1e-8f });
+        trainer.Warning += warnings.Add;
+        var result = trainer.Train(FeatureSet.Load(data.Path), run.Path);
+        Assert.Equal((SolverKind.Lbfgs, 2, false), (result.Solver.Solver, result.Solver.Iterations, result.Solver.Converged));
+        Assert.Contains("NOT converged", result.Solver.ToString());
+        Assert.Contains(warnings, w => w.Contains("did not converge") && w.Contains("`MaxIterations` 2"));
+        Assert.Contains(result.Validation.Warnings, w => w.Contains("did not converge"));
+        Assert.Equal(result.Solver, HeadSidecar.Load(run.Path).Solver);
+    }
+
+    [Fact]
+    public void Auto_solves_linear_heads_with_lbfgs_and_trains_other_heads_on_mini_batches()
+    {
+        using var data = new TempDir();
+        SyntheticFeatures.Write(data.Path, 60, 4, 3);
+        var set = FeatureSet.Load(data.Path);
+        using var linear = new TempDir();
+        using var mlp = new TempDir();
+        Assert.Equal(SolverKind.Lbfgs, new Trainer(new TrainerOptions()).Train(set, linear.Path).Solver.Solver);
+        var sgd = new Trainer(new TrainerOptions { Head = HeadSpec.Parse("mlp:4"), Epochs = 2 }).Train(set, mlp.Path).Solver;
+        Assert.Equal((SolverKind.Sgd, 2), (sgd.Solver, sgd.Iterations));
+    }
+
+    [Fact]
+    public void Lbfgs_on_a_hidden_layer_head_is_refused_naming_the_fix()
+    {
+        var error = Assert.Throws<OnnxTransferException>(() => new TrainerOptions { Solver = SolverKind.Lbfgs, Head = HeadSpec.Parse("mlp:4") }.Validate());
+        Assert.Contains("`Solver` sgd", error.Message);
+    }
+
+    [Fact]
+    public void Lbfgs_gives_the_same_head_byte_for_byte_on_every_run()
+    {
+        using var data = new TempDir();
+        SyntheticFeatures.Write(data.Path, 60, 4, 3);
+        var set = FeatureSet.Load(data.Path);
+        string Hash()
+        {
+            using var run = new TempDir();
+            new Trainer(new TrainerOptions { L2 = L2 }).Train(set, run.Path);
+            return Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(run.Path, RunFiles.HeadModel))));
+        }
+        Assert.Equal(Hash(), Hash());
+    }
+}
