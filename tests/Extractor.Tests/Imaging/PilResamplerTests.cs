@@ -91,6 +91,30 @@ public class PilResamplerTests
         Assert.True(differing <= actual.Length / 500, $"{differing} of {actual.Length} bytes differ by one level");
     }
 
+    [Fact]
+    public void Aliases_parse_to_the_mode_whose_name_is_recorded()
+    {
+        Assert.Equal(Interpolation.PilNearest, OptionNames.Parse<Interpolation>("keras-load-img"));
+        Assert.Equal(Interpolation.Bilinear, OptionNames.Parse<Interpolation>("keras-dataset"));
+        Assert.Equal("pil-bilinear", OptionNames.Name(OptionNames.Parse<Interpolation>("pil-bilinear")));
+    }
+
+    [Fact]
+    public void Pil_modes_ignore_exif_orientation_as_PIL_does()
+    {
+        var jpeg = TestImages.Encode(TestImages.RandomRgba(8, 8, seed: 2), 8, 8, SkiaSharp.SKEncodedImageFormat.Jpeg);
+        float[] Load(byte[] bytes, Interpolation interpolation)
+        {
+            var options = new ImageOptions { Size = 8, Interpolation = interpolation };
+            var dst = new float[options.TensorLength];
+            ImageLoader.LoadInto(bytes, options, dst);
+            return dst;
+        }
+        var rotated = TestImages.WithExifOrientation(jpeg, 6);
+        Assert.Equal(Load(jpeg, Interpolation.PilNearest), Load(rotated, Interpolation.PilNearest));
+        Assert.NotEqual(Load(jpeg, Interpolation.Nearest), Load(rotated, Interpolation.Nearest));
+    }
+
     /// <summary>Random pixels blurred a little: photo-like, with values between the extremes so rounding matters.</summary>
     private static byte[] Smooth(int width, int height)
     {
