@@ -26,6 +26,11 @@ public static class ExportCommand
             var info = model.Info;
             Console.WriteLine($"wrote {path}: input '{ModelInfo.ImageInput}' float32 [N,{info.InputSize},{info.InputSize},3] RGB 0-255, " +
                               $"output '{ChainExporter.HeadOutput}' [N,{info.Classes.Count}] ({string.Join(", ", info.Classes)}); weights: {info.WeightsLabel}");
+            // The graph starts at the resized pixels, so a consumer must resize as training did; said for Pillow's
+            // modes especially, whose exact bytes no ONNX Resize reproduces.
+            if (info.Interpolation.StartsWith("pil-", StringComparison.Ordinal))
+                Console.WriteLine($"the graph expects images already resized to {info.InputSize}x{info.InputSize} by Pillow ({info.Resize}, {info.Interpolation}, " +
+                                  "as `onnx-transfer extract` did, recorded in its metadata); it does not resize");
             return 0;
         });
         return command;

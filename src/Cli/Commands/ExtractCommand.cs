@@ -33,8 +33,14 @@ public static class ExtractCommand
         var size = new Option<int?>("--input-size") { Description = "Square input side (default: the model's, usually 224)." };
         var resize = new Option<string>("--resize") { Description = "stretch or center-crop.", DefaultValueFactory = _ => "stretch" };
         resize.AcceptOnlyFromAmong("stretch", "center-crop");
-        var interpolation = new Option<string>("--interpolation") { Description = "bilinear, nearest, area or bicubic.", DefaultValueFactory = _ => "bilinear" };
-        interpolation.AcceptOnlyFromAmong("bilinear", "nearest", "area", "bicubic");
+        var interpolation = new Option<string>("--interpolation")
+        {
+            Description = "bilinear (alias keras-dataset: tf.image.resize), nearest, area, bicubic; or the exact bytes of Pillow's Image.resize: " +
+                          "pil-nearest (alias keras-load-img: Keras load_img/flow_from_directory), pil-bilinear, pil-bicubic, pil-lanczos " +
+                          "(these decode as PIL does: no EXIF rotation, alpha dropped).",
+            DefaultValueFactory = _ => "bilinear",
+        };
+        interpolation.AcceptOnlyFromAmong([.. Enum.GetValues<Interpolation>().Select(i => OptionNames.Name(i)), .. OptionNames.InterpolationAliases.Keys]);
         var jpegDecoder = new Option<string>("--jpeg-decoder")
         {
             Description = "auto (the system's libjpeg-turbo when installed), skia or libjpeg-turbo; same pixels, different speed.",

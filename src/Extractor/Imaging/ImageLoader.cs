@@ -9,7 +9,8 @@ namespace OnnxTransfer.Extractor.Imaging;
 /// libjpeg-turbo when installed, see <see cref="ImageOptions.JpegDecoder"/>) into the model's input layout:
 /// Size x Size x 3 floats, RGB, 0-255. EXIF orientation is applied; gray and CMYK come out as RGB;
 /// transparent pixels are composited on white (what a browser or viewer shows, and what keeps a
-/// transparent logo from turning black). ICC profiles are ignored, as PIL and Keras do.
+/// transparent logo from turning black). ICC profiles are ignored, as PIL and Keras do. The Pillow
+/// interpolations (<see cref="PilResampler"/>) instead do what PIL does: no orientation, alpha dropped.
 /// <para>Memory is bounded by design: only regular files are read (a FIFO, socket or device is refused without
 /// blocking), files above <see cref="ImageOptions.MaxFileBytes"/> are refused before reading, images declaring
 /// more than <see cref="ImageOptions.MaxPixels"/> before decoding, and all decodes of the process together hold at
@@ -126,6 +127,11 @@ internal static class ImageLoader
                         && TurboJpeg.Library!.TryDecode(encoded, size.Width, size.Height, rgba);
             if (!fast) SkiaDecode(codec, decodeInfo, rgba);
 
+            if (PilResampler.Handles(options.Interpolation))
+            {
+                PilResize(rgba, size, options, hwcRgb);
+                return;
+            }
             var oriented = new OrientedImage(rgba, size.Width, size.Height, codec.EncodedOrigin, info.AlphaType != SKAlphaType.Opaque);
             var crop = options.Resize == ResizeMode.CenterCrop
                 ? Resampler.CenterCrop(oriented.Width, oriented.Height, options.Size, options.Size)
@@ -136,6 +142,25 @@ internal static class ImageLoader
         {
             Return(rgba);
         }
+    }
+
+    /// <summary>
+    /// The Pillow modes resize the image as Python's PIL pipelines have it: Image.open(path).convert('RGB') stores the
+    /// pixels as decoded, so EXIF orientation is not applied and alpha is dropped (not composited); then the bytes are
+    /// Pillow's, handed to the model as floats.
+    /// </summary>
+    private static void PilResize(byte[] rgba, SKSizeI size, ImageOptions options, Span<float> hwcRgb)
+    {
+        var crop = options.Resize == ResizeMode.CenterCrop
+            ? Resampler.CenterCrop(size.Width, size.Height, options.Size, options.Size)
+            : (X: 0, Y: 0, size.Width, size.Height);
+        byte[] rgb = ArrayPool<byte>.Shared.Rent(hwcRgb.Length);
+        try
+        {
+            PilResampler.Resize(rgba, size.Width, crop, rgb, options.Size, options.Size, options.Interpolation);
+            for (int i = 0; i < hwcRgb.Length; i++) hwcRgb[i] = rgb[i];
+        }
+        finally { ArrayPool<byte>.Shared.Return(rgb); }
     }
 
     private static unsafe void SkiaDecode(SKCodec codec, SKImageInfo info, byte[] rgba)
@@ -154,7 +179,8 @@ internal static class ImageLoader
     private static SKSizeI DecodeSize(SKCodec codec, ImageOptions options)
     {
         var full = new SKSizeI(codec.Info.Width, codec.Info.Height);
-        if (!options.ScaledDecode || codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return full;
+        // Pillow decodes at full size (Image.resize never asks libjpeg for a scaled decode), so its modes do too.
+        if (!options.ScaledDecode || PilResampler.Handles(options.Interpolation) || codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return full;
         // Orientation can swap axes, and a centre crop keeps only the shorter side; the shorter side is
         // the one that must stay large in both modes.
         for (int eighths = 1; eighths < 8; eighths++)

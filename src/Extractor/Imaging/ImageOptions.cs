@@ -11,11 +11,32 @@ public enum ResizeMode
 }
 
 /// <summary>
-/// Resampling filters. All use half-pixel centres and no antialiasing, matching TensorFlow 2's
-/// tf.image.resize (what Keras image_dataset_from_directory uses); Area averages whole source boxes
-/// and so is the one to pick for large reductions.
+/// Resampling filters. The first four use half-pixel centres and no antialiasing on float pixels, matching
+/// TensorFlow 2's tf.image.resize (what Keras image_dataset_from_directory uses; "keras-dataset" names
+/// <see cref="Bilinear"/>); Area averages whole source boxes and so is the one to pick for large reductions.
+/// The Pil ones give the bytes of Pillow's Image.resize on the image converted to RGB, as Python pipelines
+/// decode it: no EXIF orientation, alpha dropped, no reduced-size JPEG decode ("keras-load-img", what Keras
+/// load_img and flow_from_directory do by default, names <see cref="PilNearest"/>).
 /// </summary>
-public enum Interpolation { Bilinear, Nearest, Area, Bicubic }
+public enum Interpolation
+{
+    Bilinear,
+    Nearest,
+    Area,
+    Bicubic,
+
+    /// <summary>Pillow's NEAREST (Image.resize's affine nearest-neighbour sampling).</summary>
+    PilNearest,
+
+    /// <summary>Pillow's BILINEAR: a triangle filter widened by the reduction factor (antialiased), uint8 between and after the passes.</summary>
+    PilBilinear,
+
+    /// <summary>Pillow's BICUBIC (a = -0.5), widened like <see cref="PilBilinear"/>.</summary>
+    PilBicubic,
+
+    /// <summary>Pillow's LANCZOS (3 lobes), widened like <see cref="PilBilinear"/>.</summary>
+    PilLanczos,
+}
 
 /// <summary>Decoding and resizing settings for one image. Defaults match a 224x224 Keras model.</summary>
 public sealed class ImageOptions
