@@ -56,14 +56,16 @@ public class LbfgsSolverTests
     }
 
     [Fact]
-    public void Auto_solves_linear_heads_with_lbfgs_and_trains_other_heads_on_mini_batches()
+    public void Auto_solves_penalised_linear_heads_with_lbfgs_and_trains_other_heads_on_mini_batches()
     {
         using var data = new TempDir();
         SyntheticFeatures.Write(data.Path, 60, 4, 3);
         var set = FeatureSet.Load(data.Path);
         using var linear = new TempDir();
         using var mlp = new TempDir();
-        Assert.Equal(SolverKind.Lbfgs, new Trainer(new TrainerOptions()).Train(set, linear.Path).Solver.Solver);
+        Assert.Equal(SolverKind.Lbfgs, new Trainer(new TrainerOptions { L2 = 1e-3f }).Train(set, linear.Path).Solver.Solver);
+        using var unpenalised = new TempDir();
+        Assert.Equal(SolverKind.Sgd, new Trainer(new TrainerOptions { Epochs = 2 }).Train(set, unpenalised.Path).Solver.Solver);
         var sgd = new Trainer(new TrainerOptions { Head = HeadSpec.Parse("mlp:4"), Epochs = 2 }).Train(set, mlp.Path).Solver;
         Assert.Equal((SolverKind.Sgd, 2), (sgd.Solver, sgd.Iterations));
     }

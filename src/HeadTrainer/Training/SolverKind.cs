@@ -3,7 +3,7 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// <summary>What fits the head (<see cref="TrainerOptions.Solver"/>).</summary>
 public enum SolverKind
 {
-    /// <summary>The default: <see cref="Lbfgs"/> for a linear head on a set held in memory, else <see cref="Sgd"/>.</summary>
+    /// <summary>The default: <see cref="Lbfgs"/> for a linear head on a set held in memory with an `L2` penalty, else <see cref="Sgd"/>.</summary>
     Auto,
 
     /// <summary>

@@ -8,13 +8,18 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// <summary>The L-BFGS path of <see cref="Train"/>: one solve to the optimum instead of epochs.</summary>
 public sealed partial class Trainer
 {
-    /// <summary>L-BFGS needs every row for each pass, so a streamed set stays on mini-batches unless asked (which Validate allows only for linear heads).</summary>
+    /// <summary>
+    /// L-BFGS needs every row for each pass, so a streamed set stays on mini-batches unless asked (which Validate allows
+    /// only for linear heads). Auto takes it only with an L2 penalty: without one a separable problem (256 features, a
+    /// thousand photos) has its optimum at infinite weights, and stopping at the gradient tolerance there gave 89.7 % on
+    /// flowers17 against mini-batch training's 91.5 % with early stopping (measured 2026-12-01).
+    /// </summary>
     private bool UsesLbfgs(FeatureSet data) => Options.Solver switch
     {
         SolverKind.Lbfgs when !data.InMemory =>
             throw new OnnxTransferException($"`Solver` lbfgs needs the features in memory, and '{data.Source.Directory}' is streamed; raise `MaxMemory` or use `Solver` sgd."),
         SolverKind.Lbfgs => true,
-        SolverKind.Auto => Options.Head.Kind == HeadKind.Linear && data.InMemory,
+        SolverKind.Auto => Options.Head.Kind == HeadKind.Linear && data.InMemory && Options.L2 > 0,
         _ => false,
     };
 

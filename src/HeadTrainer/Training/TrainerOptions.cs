@@ -25,7 +25,10 @@ public sealed record TrainerOptions
     /// </summary>
     public float L2 { get; init; }
 
-    /// <summary>What fits the head. Default <see cref="SolverKind.Auto"/>: L-BFGS to the optimum for a linear head in memory, else mini-batch.</summary>
+    /// <summary>
+    /// What fits the head. Default <see cref="SolverKind.Auto"/>: L-BFGS to the optimum for a linear head in memory with an
+    /// `L2` penalty (scikit-learn's C=1 is `L2` = 1 / (2 n) for n training rows), else mini-batch.
+    /// </summary>
     public SolverKind Solver { get; init; } = SolverKind.Auto;
 
     /// <summary>
