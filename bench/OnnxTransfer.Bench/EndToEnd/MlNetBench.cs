@@ -37,6 +37,15 @@ public static class MlNetBench
     /// <summary>`mlnet [--quick] [--threads N] [--out FILE]`: only this section, written into FILE between its markers.</summary>
     public static int Run(string[] args)
     {
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--threads" or "--out" && i + 1 < args.Length) i++;
+            else if (args[i] != "--quick")
+            {
+                Console.Error.WriteLine($"error: unknown or incomplete option '{args[i]}'; usage: mlnet [--quick] [--threads N] [--out FILE]");
+                return 2;
+            }
+        }
         bool quick = args.Contains("--quick");
         int threads = Arg(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : 0;
         string command = $"dotnet run -c Release --project bench/OnnxTransfer.Bench -- mlnet {string.Join(' ', args)}".TrimEnd();
