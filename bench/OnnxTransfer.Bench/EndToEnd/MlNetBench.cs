@@ -9,8 +9,12 @@ namespace OnnxTransfer.Bench.EndToEnd;
 /// <summary>A goal row for the e2e goals table and the section's own.</summary>
 public sealed record GoalRow(string Goal, string Measured, string Met);
 
-/// <summary>One comparison: a model over a data set's photos, with or without training.</summary>
-internal sealed record MlNetCase(BenchModel Model, string Dataset, int Photos, bool Train, IReadOnlyList<string> Variants, bool CropReference);
+/// <summary>
+/// One comparison: a model over a data set's photos, with or without training. <see cref="Rounds"/> alternating rounds
+/// (ours, ML.NET, ours, ...) keep each side's fastest, so a burst of load from another program on a shared machine
+/// rarely lands on one side alone; cases that train have one, their passes being long and many.
+/// </summary>
+internal sealed record MlNetCase(BenchModel Model, string Dataset, int Photos, bool Train, IReadOnlyList<string> Variants, bool CropReference, int Rounds = 1);
 
 /// <summary>What one case measured on each side; <see cref="Problem"/> says why the ML.NET side is missing.</summary>
 internal sealed record MlNetMeasured(MlNetCase Case, OursRun Ours, OursRun? OursCrop, MlNetReport? Peer, string? Problem)
@@ -98,8 +102,8 @@ public static class MlNetBench
         }
         yield return new(BenchModel.MobileNet025Real, "hymenoptera_data", 0, true, [Pipeline], false);
         yield return new(BenchModel.MobileNet025Real, "oxford_flowers17", 0, true, ["isocrop-rgb", "fill-rgb", "isocrop-bgr", "isocrop-planar"], true);
-        yield return new(BenchModel.EfficientNetB0Avg, "hymenoptera_data", 96, false, [Pipeline], false);
-        yield return new(BenchModel.Vgg19Block5, "hymenoptera_data", 48, false, [Pipeline], false);
+        yield return new(BenchModel.EfficientNetB0Avg, "hymenoptera_data", 96, false, [Pipeline], false, Rounds: 2);
+        yield return new(BenchModel.Vgg19Block5, "hymenoptera_data", 48, false, [Pipeline], false, Rounds: 2);
     }
 
     private static MlNetMeasured MeasureCase(MlNetCase c, string dataset, int threads, string work)
@@ -118,6 +122,16 @@ public static class MlNetBench
             : [];
         Console.Error.WriteLine($"[mlnet] ML.NET: {c.Model.Id} on {c.Dataset}, {string.Join(", ", c.Variants)}");
         var (peer, problem) = MlNetPeer.Run(features, dataset, threads, Warmup, c.Variants, trainings);
+        for (int round = 2; round <= c.Rounds && problem is null; round++)
+        {
+            Console.Error.WriteLine($"[mlnet] round {round} of {c.Rounds}: {c.Model.Id} on {c.Dataset}");
+            var again = MlNetOursChild.Extract(c.Model, dataset, features, threads, c.Photos, Warmup, ResizeMode.Stretch);
+            if (again.Seconds < ours.Seconds) ours = again;
+            var (next, nextProblem) = MlNetPeer.Run(features, dataset, threads, Warmup, c.Variants, trainings);
+            problem = nextProblem;
+            if (next is not null && peer is not null)
+                peer = peer with { Featurizations = [.. peer.Featurizations.Zip(next.Featurizations, (a, b) => a.Seconds <= b.Seconds ? a : b)] };
+        }
         if (problem is not null) Console.Error.WriteLine($"[mlnet] {problem}");
         return new MlNetMeasured(c, ours, crop, peer, problem);
     }

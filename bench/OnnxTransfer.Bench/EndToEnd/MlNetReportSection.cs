@@ -61,7 +61,8 @@ internal static class MlNetReportSection
             var m = r.Featurization(MlNetBench.Pipeline);
             double? ratio = m is null ? null : r.Ours.ImagesPerSecond / m.ImagesPerSecond;
             string where = $"{r.Case.Model.Id} on {r.Case.Dataset} ({r.Ours.Images} photos)";
-            table.Add(r.Case.Model.Title, r.Case.Model.WeightsLabel, $"{r.Ours.Images} of {r.Case.Dataset}", F1(r.Ours.ImagesPerSecond),
+            string photos = $"{r.Ours.Images} of {r.Case.Dataset}" + (r.Case.Rounds > 1 ? $" (each side's best of {r.Case.Rounds} alternating rounds)" : "");
+            table.Add(r.Case.Model.Title, r.Case.Model.WeightsLabel, photos, F1(r.Ours.ImagesPerSecond),
                 m is null ? "-" : F1(m.ImagesPerSecond), ratio is { } x ? $"{x:F2}x" : "-",
                 $"{F1(r.Ours.CpuSeconds * 1000 / r.Ours.Images)} / {(m is null ? "-" : F1(m.CpuSeconds * 1000 / m.Images))}",
                 $"{F2(r.Ours.CpuSeconds / r.Ours.Seconds)} / {(m is null ? "-" : F2(m.CpuSeconds / m.Seconds))}",
@@ -127,7 +128,8 @@ internal static class MlNetReportSection
         "Why. *Featurization*: both sides run the same ONNX Runtime build on the same graph, so the difference is the image path and how the work is " +
         "spread over the cores (the cores-busy column). ML.NET's LoadImages decodes each JPEG with SkiaSharp's built-in decoder into a new bitmap, " +
         "ResizeImages draws it into a second one (IsoCrop with SkiaSharp's high-quality filter; Fill unfiltered, nearest neighbour) and ExtractPixels " +
-        "copies that to floats, on the thread that then hands the photo to ONNX Runtime as a batch of one; `extract` decodes (with libjpeg-turbo where " +
+        "copies that to floats, each photo's steps and then its ONNX Runtime call (a batch of one) in turn on one of the worker threads ML.NET " +
+        "splits its cursor over; `extract` decodes (with libjpeg-turbo where " +
         "installed) on idle-priority threads beside ONNX Runtime, resizes from the decoded bytes and runs batches of 32. Where the network is cheap " +
         "(MobileNet 0.25, about a millisecond a photo) the image path is most of the cost and that is the lead; where it is most of the work " +
         "(EfficientNetB0, VGG19) the lead shrinks to what the image path saves, because on a CPU a batch of one costs ONNX Runtime not much more per " +
