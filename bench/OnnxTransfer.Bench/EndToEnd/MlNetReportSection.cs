@@ -35,6 +35,10 @@ internal static class MlNetReportSection
             .Append("`train --head linear --lr 1e-2 --epochs 30 --seed 1 --patience 0 --restore-best false`, scored at its last epoch: ML.NET's trainers pick nothing on the validation rows either.\n")
             .Append("- **Peak memory**: each phase's kernel peak RSS (VmHWM reset at its start) of the whole process; ours run with `System.GC.ConserveMemory` 7 as the CLI does, ML.NET's with .NET's defaults, as a user's program would.\n")
             .Append("- **Not measured**: ML.NET's TensorFlow-based `ImageClassification` trainer (Microsoft.ML.Vision). It needs the TensorFlow native redistributable (SciSharp.TensorFlow.Redist), which this machine's NuGet feed does not serve.\n\n");
+        if (loadAverages.Split(" / ").Any(l => double.TryParse(l.Split(' ')[0], CultureInfo.InvariantCulture, out double one) && one > Environment.ProcessorCount))
+            text.Append("**Other programs were running** (a 1-minute load average above the core count): they took CPU from both sides, not evenly, ")
+                .Append("and the cores-busy column shows what each got. ML.NET's session spin-waits (ONNX Runtime's default) and so holds its cores against them; ")
+                .Append("`extract`'s does not (it leaves idle time to its decoders). Compare the ratios of a calm run.\n\n");
         if (missing.Count > 0) text.Append(F($"Not measured: {string.Join(", ", missing)} not found in ../shared/datasets.\n\n"));
         foreach (var r in runs.Where(r => r.Problem is not null)) text.Append(F($"**ML.NET side missing for {r.Case.Model.Id} on {r.Case.Dataset}:** {r.Problem}\n\n"));
 
@@ -129,7 +133,8 @@ internal static class MlNetReportSection
         "spread over the cores (the cores-busy column). ML.NET's LoadImages decodes each JPEG with SkiaSharp's built-in decoder into a new bitmap, " +
         "ResizeImages draws it into a second one (IsoCrop with SkiaSharp's high-quality filter; Fill unfiltered, nearest neighbour) and ExtractPixels " +
         "copies that to floats, each photo's steps and then its ONNX Runtime call (a batch of one) in turn on one of the worker threads ML.NET " +
-        "splits its cursor over; `extract` decodes (with libjpeg-turbo where " +
+        "splits its cursor over, in a session with ONNX Runtime's defaults but for the thread counts (worker threads spin-wait, which counts as " +
+        "CPU time; memory pattern on); `extract` decodes (with libjpeg-turbo where " +
         "installed) on idle-priority threads beside ONNX Runtime, resizes from the decoded bytes and runs batches of 32. Where the network is cheap " +
         "(MobileNet 0.25, about a millisecond a photo) the image path is most of the cost and that is the lead; where it is most of the work " +
         "(EfficientNetB0, VGG19) the lead shrinks to what the image path saves, because on a CPU a batch of one costs ONNX Runtime not much more per " +
