@@ -25,7 +25,7 @@ public static class MlNetPeer
         string[] args = [Built.Value.Dll!, "--features", features, "--input", input, "--threads", I(threads), "--warmup", I(warmup),
                          "--variants", string.Join(',', variants), .. trainings.Count > 0 ? new[] { "--train", string.Join(',', trainings) } : []];
         var (exit, output, errors) = Execute("dotnet", args);
-        if (exit != 0) return (null, $"ML.NET peer exited {exit}: {LastLine(errors)}");
+        if (exit != 0) return (null, $"ML.NET peer exited {exit}: {errors.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "(no output)"}");
         return (JsonSerializer.Deserialize<MlNetReport>(output.Trim().Split('\n')[^1]), null);
     }
 
@@ -35,7 +35,7 @@ public static class MlNetPeer
         string project = Path.Combine(repo, Project);
         Console.Error.WriteLine($"[mlnet] dotnet build {Project} -c Release");
         var (exit, output, errors) = Execute("dotnet", "build", project, "-c", "Release", "-nologo", "-v", "q");
-        if (exit != 0) return (null, $"ML.NET peer did not build (dotnet build {Project} -c Release exited {exit}): {LastLine(output + errors)}");
+        if (exit != 0) return (null, $"ML.NET peer did not build (dotnet build {Project} -c Release exited {exit}): {LastError(output + errors)}");
         return (Path.Combine(Path.GetDirectoryName(project)!, "bin", "Release", "net10.0", "OnnxTransfer.MlNetPeer.dll"), null);
     }
 
@@ -60,8 +60,8 @@ public static class MlNetPeer
         }
     }
 
-    /// <summary>The last line that says something (an error's message rather than the stack or the build's summary).</summary>
-    private static string LastLine(string text) =>
+    /// <summary>The build's last error line (rather than its summary), or its last line.</summary>
+    private static string LastError(string text) =>
         text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase))
         ?? text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "(no output)";
 

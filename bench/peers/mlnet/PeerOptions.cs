@@ -9,15 +9,17 @@ public sealed class PeerOptions
 
     public required string Input { get; init; }
 
-    /// <summary>ONNX Runtime intra-op threads, as the extraction it is compared with had.</summary>
-    public int Threads { get; init; } = 2;
+    /// <summary>ONNX Runtime intra-op threads, as the extraction it is compared with had (default 2).</summary>
+    public int Threads { get; init; }
 
-    /// <summary>Photos run through each pipeline before the timed pass, so both sides are timed warm.</summary>
-    public int Warmup { get; init; } = 32;
+    /// <summary>Photos run through each pipeline before the timed pass, so both sides are timed warm (default 32).</summary>
+    public int Warmup { get; init; }
 
-    public IReadOnlyList<string> Variants { get; init; } = [ImagePipeline.Variants[0]];
+    /// <summary>Preprocessing variants to featurize with (<see cref="ImagePipeline.Variants"/>); default the first, the pipeline proper.</summary>
+    public required IReadOnlyList<string> Variants { get; init; }
 
-    public IReadOnlyList<(string Trainer, string Features)> Trainings { get; init; } = [];
+    /// <summary>Trainer and feature source pairs (a variant, or <see cref="Trainers.Extracted"/>); default none.</summary>
+    public required IReadOnlyList<(string Trainer, string Features)> Trainings { get; init; }
 
     public static PeerOptions Parse(string[] args)
     {

@@ -23,10 +23,18 @@ public static class Program
             Console.WriteLine(JsonSerializer.Serialize(Run(options)));
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or OnnxTransferException or IOException)
+        catch (Exception e) when (e is ArgumentException or FormatException or OnnxTransferException or IOException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
+        }
+        catch (Exception e)
+        {
+            // ML.NET wraps what fails inside a pipeline (a native library, an unreadable photo); the bench reports the last
+            // line of stderr, so that line names the innermost cause rather than a stack frame.
+            Console.Error.WriteLine(e);
+            Console.Error.WriteLine($"error: {e.GetBaseException().GetType().Name}: {e.GetBaseException().Message}");
+            return 1;
         }
     }
 
