@@ -28,7 +28,7 @@ public sealed record OursTraining(int TrainRows, int ValRows, double Seconds, do
 /// `extract` and `train --head linear` cost, each in a fresh process as a user runs the two commands (and as the ML.NET
 /// peer runs in its own), so the peak memories compare. `extract` extracts PHOTOS photos of DATASET (0: all; otherwise
 /// spread over it) to OUT after an untimed warm-up extraction of WARMUP of them; `train` trains the linear head twice on
-/// FEATURES and times the second: both sides are timed warm, JIT and first-touch costs left out. Each prints one JSON line.
+/// FEATURES once untimed, then three times timed, keeping the fastest: both sides are timed warm, JIT and first-touch costs left out. Each prints one JSON line.
 /// </summary>
 public static class MlNetOursChild
 {
@@ -40,6 +40,9 @@ public static class MlNetOursChild
     {
         Head = HeadSpec.Linear, Epochs = 30, LearningRate = 1e-2f, Seed = 1, Patience = 0, RestoreBest = false,
     };
+
+    /// <summary>Timed training runs after an untimed first; the fastest counts (bench/peers/mlnet's Trainers.TimedFits).</summary>
+    private const int TimedRuns = 3;
 
     private static readonly BenchModel[] Models = [BenchModel.MobileNet025Real, BenchModel.EfficientNetB0Avg, BenchModel.Vgg19Block5];
 
@@ -105,9 +108,13 @@ public static class MlNetOursChild
         var set = FeatureSet.Load(features);
         new Trainer(Recipe).Train(set, Path.Combine(scratch, "warm-run"));
         using var peak = PeakMemory.Start();
-        var clock = Stopwatch.StartNew();
-        var result = new Trainer(Recipe).Train(set, Path.Combine(scratch, "run"));
-        double seconds = clock.Elapsed.TotalSeconds;
+        // The fastest of as many timed runs as the ML.NET peer times fits (the same seed gives the same head each time).
+        var (seconds, result) = Enumerable.Range(0, TimedRuns).Select(i =>
+        {
+            var clock = Stopwatch.StartNew();
+            var r = new Trainer(Recipe).Train(set, Path.Combine(scratch, $"run{i}"));
+            return (clock.Elapsed.TotalSeconds, r);
+        }).MinBy(run => run.Item1);
         var (train, val) = Trainer.Split(set, Recipe);
         return new OursTraining(train.Length, val.Length, seconds, result.History.Sum(h => h.Seconds), result.Validation.Accuracy, peak.PeakBytes());
     }

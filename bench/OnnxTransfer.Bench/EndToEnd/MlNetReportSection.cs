@@ -23,10 +23,10 @@ internal static class MlNetReportSection
         var peer = runs.Select(r => r.Peer).FirstOrDefault(p => p is not null);
         string skia = peer is null ? "" : string.Join('.', peer.SkiaSharpVersion.Split('-')[0].Split('.').Take(3));
         text.Append(F($"Written by `{command}` on {DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}, {Environment.ProcessorCount} logical cores, "))
-            .Append(F($"load average (1/5/15 min) at start / end {loadAverages}. "))
+            .Append(F($"load average (1/5/15 min) at start / end {loadAverages} (the end's includes this run's own). "))
             .Append(peer is null ? "ML.NET " : F($"ML.NET {peer.MlNetVersion} (Microsoft.ML.ImageAnalytics on SkiaSharp {skia}, Microsoft.ML.OnnxTransformer on ONNX Runtime {peer.OrtVersion}) "))
             .Append(F($"against `extract` and `train --head linear`, measured in this run, each side in fresh processes: the backbone.onnx the extraction wrote, the same photos, "))
-            .Append(F($"{threads} ONNX Runtime intra-op threads on both sides, both timed warm (a first pass over {MlNetBench.Warmup} photos and a first training fit are not timed).\n\n"))
+            .Append(F($"{threads} ONNX Runtime intra-op threads on both sides, both timed warm (a first pass over {MlNetBench.Warmup} photos and a first training fit are not timed; training is the fastest of the next three fits).\n\n"))
             .Append("- **ML.NET** (`bench/peers/mlnet`), the pipeline a user writes for these models: `LoadImages -> ResizeImages(224, 224) -> ExtractPixels(interleavePixelColors: true) -> ")
             .Append(F($"ApplyOnnxModel(ShapeDictionary = {{ image: [1, 224, 224, 3] }}, IntraOpNumThreads = {threads})` (OnnxTransformer refuses an input with more than one unknown dimension, and runs one photo per call), "))
             .Append("its rows read into memory as `AppendCacheCheckpoint` holds them; then `MapValueToKey -> AppendCacheCheckpoint -> LbfgsMaximumEntropy()` or `SdcaMaximumEntropy()` with their defaults, ")
@@ -35,10 +35,11 @@ internal static class MlNetReportSection
             .Append("`train --head linear --lr 1e-2 --epochs 30 --seed 1 --patience 0 --restore-best false`, scored at its last epoch: ML.NET's trainers pick nothing on the validation rows either.\n")
             .Append("- **Peak memory**: each phase's kernel peak RSS (VmHWM reset at its start) of the whole process; ours run with `System.GC.ConserveMemory` 7 as the CLI does, ML.NET's with .NET's defaults, as a user's program would.\n")
             .Append("- **Not measured**: ML.NET's TensorFlow-based `ImageClassification` trainer (Microsoft.ML.Vision). It needs the TensorFlow native redistributable (SciSharp.TensorFlow.Redist), which this machine's NuGet feed does not serve.\n\n");
-        if (loadAverages.Split(" / ").Any(l => double.TryParse(l.Split(' ')[0], CultureInfo.InvariantCulture, out double one) && one > Environment.ProcessorCount))
-            text.Append("**Other programs were running** (a 1-minute load average above the core count): they took CPU from both sides, not evenly, ")
+        // The start's figure is the machine before this run; the end's includes this run's own threads (about one per core).
+        if (double.TryParse(loadAverages.Split(' ')[0], CultureInfo.InvariantCulture, out double before) && before >= Environment.ProcessorCount)
+            text.Append("**Other programs were running** (a 1-minute load average at start of at least the core count): they took CPU from both sides, not evenly, ")
                 .Append("and the cores-busy column shows what each got. ML.NET's session spin-waits (ONNX Runtime's default) and so holds its cores against them; ")
-                .Append("`extract`'s does not (it leaves idle time to its decoders). Compare the ratios of a calm run.\n\n");
+                .Append("`extract`'s does not, and its decoders run at idle priority, so any other busy program takes their CPU first. Compare the ratios of a calm run.\n\n");
         if (missing.Count > 0) text.Append(F($"Not measured: {string.Join(", ", missing)} not found in ../shared/datasets.\n\n"));
         foreach (var r in runs.Where(r => r.Problem is not null)) text.Append(F($"**ML.NET side missing for {r.Case.Model.Id} on {r.Case.Dataset}:** {r.Problem}\n\n"));
 
@@ -142,7 +143,8 @@ internal static class MlNetReportSection
         "`extract`'s peak RSS higher than ML.NET's, which holds one photo's (`extract --batch-size` trades it back). *Training*: ML.NET's trainers " +
         "iterate over IDataView cursors until their convergence criteria hold (L-BFGS's tolerance, SDCA's duality gap); our head is a fixed 30 " +
         "mini-batch Adam epochs over the in-memory features, each validated and checkpointed to disk (the checkpoints are flushed for `--resume`: " +
-        "the time outside the epochs). On a set as small as hymenoptera_data's L-BFGS converges within a few passes, and those fixed costs weigh.\n";
+        "the time outside the epochs). L-BFGS on 256 features needs few, cheap passes, so against it those fixed costs weigh; SDCA's defaults " +
+        "take many more.\n";
 
     private static string Met(bool met) => met ? "yes" : "**no**";
 

@@ -15,7 +15,7 @@ public sealed class FeatureRow
 /// <summary>
 /// ML.NET's multiclass trainers with their defaults, as a user adds them after the featurizer: MapValueToKey on the
 /// label, a cache checkpoint (ML.NET's advice for trainers that pass over the data many times), then the trainer;
-/// fitted (the second of two fits, so timed warm) on the rows of split `train`, scored with MulticlassClassification.Evaluate on split `val`.
+/// fitted on the rows of split `train` (timed warm: the fastest of <see cref="TimedFits"/> after an untimed first), scored with MulticlassClassification.Evaluate on split `val`.
 /// </summary>
 public static class Trainers
 {
@@ -23,6 +23,9 @@ public static class Trainers
     public const string Extracted = "extract";
 
     public static IReadOnlyList<string> Names { get; } = ["lbfgs", "sdca"];
+
+    /// <summary>Timed fits after the untimed first; the fastest counts (the bench's head is timed the same way).</summary>
+    public const int TimedFits = 3;
 
     public static MlNetTraining FitAndScore(MLContext ml, string trainer, string source, float[][] rows, string[] labels, string[] splits)
     {
@@ -45,6 +48,14 @@ public static class Trainers
         var model = estimator.Fit(trainView);
         double seconds = meter.Seconds;
         long peak = meter.PeakRssBytes();
+        // The fastest of TimedFits fits, as the bench's head: fits take a second or less, and one can lose a third to a
+        // neighbour's burst. The model scored is the first timed one, whatever later fits would draw from the context's seed.
+        for (int fit = 1; fit < TimedFits; fit++)
+        {
+            var again = PhaseMeter.Start();
+            _ = estimator.Fit(trainView);
+            seconds = Math.Min(seconds, again.Seconds);
+        }
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(val, schema)));
         return new MlNetTraining(trainer, source, train.Length, val.Length, seconds, metrics.MicroAccuracy, peak);
     }
