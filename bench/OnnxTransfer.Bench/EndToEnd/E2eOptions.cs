@@ -16,7 +16,8 @@ public sealed class E2eOptions
         "  --batch-size N  images per ONNX Runtime run, extraction and ORT-only alike (default 32)\n" +
         "  --threads N     ONNX Runtime intra-op threads; 0 = one per physical core, and also one fewer (default 0)\n" +
         "  --repeats N     timed repeats of each extraction/ORT-only pair, best kept (default 3, quick 1)\n" +
-        "  --device D      cpu (default) or cuda[:id] for ORT (needs a build with -p:OrtGpu=true)";
+        "  --device D      cpu (default) or cuda[:id] for ORT (needs a build with -p:OrtGpu=true)\n" +
+        "The run ends with ML.NET as a peer (its own section, mlnet-peer, on CPU; `mlnet` runs only that).";
 
     public bool Quick { get; private init; }
 

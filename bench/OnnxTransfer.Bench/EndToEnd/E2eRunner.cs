@@ -8,8 +8,9 @@ namespace OnnxTransfer.Bench.EndToEnd;
 
 /// <summary>
 /// The end-to-end benchmark: a 1x/4x/16x scaling table with peak memory, decode+resize per core,
-/// extraction vs ORT alone for each model, head-training epoch time against PyTorch, and Predictor latency
-/// and throughput. Prints the report as it goes and writes it (markdown) to --out.
+/// extraction vs ORT alone for each model, head-training epoch time against PyTorch, Predictor latency
+/// and throughput, and ML.NET as a peer (its own section, <see cref="MlNetBench"/>). Prints the report as it
+/// goes and writes it (markdown) to --out.
 /// </summary>
 public static class E2eRunner
 {
@@ -34,8 +35,11 @@ public static class E2eRunner
         Directory.CreateDirectory(workDir);
         try
         {
-            string report = await new Run(options, workDir).MeasureAsync();
+            var run = new Run(options, workDir);
+            string report = await run.MeasureAsync();
             ReportSections.WriteKeepingOwned(options.Out, report);
+            // The ML.NET comparison is its own section, so the `mlnet` verb, which measures only it, replaces the same one.
+            ReportSections.Replace(options.Out, MlNetBench.SectionName, run.MlNetSection);
             Console.Error.WriteLine($"[e2e] wrote {Path.GetFullPath(options.Out)}");
             return 0;
         }
@@ -67,6 +71,7 @@ public static class E2eRunner
             ColdStart();
             Epoch(efficientNetFeatures);
             Predict();
+            MlNet();
 
             var total = _clock.Elapsed;
             var limit = options.Quick ? QuickGoal : TimeGoal;
@@ -286,12 +291,24 @@ public static class E2eRunner
                 $"dominates the cost. ORT intra-op threads {ThreadsText}.\n\n{table}");
         }
 
+        /// <summary>The mlnet-peer section this run measured (written beside the report by <see cref="RunAsync"/>).</summary>
+        public string MlNetSection { get; private set; } = "";
+
+        private void MlNet()
+        {
+            Progress("ML.NET peer: featurization and trainers against extract and train");
+            var (section, goals) = MlNetBench.Measure(options.Threads, options.Quick, Command);
+            foreach (var g in goals) _goals.Add(g.Goal, g.Measured, g.Met);
+            MlNetSection = section;
+            Console.WriteLine(section);
+        }
+
+        private string Command => "dotnet run -c Release --project bench/OnnxTransfer.Bench -- e2e" + (options.Arguments.Count > 0 ? " " + string.Join(' ', options.Arguments) : "");
+
         private string Header(string startLoad, TimeSpan total)
         {
             var sb = new StringBuilder("# OnnxTransfer benchmarks\n\n");
-            sb.Append("Written by `dotnet run -c Release --project bench/OnnxTransfer.Bench -- e2e")
-              .Append(options.Arguments.Count > 0 ? " " + string.Join(' ', options.Arguments) : "")
-              .Append("` (see bench/README.md); rerun it rather than editing this file.\n\n");
+            sb.Append("Written by `").Append(Command).Append("` (see bench/README.md); rerun it rather than editing this file.\n\n");
             var machine = new MarkdownTable("Machine and run", "");
             machine.Add("Date", DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture));
             foreach (var (k, v) in MachineInfo.Describe()) machine.Add(k, v);
