@@ -299,16 +299,7 @@ public sealed class NumpyFactAttribute : FactAttribute
 
 internal static class Numpy
 {
-    public const string Python = "/usr/bin/python3";
+    public const string Python = PythonReference.Python;
 
-    public static bool Available { get; } = Check();
-
-    private static bool Check()
-    {
-        if (!File.Exists(Python)) return false;
-        using var python = Process.Start(new ProcessStartInfo(Python, ["-c", "import numpy"]) { RedirectStandardError = true })!;
-        python.StandardError.ReadToEnd();
-        python.WaitForExit();
-        return python.ExitCode == 0;
-    }
+    public static bool Available { get; } = PythonReference.Has("numpy");
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Tests;
 using Xunit;
@@ -124,23 +123,9 @@ public sealed class PillowFactAttribute : FactAttribute
 
 internal static class Pillow
 {
-    public const string Python = "/usr/bin/python3";
+    public const string Python = PythonReference.Python;
 
-    public static bool Available { get; } = File.Exists(Python) && Run("import PIL", throwOnError: false);
+    public static bool Available { get; } = PythonReference.Has("PIL");
 
-    public static bool Run(string script, params string[] args) => Run(script, throwOnError: true, args);
-
-    private static bool Run(string script, bool throwOnError, params string[] args)
-    {
-        var start = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        foreach (string a in args) start.ArgumentList.Add(a);
-        using var python = Process.Start(start)!;
-        python.StandardOutput.ReadToEnd();
-        string error = python.StandardError.ReadToEnd();
-        python.WaitForExit();
-        if (python.ExitCode != 0 && throwOnError) throw new InvalidOperationException($"the Pillow reference failed: {error}");
-        return python.ExitCode == 0;
-    }
+    public static void Run(string script, params string[] args) => PythonReference.Run("Pillow", script, args);
 }
