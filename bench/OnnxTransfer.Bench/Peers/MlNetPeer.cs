@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using OnnxTransfer.Bench.Common;
@@ -14,7 +12,6 @@ namespace OnnxTransfer.Bench.Peers;
 public static class MlNetPeer
 {
     private const string Project = "bench/peers/mlnet/OnnxTransfer.MlNetPeer.csproj";
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
     private static readonly Lazy<(string? Dll, string? Problem)> Built = new(Build);
 
     /// <summary>The peer's report over the extraction in <paramref name="features"/> (photos under <paramref name="input"/>), or why there is none.</summary>
@@ -39,26 +36,7 @@ public static class MlNetPeer
         return (Path.Combine(Path.GetDirectoryName(project)!, "bin", "Release", "net10.0", "OnnxTransfer.MlNetPeer.dll"), null);
     }
 
-    /// <returns>The exit code (-1 when the program is missing or ran past the limit), stdout and stderr.</returns>
-    private static (int Exit, string Output, string Errors) Execute(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        Process process;
-        try { process = Process.Start(start)!; }
-        catch (Win32Exception) { return (-1, "", $"{program} not found"); }
-        using (process)
-        {
-            // Both pipes drain concurrently, or a peer filling stderr would block while we wait on stdout.
-            var errors = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEndAsync();
-            if (!process.WaitForExit(Limit))
-            {
-                process.Kill(entireProcessTree: true);
-                return (-1, "", $"{program} ran past {Limit.TotalMinutes:F0} minutes");
-            }
-            return (process.ExitCode, output.Result, errors.Result);
-        }
-    }
+    private static (int Exit, string Output, string Errors) Execute(string program, params string[] args) => PeerProcess.Run(program, null, args);
 
     /// <summary>The build's last error line (rather than its summary), or its last line.</summary>
     private static string LastError(string text) =>

@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -26,8 +24,6 @@ public static partial class TorchPeer
 
     // Debian's python first: a pyenv python3 earlier on PATH often has no numpy.
     private static readonly string[] Pythons = ["/usr/bin/python3", "python3"];
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
-
     /// <summary>
     /// glibc malloc settings for the peer: keep freed memory instead of returning it. By default glibc maps each block
     /// over 32 MiB afresh and unmaps it on free, so the 100 MB temporaries of torch's Adam step on the 25,088 x 1,024
@@ -80,27 +76,7 @@ public static partial class TorchPeer
     private static string? FindPython() =>
         Pythons.FirstOrDefault(python => Execute(python, "-c", "import torch, numpy").Exit == 0);
 
-    /// <returns>The exit code (-1 when the program is missing or ran past the limit), stdout and stderr.</returns>
-    private static (int Exit, string Output, string Errors) Execute(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in Allocator) start.Environment[name] = value;
-        Process process;
-        try { process = Process.Start(start)!; }
-        catch (Win32Exception) { return (-1, "", $"{program} not found"); }
-        using (process)
-        {
-            // Both pipes drain concurrently, or a peer filling stderr would block while we wait on stdout.
-            var errors = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEndAsync();
-            if (!process.WaitForExit(Limit))
-            {
-                process.Kill(entireProcessTree: true);
-                return (-1, "", $"{program} ran past {Limit.TotalMinutes:F0} minutes");
-            }
-            return (process.ExitCode, output.Result, errors.Result);
-        }
-    }
+    private static (int Exit, string Output, string Errors) Execute(string program, params string[] args) => PeerProcess.Run(program, Allocator, args);
 
     private static TorchEpochs Failed(string problem) => new([], "", 0, problem);
 
