@@ -18,7 +18,7 @@ internal static partial class LibraryTerms
         ["LabelSmoothing"] = "--label-smoothing", ["Layer"] = "--layer", ["Layers"] = "--layer", ["LearningRate"] = "--lr", ["Loss"] = "--loss",
         ["MaxFileBytes"] = "--max-file-size", ["MaxIterations"] = "--max-iter", ["MaxMemory"] = "--max-memory", ["MinDelta"] = "--min-delta", ["Momentum"] = "--momentum", ["Overwrite"] = "--overwrite",
         ["Patience"] = "--patience", ["Pool"] = "--pool", ["Power"] = "--power", ["Resume"] = "--resume", ["Rotate"] = "--rotate", ["Sessions"] = "--sessions", ["Solver"] = "--solver", ["Shift"] = "--shift", ["Shard"] = "--shard", ["ShardCount"] = "--shard-count",
-        ["StepSize"] = "--step-size", ["Threads"] = "--threads", ["Tolerance"] = "--tol", ["TopK"] = "--top-k", ["ValidationSplit"] = "--val-split", ["Views"] = "--augment",
+        ["StepSize"] = "--step-size", ["Threads"] = "--threads", ["Tolerance"] = "--tol", ["TopK"] = "--top-k", ["ValidationSplit"] = "--val-split", ["Holdout"] = "--holdout", ["Views"] = "--augment",
         ["WarmupEpochs"] = "--warmup-epochs", ["WeightDecay"] = "--weight-decay", ["Zoom"] = "--zoom",
     };
 

@@ -38,6 +38,20 @@ public class PipelineCliTests(DemoRun demo)
     private string Val => Path.Combine(demo.Root, "data", "val");
 
     [Fact]
+    public void Train_says_which_split_chose_the_epoch_and_reports_the_clean_one_apart()
+    {
+        string run = demo.File("holdout-run");
+        var r = Cli.Run("train", Path.Combine(demo.Root, "features"), "--holdout", "0.25", "--head", "mlp:8", "--epochs", "3", "-o", run);
+        Assert.True(r.ExitCode == 0, r.Error);
+        // The plan before epoch 1, one topic a line, each within 80 columns.
+        Assert.Matches(@"\n  train +\d+ images\n  holdout +\d+ images, choose the epoch \(their numbers read optimistic\)\n  val +\d+ images, clean: never trained or selected on\n", r.Out);
+        Assert.Matches(@"\nhead: +\d+ -> dense 8 -> relu -> dropout 0\.5 -> dense 3 -> softmax, [\d,]+ parameters\n", r.Out);
+        string last = r.Out.TrimEnd().Split('\n')[^1];
+        Assert.Matches(@"^holdout accuracy [\d.]+ %, AUC [\d.]+ \(chose the epoch\); val accuracy [\d.]+ %, AUC [\d.]+ \(clean\) \(sgd, best epoch \d of 3\)", last);
+        Assert.True(File.Exists(Path.Combine(run, "report.val.json")));
+    }
+
+    [Fact]
     public void Demo_runs_the_whole_pipeline_offline_and_says_the_weights_are_random()
     {
         Assert.True(demo.Result.ExitCode == 0, demo.Result.Error);
