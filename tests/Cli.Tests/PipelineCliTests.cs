@@ -117,6 +117,33 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
+    public void A_short_side_run_is_predicted_and_exported_with_its_own_crop()
+    {
+        string features = demo.File("short-side-features"), run = demo.File("short-side-run");
+        var extract = Cli.Run("extract", Path.Combine(demo.Root, "data"), "--model", Path.Combine(demo.Root, "features", "backbone.onnx"),
+            "--resize", "short-side", "--interpolation", "pil-bicubic", "--crop-fraction", "0.9", "-o", features, "-q");
+        Assert.True(extract.ExitCode == 0, extract.Error);
+        Assert.Equal(0, Cli.Run("train", features, "--epochs", "2", "-o", run, "-q").ExitCode);
+        var source = HeadTrainer.Export.HeadSidecar.Load(run).Source;
+        Assert.Equal(("short-side", "pil-bicubic", "0.9"), (source.Resize, source.Interpolation, source.CropFraction));
+        // Photos decoded again by evaluate get the very crop the features had: the same predictions, image for image.
+        var photos = Cli.Run("evaluate", run, Path.Combine(demo.Root, "data"), "--split", "val", "-o", demo.File("ss-photos"), "-q");
+        var rows = Cli.Run("evaluate", run, features, "--split", "val", "-o", demo.File("ss-features"), "-q");
+        Assert.True(photos.ExitCode == 0 && rows.ExitCode == 0, photos.Error + rows.Error);
+        Assert.Equal(File.ReadAllText(demo.File("ss-photos", "report.json")), File.ReadAllText(demo.File("ss-features", "report.json")));
+        Assert.Equal(0, Cli.Run("export", run, "-o", demo.File("ss.onnx")).ExitCode);
+        var info = ModelInfo.Read(OnnxModelFile.Load(demo.File("ss.onnx")));
+        Assert.Equal(("short-side", "0.9"), (info.Resize, info.CropFraction));
+    }
+
+    [Fact]
+    public void A_crop_fraction_without_the_short_side_resize_is_refused()
+    {
+        var r = Cli.Run("extract", "photos", "--model", "m.onnx", "-o", "out", "--crop-fraction", "0.9");
+        Assert.Equal(["error: --crop-fraction applies to --resize short-side, not stretch; leave it out, or use --resize short-side."], r.ErrorLines);
+    }
+
+    [Fact]
     public void Evaluate_on_the_feature_folder_scores_the_run_as_its_photos_do_without_decoding_them()
     {
         var photos = Cli.Run("evaluate", Run, Path.Combine(demo.Root, "data"), "--split", "val", "-o", demo.File("eval-photos"), "--quiet");
