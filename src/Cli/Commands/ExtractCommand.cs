@@ -157,6 +157,7 @@ public static class ExtractCommand
                     Console.Error.WriteLine($"using CPU: {extractor.DeviceReason}");
                 Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {Sessions(extractor)}, {extractor.DecodeWorkers} decoder thread(s) at {FeatureExtractor.DecoderPriority} priority, " +
                                         $"about {extractor.EstimatedMemoryBytes / 1e9:F1} GB of memory; {extractor.JpegDecoderDescription}");
+                JpegAdvice.Once(extractor.JpegDecoderAdvice);
             }
 
             if (!isQuiet && a.Views > 0)
