@@ -76,8 +76,7 @@ public static class DemoCommand
                 Epochs = 100, Patience = 15, Seed = (ulong)seedValue,
             });
             trainer.Warning += Terminal.Warn;
-            trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {m.Epoch,2}: loss {m.Loss:F3} acc {m.Accuracy:P1}  val_loss {m.ValLoss:F3} val_acc {m.ValAccuracy:P1}{(m.Improved ? "  * saved" : "")}"));
+            trainer.EpochCompleted += m => Console.WriteLine(EpochLine.Format(m, trainer.Options.Epochs, scheduled: false));
             var trained = trainer.Train(FeatureSet.Load(features), run, ct);
             RunPictures.Save(trained);
 

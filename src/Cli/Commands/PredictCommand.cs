@@ -89,13 +89,14 @@ public static class PredictCommand
 
     private static Table Table(string root, List<PredictionResult> rows, int k)
     {
-        var table = new Table().AddColumns("image", "class", "probability", $"top {k}");
+        // The runners-up are k - 1 classes: a "top 5" column used to list 4.
+        var table = new Table().AddColumns(k > 1 ? ["image", "class", "probability", $"next {k - 1}"] : ["image", "class", "probability"]);
         foreach (var r in rows)
         {
             var p = r.Prediction!;
             var top = p.Top(k);
-            table.AddRow(Markup.Escape(Relative(root, p.Path)), Markup.Escape(top[0].Class), $"{top[0].Probability:P1}",
-                Markup.Escape(string.Join(", ", top.Skip(1).Select(c => $"{c.Class} {c.Probability:P1}"))));
+            string[] cells = [Markup.Escape(Relative(root, p.Path)), Markup.Escape(top[0].Class), $"{top[0].Probability:P1}"];
+            table.AddRow(k > 1 ? [.. cells, Markup.Escape(string.Join(", ", top.Skip(1).Select(c => $"{c.Class} {c.Probability:P1}")))] : cells);
         }
         return table;
     }

@@ -181,13 +181,11 @@ public static class TrainCommand
     {
         var trainer = new Trainer(options);
         trainer.Warning += Terminal.Warn;
-        int k = Math.Min(options.TopK, set.Classes.Count), epochs = options.Epochs;
+        int epochs = options.Epochs;
         if (!quiet) trainer.Planned += plan => Console.Write(PlanText(plan));
         trainer.Planned += plan => epochs = plan.Epochs;
-        if (!quiet)
-            trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {m.Epoch,3}/{epochs}  lr {m.LearningRate:G3}  loss {m.Loss:F4} acc {m.Accuracy:F4} top{k} {m.TopKAccuracy:F4} auc {m.Auc:F4}  " +
-                $"val_loss {m.ValLoss:F4} val_acc {m.ValAccuracy:F4} val_top{k} {m.ValTopKAccuracy:F4} val_auc {m.ValAuc:F4}  {m.Seconds:F2}s{(m.Improved ? "  *" : "")}"));
+        bool scheduled = options.Schedule != ScheduleKind.Constant || options.WarmupEpochs > 0;
+        if (!quiet) trainer.EpochCompleted += m => Console.WriteLine(EpochLine.Format(m, epochs, scheduled));
         var result = trainer.Train(set, runDir, ct);
         RunPictures.Save(result);
         return result;
