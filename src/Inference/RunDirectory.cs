@@ -35,6 +35,10 @@ public sealed class RunDirectory
     {
         if (!Directory.Exists(path))
             throw new OnnxTransferException($"Run directory '{path}' does not exist; pass the output folder of a training run.");
+        // A layer sweep's folder holds one run a layer: name the best rather than say there is no head.json.
+        if (!File.Exists(System.IO.Path.Combine(path, RunFiles.Sidecar)) && SweepSummary.TryLoad(path) is { } sweep)
+            throw new OnnxTransferException(
+                $"'{path}' is a layer sweep, one run a layer; its best on {sweep.ValidationSplit} is layer '{sweep.BestLayer}': use '{System.IO.Path.Combine(path, sweep.BestRun)}'.");
         var sidecar = HeadSidecar.Load(path);
         var head = OnnxModelFile.Load(Required(path, RunFiles.HeadModel));
         RunCheck.Check(path, sidecar, head);

@@ -372,5 +372,15 @@ public class SweepFolderTests
         Assert.Equal(before, after); // nothing written outside -o
         Assert.Equal(["_tmp", "a_b", "a_b-2", "layer"], Directory.GetDirectories(runs).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.All(Directory.GetDirectories(runs), d => Assert.True(File.Exists(Path.Combine(d, "head.onnx"))));
+
+        // The summary names each layer's run and the best; predict on the sweep's folder points to that run.
+        var summary = HeadTrainer.Export.SweepSummary.TryLoad(runs)!;
+        Assert.Equal(layers.Order(StringComparer.Ordinal), summary.Layers.Select(l => l.Layer).Order(StringComparer.Ordinal));
+        var best = summary.Layers.OrderByDescending(l => l.Accuracy).ThenBy(l => l.LogLoss).First();
+        Assert.Equal((best.Layer, best.Run), (summary.BestLayer, summary.BestRun));
+        Assert.Equal(HeadTrainer.Export.HeadSidecar.Load(Path.Combine(runs, best.Run)).Metrics["accuracy"], best.Accuracy);
+        Assert.EndsWith($"all layers in {Path.Combine(runs, "sweep.json")}", sweep.Out.TrimEnd());
+        var predict = Cli.Run("predict", runs, features);
+        Assert.Equal([$"error: '{runs}' is a layer sweep, one run a layer; its best on holdout is layer '{best.Layer}': use '{Path.Combine(runs, best.Run)}'."], predict.ErrorLines);
     }
 }

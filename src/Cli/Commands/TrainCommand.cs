@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using OnnxTransfer.Features;
+using OnnxTransfer.HeadTrainer.Export;
 using OnnxTransfer.HeadTrainer.Model;
 using OnnxTransfer.Cli.Reports;
 using OnnxTransfer.HeadTrainer.Training;
@@ -147,26 +148,40 @@ public static class TrainCommand
                 Console.WriteLine(Summary(result));
                 return 0;
             }
-            var table = new Table { Title = new TableTitle("Layer sweep (validation)") };
-            foreach (var c in new[] { "layer", "width", "accuracy", "top-k", "AUC", "best epoch" }) table.AddColumn(c);
-            var results = new List<(string Layer, TrainingResult Result)>();
             if (dirs.Length > 1) throw new OnnxTransferException("--sweep-layers takes one feature directory; sweep each, or train the union on one --layer.");
             var layerNames = FeatureSet.Layers(dirs[0]);
             var folders = LayerFolders.For(layerNames);
+            var runs = new List<(SweepLayer Layer, TrainingResult Result)>();
             foreach (string name in layerNames)
             {
                 if (!isQuiet) Terminal.Out.MarkupLine($"[bold]layer {Markup.Escape(name)}[/]");
                 var set = FeatureSet.Open(dirs, read with { Layer = name });
                 var r = TrainOne(set, options with { Layer = name }, Path.Combine(runDir, folders[name]), isQuiet, ct);
-                results.Add((name, r));
-                table.AddRow(Markup.Escape(name), set.Width.ToString(CultureInfo.InvariantCulture), F(r.Validation.Accuracy), F(r.Validation.TopKAccuracy),
-                    F(r.Validation.Auc), r.BestEpoch.ToString(CultureInfo.InvariantCulture));
+                var v = r.Validation;
+                runs.Add((new SweepLayer(name, folders[name], set.Width, v.Accuracy, v.TopKAccuracy, v.Auc, v.LogLoss, r.BestEpoch,
+                    r.Clean.ToDictionary(c => c.Split, c => c.Accuracy)), r));
             }
-            Terminal.Out.Write(table);
-            var best = results.OrderByDescending(r => r.Result.Validation.Accuracy).ThenBy(r => r.Result.Validation.LogLoss).First();
-            Console.WriteLine($"best layer: {best.Layer} ({Summary(best.Result)})");
+            var sweepSummary = SweepSummary.Of([.. runs.Select(x => x.Layer)], runs[0].Result.Validation.Split);
+            sweepSummary.Save(runDir);
+            Terminal.Out.Write(SweepTable(sweepSummary));
+            var best = runs.First(x => x.Layer.Layer == sweepSummary.BestLayer);
+            Console.WriteLine($"best layer: {best.Layer.Layer}, run {Path.Combine(runDir, best.Layer.Run)} ({Summary(best.Result)}); all layers in {Path.Combine(runDir, SweepSummary.FileName)}");
             return 0;
         }
+    }
+
+    private static readonly string[] SweepColumns = ["layer", "width", "accuracy", "top-k", "AUC", "epoch"];
+
+    /// <summary>The sweep at a glance: each layer's validation numbers (and clean accuracies), the best marked.</summary>
+    private static Table SweepTable(SweepSummary sweep)
+    {
+        var clean = sweep.Layers.SelectMany(l => l.CleanAccuracy.Keys).Distinct().ToList();
+        var table = new Table { Title = new TableTitle($"Layer sweep (chosen on {sweep.ValidationSplit})") };
+        foreach (var c in SweepColumns.Concat(clean.Select(s => $"{s} (clean)"))) table.AddColumn(c);
+        foreach (var l in sweep.Layers)
+            table.AddRow([Markup.Escape(l.Layer) + (l.Layer == sweep.BestLayer ? " *" : ""), l.Width.ToString(CultureInfo.InvariantCulture), F(l.Accuracy), F(l.TopKAccuracy), F(l.Auc),
+                l.BestEpoch.ToString(CultureInfo.InvariantCulture), .. clean.Select(s => l.CleanAccuracy.TryGetValue(s, out double a) ? F(a) : "-")]);
+        return table;
     }
 
     /// <summary>--restore-best (on by default) and its plain off switch, --no-restore-best; both at once is a contradiction.</summary>
