@@ -16,7 +16,8 @@ public class ResizeModeBenchmarks
     private ImageOptions _options = new();
     private float[] _output = [];
 
-    [Params("bilinear", "pil-nearest", "pil-bilinear", "pil-bicubic", "pil-lanczos")]
+    /// <summary>An interpolation, or resize:interpolation (torchvision's eval transform is short-side:pil-bilinear).</summary>
+    [Params("bilinear", "pil-nearest", "pil-bilinear", "pil-bicubic", "pil-lanczos", "short-side:pil-bilinear")]
     public string Mode { get; set; } = "bilinear";
 
     [GlobalSetup]
@@ -24,7 +25,12 @@ public class ResizeModeBenchmarks
     {
         var set = PhotoSet.Get();
         _paths = Enumerable.Range(0, Photos).Select(i => set.Paths[i * set.Paths.Count / Photos]).ToArray();
-        _options = new ImageOptions { Interpolation = OptionNames.Parse<Interpolation>(Mode) };
+        string[] parts = Mode.Split(':');
+        _options = new ImageOptions
+        {
+            Resize = parts.Length == 2 ? OptionNames.Parse<ResizeMode>(parts[0]) : ResizeMode.Stretch,
+            Interpolation = OptionNames.Parse<Interpolation>(parts[^1]),
+        };
         _output = new float[_options.TensorLength];
     }
 
