@@ -78,7 +78,7 @@ public static class DemoCommand
             trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {m.Epoch,2}: loss {m.Loss:F3} acc {m.Accuracy:P1}  val_loss {m.ValLoss:F3} val_acc {m.ValAccuracy:P1}{(m.Improved ? "  * saved" : "")}"));
             var trained = trainer.Train(FeatureSet.Load(features), run, ct);
-            RunPictures.Save(trained);
+            RunPictures.Save(trained, trainer.Options.RestoreBest);
 
             Step("5/6 evaluate and predict");
             using var predictor = Predictor.FromRunDirectory(run);

@@ -181,7 +181,7 @@ public static class TrainCommand
                 $"epoch {m.Epoch,3}/{options.Epochs}  lr {m.LearningRate:G3}  loss {m.Loss:F4} acc {m.Accuracy:F4} top{k} {m.TopKAccuracy:F4} auc {m.Auc:F4}  " +
                 $"val_loss {m.ValLoss:F4} val_acc {m.ValAccuracy:F4} val_top{k} {m.ValTopKAccuracy:F4} val_auc {m.ValAuc:F4}  {m.Seconds:F2}s{(m.Improved ? "  *" : "")}"));
         var result = trainer.Train(set, runDir, ct);
-        RunPictures.Save(result);
+        RunPictures.Save(result, options.RestoreBest);
         return result;
     }
 
