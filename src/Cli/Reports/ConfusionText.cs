@@ -62,7 +62,8 @@ internal static class ConfusionText
         int k = report.Classes.Count;
         var pairs = Enumerable.Range(0, k).SelectMany(r => Enumerable.Range(0, k).Where(c => c != r && report.Confusion[r][c] > 0).Select(c => (r, c, n: report.Confusion[r][c])))
             .OrderByDescending(p => p.n).ThenBy(p => p.r).ThenBy(p => p.c).Take(TopConfusions).ToList();
-        w.WriteLine($"Confusion matrix: {k} classes, too wide for this console (the whole matrix is in report.json and confusion.png).");
+        w.WriteLine($"Confusion matrix: {k} classes, too wide for this console;");
+        w.WriteLine("the whole matrix is in report.json and confusion.png.");
         w.WriteLine(pairs.Count == 0 ? "No sample was confused." : $"The {pairs.Count} most frequent confusions (count: true -> predicted):");
         foreach (var (r, c, n) in pairs) w.WriteLine($"{n.ToString(CultureInfo.InvariantCulture),6}: {report.Classes[r]} -> {report.Classes[c]}");
     }
