@@ -36,7 +36,7 @@ internal static class CurvesPicture
         var b = plot.Add.Scatter(epochs, val.ToArray());
         b.LegendText = "val";
         Style(plot, name, epochs[^1]);
-        MarkBest(plot, best, restored ? "best (restored)" : "best (not restored)");
+        MarkBest(plot, best, epochs[^1], restored ? "best (restored)" : "best (not restored)");
         // Outside the data area, so it never hides a curve.
         var legend = plot.ShowLegend(Edge.Right);
         legend.Legend.Orientation = Orientation.Vertical;
@@ -55,7 +55,7 @@ internal static class CurvesPicture
         {
             LabelFormatter = v => v == 0 ? "0" : v.ToString("0.##E+0", CultureInfo.InvariantCulture),
         };
-        MarkBest(plot, best, "best");
+        MarkBest(plot, best, epochs[^1], "best");
         return plot;
     }
 
@@ -71,12 +71,14 @@ internal static class CurvesPicture
         plot.Axes.Top.MinimumSize = 30;
     }
 
-    private static void MarkBest(Plot plot, int best, string what)
+    private static void MarkBest(Plot plot, int best, double lastEpoch, string what)
     {
         if (best < 1) return;
         var line = plot.Add.VerticalLine(best, 1.5f, Colors.FireBrick, LinePattern.Dashed);
         line.Text = $"{what}: {best.ToString(CultureInfo.InvariantCulture)}";
         line.LabelOppositeAxis = true;
+        // Centred on the line, the label of an early or late best epoch would run off the figure: it extends inwards instead.
+        line.ManualLabelAlignment = best - 0.5 < lastEpoch / 3 ? Alignment.LowerLeft : best + 0.5 > 2 * lastEpoch / 3 ? Alignment.LowerRight : null;
         line.ExcludeFromLegend = true;
     }
 
