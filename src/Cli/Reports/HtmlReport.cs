@@ -65,7 +65,9 @@ internal static class HtmlReport
         Row(h, "split", data.Split ?? "every labelled " + (data.FromFeatures ? "row" : "image"));
         Row(h, "evaluated", $"{N(evaluation.Report.Samples)} {(data.FromFeatures ? "feature rows" : "images")}", "samples");
         Row(h, "misclassified", N(evaluation.Misclassified.Count), "misclassified");
-        Row(h, "skipped (unreadable)", N(evaluation.Unreadable.Count), "unreadable");
+        Row(h, "skipped (unreadable)", data.FromFeatures
+            ? "none here: photos the extraction could not read have no row (they are in its errors.tsv)"
+            : N(evaluation.Unreadable.Count), "unreadable");
         h.Append("</table>\n");
         if (evaluation.Unreadable.Count > 0)
         {
