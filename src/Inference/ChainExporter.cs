@@ -32,6 +32,7 @@ public static class ChainExporter
         info.InputSize = source.InputSize;
         info.Resize = source.Resize;
         info.Interpolation = source.Interpolation;
+        info.CropFraction = source.CropFraction;
         info.WriteTo(model);
         return model;
     }

@@ -28,7 +28,7 @@ public sealed class RunDirectory
     public HeadSidecar Sidecar { get; }
 
     /// <summary>How images were decoded and resized for the training features; prediction must match.</summary>
-    public ImageOptions Image => ImageSettings.Create(Sidecar.Source.InputSize, Sidecar.Source.Resize, Sidecar.Source.Interpolation);
+    public ImageOptions Image => ImageSettings.Create(Sidecar.Source.InputSize, Sidecar.Source.Resize, Sidecar.Source.Interpolation, Sidecar.Source.CropFraction);
 
     /// <summary>Opens a run, checking that its head.json and head.onnx agree (<see cref="RunCheck"/>).</summary>
     public static RunDirectory Open(string path)

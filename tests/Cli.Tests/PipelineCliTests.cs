@@ -38,6 +38,20 @@ public class PipelineCliTests(DemoRun demo)
     private string Val => Path.Combine(demo.Root, "data", "val");
 
     [Fact]
+    public void Train_says_which_split_chose_the_epoch_and_reports_the_clean_one_apart()
+    {
+        string run = demo.File("holdout-run");
+        var r = Cli.Run("train", Path.Combine(demo.Root, "features"), "--holdout", "0.25", "--head", "mlp:8", "--epochs", "3", "-o", run);
+        Assert.True(r.ExitCode == 0, r.Error);
+        // The plan before epoch 1, one topic a line, each within 80 columns.
+        Assert.Matches(@"\n  train +\d+ images\n  holdout +\d+ images, choose the epoch \(their numbers read optimistic\)\n  val +\d+ images, clean: never trained or selected on\n", r.Out);
+        Assert.Matches(@"\nhead: +\d+ -> dense 8 -> relu -> dropout 0\.5 -> dense 3 -> softmax, [\d,]+ parameters\n", r.Out);
+        string last = r.Out.TrimEnd().Split('\n')[^1];
+        Assert.Matches(@"^holdout accuracy [\d.]+ %, AUC [\d.]+ \(chose the epoch\); val accuracy [\d.]+ %, AUC [\d.]+ \(clean\) \(sgd, best epoch \d of 3\)", last);
+        Assert.True(File.Exists(Path.Combine(run, "report.val.json")));
+    }
+
+    [Fact]
     public void Demo_runs_the_whole_pipeline_offline_and_says_the_weights_are_random()
     {
         Assert.True(demo.Result.ExitCode == 0, demo.Result.Error);
@@ -100,6 +114,33 @@ public class PipelineCliTests(DemoRun demo)
         Assert.True(File.Exists(Path.Combine(output, "report.json")));
         Assert.True(File.Exists(Path.Combine(output, "confusion.png")));
         Assert.StartsWith("path\ttrue_class", File.ReadAllText(Path.Combine(output, "misclassified.tsv")));
+    }
+
+    [Fact]
+    public void A_short_side_run_is_predicted_and_exported_with_its_own_crop()
+    {
+        string features = demo.File("short-side-features"), run = demo.File("short-side-run");
+        var extract = Cli.Run("extract", Path.Combine(demo.Root, "data"), "--model", Path.Combine(demo.Root, "features", "backbone.onnx"),
+            "--resize", "short-side", "--interpolation", "pil-bicubic", "--crop-fraction", "0.9", "-o", features, "-q");
+        Assert.True(extract.ExitCode == 0, extract.Error);
+        Assert.Equal(0, Cli.Run("train", features, "--epochs", "2", "-o", run, "-q").ExitCode);
+        var source = HeadTrainer.Export.HeadSidecar.Load(run).Source;
+        Assert.Equal(("short-side", "pil-bicubic", "0.9"), (source.Resize, source.Interpolation, source.CropFraction));
+        // Photos decoded again by evaluate get the very crop the features had: the same predictions, image for image.
+        var photos = Cli.Run("evaluate", run, Path.Combine(demo.Root, "data"), "--split", "val", "-o", demo.File("ss-photos"), "-q");
+        var rows = Cli.Run("evaluate", run, features, "--split", "val", "-o", demo.File("ss-features"), "-q");
+        Assert.True(photos.ExitCode == 0 && rows.ExitCode == 0, photos.Error + rows.Error);
+        Assert.Equal(File.ReadAllText(demo.File("ss-photos", "report.json")), File.ReadAllText(demo.File("ss-features", "report.json")));
+        Assert.Equal(0, Cli.Run("export", run, "-o", demo.File("ss.onnx")).ExitCode);
+        var info = ModelInfo.Read(OnnxModelFile.Load(demo.File("ss.onnx")));
+        Assert.Equal(("short-side", "0.9"), (info.Resize, info.CropFraction));
+    }
+
+    [Fact]
+    public void A_crop_fraction_without_the_short_side_resize_is_refused()
+    {
+        var r = Cli.Run("extract", "photos", "--model", "m.onnx", "-o", "out", "--crop-fraction", "0.9");
+        Assert.Equal(["error: --crop-fraction applies to --resize short-side, not stretch; leave it out, or use --resize short-side."], r.ErrorLines);
     }
 
     [Fact]

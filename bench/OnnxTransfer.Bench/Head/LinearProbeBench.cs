@@ -41,7 +41,8 @@ public static partial class LinearProbeBench
                 // One untimed fit first: the timed one is warm (JIT done), as sklearn's fit is after its imports.
                 new Trainer(options).Train(set, run.FullName);
                 var clock = Stopwatch.StartNew();
-                var result = new Trainer(options).Train(set, run.FullName);
+                // A fresh folder: the warm-up's run is never replaced (and deleting it is not what is timed).
+                var result = new Trainer(options).Train(set, Path.Combine(run.FullName, "timed"));
                 double ours = clock.Elapsed.TotalSeconds;
                 var peer = Sklearn(set, val, c);
                 string sk = peer.Problem ?? F($"{peer.Accuracy:P2}");

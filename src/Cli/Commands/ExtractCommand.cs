@@ -31,8 +31,17 @@ public static class ExtractCommand
             DefaultValueFactory = _ => 1,
         };
         var size = new Option<int?>("--input-size") { Description = "Square input side (default: the model's, usually 224)." };
-        var resize = new Option<string>("--resize") { Description = "stretch or center-crop.", DefaultValueFactory = _ => "stretch" };
-        resize.AcceptOnlyFromAmong("stretch", "center-crop");
+        var resize = new Option<string>("--resize")
+        {
+            Description = "stretch, center-crop (the largest centred square, then resize), or short-side (the shorter side to " +
+                          "input-size / crop-fraction, then the centre crop: torchvision's Resize(256) + CenterCrop(224) with pil-bilinear, timm's eval with pil-bicubic).",
+            DefaultValueFactory = _ => "stretch",
+        };
+        resize.AcceptOnlyFromAmong([.. Enum.GetValues<ResizeMode>().Select(r => OptionNames.Name(r))]);
+        var cropFraction = new Option<double?>("--crop-fraction")
+        {
+            Description = $"short-side: the share of the resized shorter side the crop keeps (timm's crop_pct). Default {ImageOptions.DefaultCropFraction}.",
+        };
         var interpolation = new Option<string>("--interpolation")
         {
             Description = "bilinear (alias keras-dataset: tf.image.resize), nearest, area, bicubic; or the exact bytes of Pillow's Image.resize: " +
@@ -90,7 +99,7 @@ public static class ExtractCommand
 
         var command = new Command("extract", "Extract CNN features from images into sharded Parquet (resumable: rerun the same command to continue).")
         {
-            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, shard, shardCount, augment, flip, zoom, shift, rotate, fill, augmentSeed, overwrite, quiet,
+            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, cropFraction, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, shard, shardCount, augment, flip, zoom, shift, rotate, fill, augmentSeed, overwrite, quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -104,6 +113,8 @@ public static class ExtractCommand
             };
             if (a.Views == 0 && new Option[] { flip, zoom, shift, rotate, fill, augmentSeed }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } stray)
                 throw new OnnxTransferException($"{stray.Name} shapes augmented views; add --augment K (views per training image) or leave it out.");
+            var resizeMode = OptionNames.Parse<ResizeMode>(parse.GetValue(resize)!);
+            double crop = CropFraction(parse.GetValue(cropFraction), resizeMode);
             var inputs = InputScanner.Scan(parse.GetValue(input)!, outputArg);
             string modelArg = parse.GetValue(model)!;
             var deviceSpec = DeviceSpec.Parse(parse.GetValue(device)!);
@@ -126,8 +137,9 @@ public static class ExtractCommand
                 Threads = parse.GetValue(threads),
                 Sessions = parse.GetValue(sessions),
                 InputSize = parse.GetValue(size),
-                Resize = OptionNames.Parse<ResizeMode>(parse.GetValue(resize)!),
+                Resize = resizeMode,
                 Interpolation = OptionNames.Parse<Interpolation>(parse.GetValue(interpolation)!),
+                CropFraction = crop,
                 JpegDecoder = OptionNames.Parse<JpegDecoder>(parse.GetValue(jpegDecoder)!),
                 MaxFileBytes = ByteSize.Parse(parse.GetValue(maxFileSize)!, "--max-file-size"),
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(checkpoint)),
@@ -211,4 +223,13 @@ public static class ExtractCommand
     {
         public void Report(ExtractionProgress value) => report(value);
     }
+
+    /// <summary>A crop fraction given with a resize mode that has no crop is refused rather than ignored.</summary>
+    private static double CropFraction(double? given, ResizeMode resize) => given switch
+    {
+        null => ImageOptions.DefaultCropFraction,
+        _ when resize != ResizeMode.ShortSide =>
+            throw new OnnxTransferException($"--crop-fraction applies to --resize short-side, not {OptionNames.Name(resize)}; leave it out, or use --resize short-side."),
+        _ => given.Value,
+    };
 }

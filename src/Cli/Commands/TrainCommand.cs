@@ -53,7 +53,13 @@ public static class TrainCommand
         var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => d.BatchSize };
         var epochs = new Option<int>("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => d.Epochs };
         var seed = new Option<ulong>("--seed") { Description = "Seed (same seed, same head).", DefaultValueFactory = _ => d.Seed };
-        var valSplit = new Option<float>("--val-split") { Description = "Stratified validation fraction when the set has no val split.", DefaultValueFactory = _ => d.ValidationSplit };
+        var valSplit = new Option<float>("--val-split") { Description = "Stratified holdout fraction of train that validates when the set has no val split.", DefaultValueFactory = _ => d.ValidationSplit };
+        var holdout = new Option<float>("--holdout")
+        {
+            Description = "Hold out this stratified fraction of train to choose the epoch even when the set has a val split, which is then reported apart as a clean test " +
+                          "(test rows always are). Default 0: val chooses, and its numbers read optimistic.",
+            DefaultValueFactory = _ => d.Holdout,
+        };
         var monitor = new Option<string>("--monitor") { Description = "val_loss, val_accuracy or val_auc.", DefaultValueFactory = _ => "val_loss" };
         monitor.AcceptOnlyFromAmong("val_loss", "val_accuracy", "val_auc");
         var patience = new Option<int>("--patience") { Description = "Early stopping patience (0: off).", DefaultValueFactory = _ => d.Patience };
@@ -74,7 +80,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a dense classifier head on extracted features.")
         {
             features, output, head, layer, dropout, l2, loss, smoothing, classWeight, solver, tol, maxIter, optimizer, lr, momentum, nesterov, weightDecay,
-            schedule, stepSize, gamma, power, endLr, warmup, batch, epochs, seed, valSplit, monitor, patience, minDelta, restoreBest,
+            schedule, stepSize, gamma, power, endLr, warmup, batch, epochs, seed, valSplit, holdout, monitor, patience, minDelta, restoreBest,
             noRestoreBest, overwrite, resume, sweep, topK, quiet, allowPartial, maxMemory,
         };
         // Synchronous work, but the async overload is the one that receives Ctrl-C as a token.
@@ -115,6 +121,7 @@ public static class TrainCommand
                 Epochs = parse.GetValue(epochs),
                 Seed = parse.GetValue(seed),
                 ValidationSplit = parse.GetValue(valSplit),
+                Holdout = parse.GetValue(holdout),
                 Monitor = Enum.Parse<MonitorMetric>(parse.GetValue(monitor)!.Replace("_", ""), ignoreCase: true),
                 Patience = parse.GetValue(patience),
                 MinDelta = parse.GetValue(minDelta),
@@ -174,19 +181,45 @@ public static class TrainCommand
     {
         var trainer = new Trainer(options);
         trainer.Warning += Terminal.Warn;
-        if (!quiet) Console.WriteLine($"features: {LibraryTerms.ToCli(set.Storage)}");
-        int k = Math.Min(options.TopK, set.Classes.Count);
+        int k = Math.Min(options.TopK, set.Classes.Count), epochs = options.Epochs;
+        if (!quiet) trainer.Planned += plan => Console.Write(PlanText(plan));
+        trainer.Planned += plan => epochs = plan.Epochs;
         if (!quiet)
             trainer.EpochCompleted += m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {m.Epoch,3}/{options.Epochs}  lr {m.LearningRate:G3}  loss {m.Loss:F4} acc {m.Accuracy:F4} top{k} {m.TopKAccuracy:F4} auc {m.Auc:F4}  " +
+                $"epoch {m.Epoch,3}/{epochs}  lr {m.LearningRate:G3}  loss {m.Loss:F4} acc {m.Accuracy:F4} top{k} {m.TopKAccuracy:F4} auc {m.Auc:F4}  " +
                 $"val_loss {m.ValLoss:F4} val_acc {m.ValAccuracy:F4} val_top{k} {m.ValTopKAccuracy:F4} val_auc {m.ValAuc:F4}  {m.Seconds:F2}s{(m.Improved ? "  *" : "")}"));
         var result = trainer.Train(set, runDir, ct);
         RunPictures.Save(result, options.RestoreBest);
         return result;
     }
 
-    private static string Summary(TrainingResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"val accuracy {r.Validation.Accuracy:P2}, AUC {r.Validation.Auc:F4} ({(r.Solver.Solver == SolverKind.Lbfgs ? r.Solver.ToString() : $"sgd, best epoch {r.BestEpoch} of {r.History.Count}{(r.StoppedEarly ? ", stopped early" : "")}")}); head in {r.RunDirectory}");
+    /// <summary>What the run is about to do, one short line a topic so it reads at 80 columns.</summary>
+    private static string PlanText(TrainingPlan p)
+    {
+        var lines = new List<string>
+        {
+            $"features: {LibraryTerms.ToCli(p.Storage)}",
+            N($"data:     {p.Classes} classes, {p.FeatureWidth:N0} features a row"),
+            N($"  train   {p.TrainImages,7:N0} images{(p.TrainRows != p.TrainImages ? N($" ({p.TrainRows:N0} rows with their views)") : "")}"),
+            N($"  {p.Validation.Split,-7} {p.Validation.Images,7:N0} images, {(p.ValidationChoosesEpoch ? "choose the epoch (their numbers read optimistic)" : "report only")}"),
+        };
+        lines.AddRange(p.Clean.Select(c => N($"  {c.Split,-7} {c.Images,7:N0} images, clean: never trained or selected on")));
+        lines.Add(N($"head:     {p.Layers}, {p.Parameters:N0} parameters"));
+        lines.Add($"solver:   {p.Solver}");
+        return string.Join(Environment.NewLine, lines) + Environment.NewLine;
+    }
+
+    /// <summary>The final line: each number with the split it is on, and whether that split chose the epoch.</summary>
+    private static string Summary(TrainingResult r)
+    {
+        var v = r.Validation;
+        string chose = v.ChoseEpoch ? " (chose the epoch)" : "";
+        string clean = string.Concat(r.Clean.Select(c => N($"; {c.Split} accuracy {c.Accuracy:P2}, AUC {c.Auc:F4} (clean)")));
+        string solver = r.Solver.Solver == SolverKind.Lbfgs ? r.Solver.ToString() : N($"sgd, best epoch {r.BestEpoch} of {r.History.Count}{(r.StoppedEarly ? ", stopped early" : "")}");
+        return N($"{v.Split} accuracy {v.Accuracy:P2}, AUC {v.Auc:F4}{chose}{clean} ({solver}); head in {r.RunDirectory}");
+    }
+
+    private static string N(FormattableString s) => FormattableString.Invariant(s);
 
     private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
 }

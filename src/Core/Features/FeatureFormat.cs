@@ -50,6 +50,9 @@ public static class FeatureFormat
     public const string InputSizeKey = MetaPrefix + "input_size";
     public const string ResizeKey = MetaPrefix + "resize";
     public const string InterpolationKey = MetaPrefix + "interpolation";
+
+    /// <summary>The short-side resize's crop fraction (G17, invariant); only in sets that resize so.</summary>
+    public const string CropFractionKey = MetaPrefix + "crop_fraction";
     public const string OrtVersionKey = MetaPrefix + "ort_version";
     public const string ToolVersionKey = MetaPrefix + "tool_version";
     public const string RandomWeightsKey = MetaPrefix + "random_weights";

@@ -218,6 +218,7 @@ internal static class FeatureSetReader
             InputSize = int.TryParse(Opt(FeatureFormat.InputSizeKey), out int size) ? size : 0,
             Resize = Opt(FeatureFormat.ResizeKey),
             Interpolation = Opt(FeatureFormat.InterpolationKey),
+            CropFraction = Opt(FeatureFormat.CropFractionKey),
             Pool = pools is not null && pools.TryGetValue(layer, out var pool) ? pool : "",
             RandomWeights = Opt(FeatureFormat.RandomWeightsKey) == "true",
             Weights = Opt(FeatureFormat.WeightsKey),

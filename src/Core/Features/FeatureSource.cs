@@ -11,6 +11,9 @@ public sealed record FeatureSource
     public int InputSize { get; init; }
     public string Resize { get; init; } = "";
     public string Interpolation { get; init; } = "";
+
+    /// <summary>The short-side resize's crop fraction as recorded ("0.875"); "" for the other resize modes.</summary>
+    public string CropFraction { get; init; } = "";
     /// <summary>Global pooling applied to the chosen layer by the extractor (none, avg, max).</summary>
     public string Pool { get; init; } = "";
     public bool RandomWeights { get; init; }
@@ -27,5 +30,6 @@ public sealed record FeatureSource
         yield return ("input size", InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture), other.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
         yield return ("resize", Resize, other.Resize);
         yield return ("interpolation", Interpolation, other.Interpolation);
+        yield return ("crop fraction", CropFraction, other.CropFraction);
     }
 }

@@ -29,6 +29,7 @@ public sealed class ModelInfo
     public const string ClassesKey = Prefix + "classes";
     public const string ResizeKey = Prefix + "resize";
     public const string InterpolationKey = Prefix + "interpolation";
+    public const string CropFractionKey = Prefix + "crop_fraction";
 
     /// <summary>The graph input every model this tool produces takes: float32 [N,H,W,3], RGB 0-255.</summary>
     public const string ImageInput = "image";
@@ -65,6 +66,9 @@ public sealed class ModelInfo
     /// <summary>Set on exported classifiers: the resize filter used for training ("bilinear", ...).</summary>
     public string Interpolation { get; set; } = "";
 
+    /// <summary>Set on exported classifiers trained with the short-side resize: its crop fraction ("0.875").</summary>
+    public string CropFraction { get; set; } = "";
+
     /// <summary>Set on exported classifiers: class names in output order.</summary>
     public List<string> Classes { get; set; } = [];
 
@@ -81,6 +85,7 @@ public sealed class ModelInfo
             InputSize = int.TryParse(Get(InputSizeKey), out int s) ? s : 224,
             Resize = Get(ResizeKey),
             Interpolation = Get(InterpolationKey),
+            CropFraction = Get(CropFractionKey),
         };
         if (props.TryGetValue(LayersKey, out var layers)) info.Layers = JsonSerializer.Deserialize<List<LayerInfo>>(layers, Json) ?? [];
         if (props.TryGetValue(FeaturesKey, out var features)) info.Features = JsonSerializer.Deserialize<List<FeatureOutput>>(features, Json) ?? [];
@@ -110,6 +115,7 @@ public sealed class ModelInfo
         yield return (InputSizeKey, InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (Resize.Length > 0) yield return (ResizeKey, Resize);
         if (Interpolation.Length > 0) yield return (InterpolationKey, Interpolation);
+        if (CropFraction.Length > 0) yield return (CropFractionKey, CropFraction);
         if (Layers.Count > 0) yield return (LayersKey, JsonSerializer.Serialize(Layers, Json));
         if (Features.Count > 0) yield return (FeaturesKey, JsonSerializer.Serialize(Features, Json));
         if (Classes.Count > 0) yield return (ClassesKey, JsonSerializer.Serialize(Classes, Json));

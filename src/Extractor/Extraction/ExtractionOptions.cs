@@ -20,6 +20,9 @@ public sealed class ExtractionOptions
     /// <summary>Default <see cref="Interpolation.Bilinear"/>.</summary>
     public Interpolation Interpolation { get; init; } = Interpolation.Bilinear;
 
+    /// <summary><see cref="ResizeMode.ShortSide"/>'s crop fraction (<see cref="ImageOptions.CropFraction"/>). Default 0.875.</summary>
+    public double CropFraction { get; init; } = ImageOptions.DefaultCropFraction;
+
     /// <summary>Images per ONNX Runtime call. Default 32.</summary>
     public int BatchSize { get; init; } = 32;
 

@@ -48,6 +48,7 @@ public sealed class FeatureExtractor : IDisposable
             Size = options.InputSize ?? _info.InputSize,
             Resize = options.Resize,
             Interpolation = options.Interpolation,
+            CropFraction = options.CropFraction,
             MaxPixels = options.MaxPixels,
             MaxFileBytes = options.MaxFileBytes,
             JpegDecoder = options.JpegDecoder,

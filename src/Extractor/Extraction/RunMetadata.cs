@@ -21,7 +21,7 @@ internal static class RunMetadata
     public static JsonObject Fingerprint(string modelSha256, ModelInfo info, ImageOptions image, InputSet inputs, int perShard, FeatureDtype dtype, int shards,
                                          AugmentationOptions augmentation)
     {
-        return new JsonObject
+        var fingerprint = new JsonObject
         {
             ["model_sha256"] = modelSha256,
             ["layers"] = new JsonArray([.. info.Features.Select(f => (JsonNode)f.Layer)]),
@@ -39,9 +39,15 @@ internal static class RunMetadata
             [FeatureSetManifest.ShardsKey] = shards,
             [AugmentKey] = Augment(augmentation),
         };
+        // Only where it applies, so an extraction of another mode resumes as before.
+        if (image.Resize == ResizeMode.ShortSide) fingerprint["crop_fraction"] = CropFraction(image);
+        return fingerprint;
     }
 
     private const string AugmentKey = "augment";
+
+    /// <summary>How the crop fraction is recorded: the double's shortest round-trip form.</summary>
+    public static string CropFraction(ImageOptions image) => image.CropFraction.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>The fingerprint's (and every shard's) record of the views: "none", or each setting that makes them.</summary>
     public static JsonNode Augment(AugmentationOptions a) => a.Views == 0 ? "none" : new JsonObject
@@ -84,6 +90,8 @@ internal static class RunMetadata
             [FeatureFormat.RandomWeightsKey] = info.RandomWeights ? "true" : "false",
             [FeatureFormat.WeightsKey] = info.WeightsLabel,
         };
+        // Only where it applies, so the other modes' shards keep the bytes they had before it existed.
+        if (image.Resize == ResizeMode.ShortSide) metadata[FeatureFormat.CropFractionKey] = CropFraction(image);
         // Only with views, so a shard without them has the bytes it had before augmentation existed.
         if (augmentation.Views > 0) metadata[FeatureFormat.AugmentKey] = Augment(augmentation).ToJsonString();
         return metadata;

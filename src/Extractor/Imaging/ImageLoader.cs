@@ -199,6 +199,11 @@ internal static class ImageLoader
     /// </summary>
     private static void PilResize(byte[] rgba, SKSizeI size, ImageOptions options, Span<float> hwcRgb)
     {
+        if (options.Resize == ResizeMode.ShortSide)
+        {
+            ShortSideResize(rgba, size, options, hwcRgb);
+            return;
+        }
         var crop = options.Resize == ResizeMode.CenterCrop
             ? Resampler.CenterCrop(size.Width, size.Height, options.Size, options.Size)
             : (X: 0, Y: 0, size.Width, size.Height);
@@ -209,6 +214,23 @@ internal static class ImageLoader
             for (int i = 0; i < hwcRgb.Length; i++) hwcRgb[i] = rgb[i];
         }
         finally { ArrayPool<byte>.Shared.Return(rgb); }
+    }
+
+    /// <summary>Pillow's resize of the whole image to the <see cref="ShortSideCrop"/> size, then its centre crop, as torchvision does them.</summary>
+    private static void ShortSideResize(byte[] rgba, SKSizeI size, ImageOptions options, Span<float> hwcRgb)
+    {
+        var plan = ShortSideCrop.Of(size.Width, size.Height, options.Size, options.CropFraction);
+        int rowBytes = plan.Width * 3;
+        byte[] resized = ArrayPool<byte>.Shared.Rent(plan.Height * rowBytes);
+        try
+        {
+            // torchvision returns an image already at the size unresized, and Pillow copies it: the same bytes either way.
+            PilResampler.Resize(rgba, size.Width, (0, 0, size.Width, size.Height), resized, plan.Width, plan.Height, options.Interpolation);
+            int o = 0;
+            for (int y = plan.Top; y < plan.Top + options.Size; y++)
+                for (int i = y * rowBytes + plan.Left * 3, end = i + options.Size * 3; i < end; i++) hwcRgb[o++] = resized[i];
+        }
+        finally { ArrayPool<byte>.Shared.Return(resized); }
     }
 
     private static unsafe void SkiaDecode(SKCodec codec, SKImageInfo info, byte[] rgba)

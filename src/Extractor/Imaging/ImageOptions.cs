@@ -8,6 +8,14 @@ public enum ResizeMode
 
     /// <summary>Crop the largest centred square, then resize it (Keras crop_to_aspect_ratio=True / smart_resize).</summary>
     CenterCrop,
+
+    /// <summary>
+    /// Resize the shorter side to floor(Size / <see cref="ImageOptions.CropFraction"/>) keeping the aspect ratio, then
+    /// crop the centre Size x Size: torchvision's Resize(256) + CenterCrop(224) at the default fraction 0.875, and
+    /// timm's eval transform (crop_pct). With a Pillow interpolation only, as those pipelines resize PIL images:
+    /// pil-bilinear is torchvision's default, pil-bicubic timm's.
+    /// </summary>
+    ShortSide,
 }
 
 /// <summary>
@@ -54,6 +62,15 @@ public sealed class ImageOptions
     public Interpolation Interpolation { get; init; } = Interpolation.Bilinear;
 
     /// <summary>
+    /// <see cref="ResizeMode.ShortSide"/>: the share of the resized shorter side the crop keeps, in (0, 1]. Default
+    /// 0.875 (224 of 256, torchvision's and timm's). Other resize modes ignore it.
+    /// </summary>
+    public double CropFraction { get; init; } = DefaultCropFraction;
+
+    /// <summary>The default <see cref="CropFraction"/>: 0.875.</summary>
+    public const double DefaultCropFraction = 0.875;
+
+    /// <summary>
     /// Images whose header declares more pixels than this are refused before any pixel is decoded,
     /// so a decompression bomb cannot exhaust memory. Default <see cref="DefaultMaxPixels"/>.
     /// </summary>
@@ -88,6 +105,12 @@ public sealed class ImageOptions
     {
         if (Size is < 1 or > 8192)
             throw new OnnxTransferException($"Input size {Size} is out of range; use an `InputSize` between 1 and 8192 (e.g. 224).");
+        if (!(CropFraction > 0 && CropFraction <= 1))
+            throw new OnnxTransferException($"`CropFraction` {CropFraction} must be in (0, 1], e.g. 0.875 (a 224 crop of a 256 resize).");
+        if (Resize == ResizeMode.ShortSide && !PilResampler.Handles(Interpolation))
+            throw new OnnxTransferException(
+                $"`Resize` short-side resizes PIL images as torchvision and timm do, and `Interpolation` {OptionNames.Name(Interpolation)} is not Pillow's: " +
+                "use pil-bilinear (torchvision's default) or pil-bicubic (timm's).");
         if (MaxPixels < 1)
             throw new OnnxTransferException($"The pixel limit {MaxPixels} must be positive.");
         if (MaxFileBytes is < 1 or > int.MaxValue)

@@ -27,8 +27,17 @@ public sealed record HeadSidecar
     public int BestEpoch { get; init; }
     public int EpochsRun { get; init; }
 
+    /// <summary>The split <see cref="Metrics"/> are on: "val", or "holdout" (carved out of train); "" in runs written before it was recorded.</summary>
+    public string ValidationSplit { get; init; } = "";
+
+    /// <summary>Whether the validation rows chose the epoch (early stopping, the restored best checkpoint), which makes <see cref="Metrics"/> optimistic.</summary>
+    public bool ChoseEpoch { get; init; }
+
     /// <summary>Validation metrics of the exported weights: accuracy, top_k_accuracy, auc, log_loss, macro_f1.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The same metrics on each clean split (never trained or selected on), by split name, e.g. "test".</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> CleanMetrics { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, double>>();
 
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -15,9 +15,10 @@ namespace OnnxTransfer.HeadTrainer.Export;
 /// </summary>
 internal static class RunWriter
 {
-    public static void Write(string dir, FeatureSet data, DenseHead head, TrainerOptions options, ClassificationReport report,
+    public static void Write(string dir, FeatureSet data, DenseHead head, TrainerOptions options, RunReports reports,
         IReadOnlyList<EpochMetrics> history, int bestEpoch, SolverRun solver, Action<string>? warning)
     {
+        var report = reports.Selection;
         CopyBackbone(data, dir, warning);
         var model = HeadOnnxExporter.ToOnnx(head, [new("onnx_transfer.classes", System.Text.Json.JsonSerializer.Serialize(data.Classes)),
             new("onnx_transfer.feature_layer", data.Layer)]);
@@ -35,15 +36,21 @@ internal static class RunWriter
             Solver = solver,
             BestEpoch = bestEpoch,
             EpochsRun = history.Count,
-            Metrics = new Dictionary<string, double>
-            {
-                ["accuracy"] = report.Accuracy, ["top_k_accuracy"] = report.TopKAccuracy, ["auc"] = report.Auc,
-                ["log_loss"] = report.LogLoss, ["macro_f1"] = report.MacroF1,
-            },
+            ValidationSplit = report.Split,
+            ChoseEpoch = report.ChoseEpoch,
+            Metrics = MetricsOf(report),
+            CleanMetrics = reports.Clean.ToDictionary(r => r.Split, r => (IReadOnlyDictionary<string, double>)MetricsOf(r)),
         }.Save(dir);
         report.Save(Path.Combine(dir, RunFiles.Report));
+        foreach (var clean in reports.Clean) clean.Save(Path.Combine(dir, RunFiles.SplitReport(clean.Split)));
         AtomicFile.WriteAllText(Path.Combine(dir, RunFiles.History), HistoryCsv(history));
     }
+
+    private static Dictionary<string, double> MetricsOf(ClassificationReport report) => new()
+    {
+        ["accuracy"] = report.Accuracy, ["top_k_accuracy"] = report.TopKAccuracy, ["auc"] = report.Auc,
+        ["log_loss"] = report.LogLoss, ["macro_f1"] = report.MacroF1,
+    };
 
     public static string HistoryCsv(IReadOnlyList<EpochMetrics> history)
     {
@@ -70,3 +77,6 @@ internal static class RunWriter
         AtomicFile.Write(target, s => { using var f = File.OpenRead(source); f.CopyTo(s); });
     }
 }
+
+/// <summary>A run's reports: the validation (selection) rows' and the clean splits' (<see cref="TrainingResult.Clean"/>).</summary>
+internal sealed record RunReports(ClassificationReport Selection, IReadOnlyList<ClassificationReport> Clean);

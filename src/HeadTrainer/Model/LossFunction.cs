@@ -1,3 +1,4 @@
+using SimdVector = System.Numerics.Vector;
 using MathNet.Numerics.LinearAlgebra.Single;
 
 namespace OnnxTransfer.HeadTrainer.Model;
@@ -31,6 +32,8 @@ internal sealed class LossFunction(LossKind kind, float labelSmoothing, float[]?
         var g = grad.Values;
         double total = 0;
         double e = LabelSmoothing;
+        // One exponential a logit, in vectors: the softmax of a 5,816 x 101 full batch was a third of an L-BFGS step with two Math.Exp each.
+        var ex = Kind == LossKind.Softmax ? new double[Padded(rows)] : [];
         for (int j = 0; j < n; j++)
         {
             double w = ClassWeights is null ? 1.0 : ClassWeights[labels[j]];
@@ -45,24 +48,42 @@ internal sealed class LossFunction(LossKind kind, float labelSmoothing, float[]?
             }
             else
             {
-                int o = j * rows;
+                int o = j * rows, y = labels[j];
+                var zj = z.AsSpan(o, rows);
                 double max = double.NegativeInfinity;
-                for (int k = 0; k < rows; k++) max = Math.Max(max, z[o + k]);
+                foreach (float v in zj) max = Math.Max(max, v);
+                for (int k = 0; k < rows; k++) ex[k] = zj[k] - max;
+                Exponentials(ex);
                 double sum = 0;
-                for (int k = 0; k < rows; k++) sum += Math.Exp(z[o + k] - max);
+                for (int k = 0; k < rows; k++) sum += ex[k];
                 double logSum = Math.Log(sum) + max;
-                double l = 0;
-                for (int k = 0; k < rows; k++)
+                // Σ_k t_k (logSum - z_k) with t = (1 - e) onehot + e / K.
+                double l = (1 - e) * (logSum - zj[y]);
+                if (e > 0)
                 {
-                    double t = (k == labels[j] ? 1 - e : 0) + e / rows;
-                    double logP = z[o + k] - logSum;
-                    l -= t * logP;
-                    g[o + k] = (float)(w * (Math.Exp(logP) - t) / n);
+                    double zSum = 0;
+                    foreach (float v in zj) zSum += v;
+                    l += e * (logSum - zSum / rows);
                 }
+                double inv = 1 / sum, scale = w / n, spread = e / rows;
+                for (int k = 0; k < rows; k++) g[o + k] = (float)(scale * (ex[k] * inv - spread - (k == y ? 1 - e : 0)));
                 total += w * l;
             }
         }
         return total / n;
+    }
+
+    private static int Padded(int length) => (length + System.Numerics.Vector<double>.Count - 1) / System.Numerics.Vector<double>.Count * System.Numerics.Vector<double>.Count;
+
+    /// <summary>
+    /// exp of every entry of <paramref name="values"/> in place, whose length is a whole number of vectors: each entry goes
+    /// through the same vector code whatever its position (the padding past the logits is computed and never read).
+    /// </summary>
+    private static void Exponentials(double[] values)
+    {
+        var span = values.AsSpan();
+        for (int i = 0; i < span.Length; i += System.Numerics.Vector<double>.Count)
+            SimdVector.Exp(new System.Numerics.Vector<double>(span[i..])).CopyTo(span[i..]);
     }
 
     public static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));

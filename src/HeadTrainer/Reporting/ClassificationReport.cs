@@ -28,6 +28,12 @@ public sealed record ClassificationReport
     public double MacroF1 { get; init; }
     public double WeightedF1 { get; init; }
 
+    /// <summary>The split these numbers are on: "val", "holdout" (carved out of train), "test"; "" where none was named.</summary>
+    public string Split { get; init; } = "";
+
+    /// <summary>True when these rows chose the epoch (early stopping, the restored best checkpoint): the numbers read optimistic.</summary>
+    public bool ChoseEpoch { get; init; }
+
     /// <summary>What the numbers should be read with, e.g. classes that had no training rows.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 

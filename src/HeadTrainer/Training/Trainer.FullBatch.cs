@@ -27,9 +27,10 @@ public sealed partial class Trainer
     /// Fits on every row of the training images (augmented views included, each a sample) and records the solution as
     /// the run's one "epoch": there is nothing to select, so validation only reports.
     /// </summary>
-    private TrainingResult FitFullBatch(FeatureSet data, string runDirectory, int[] train, int[] val, int[] rowsPerImage, DenseHead head,
+    private TrainingResult FitFullBatch(FeatureSet data, string runDirectory, DataSplits splits, int[] rowsPerImage, DenseHead head,
         LossFunction loss, LossFunction valLoss, List<string> warnings, CancellationToken ct)
     {
+        var (train, val) = splits;
         var clock = Stopwatch.StartNew();
         var rows = train.SelectMany((row, i) => Enumerable.Range(row, rowsPerImage[i])).ToArray();
         SolverRun run;
@@ -58,8 +59,10 @@ public sealed partial class Trainer
         var metrics = new EpochMetrics(1, 0, trainLoss + penalty, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
             valLossValue + penalty, valReport.Accuracy, valReport.TopKAccuracy, valReport.Auc, clock.Elapsed.TotalSeconds, true);
         EpochCompleted?.Invoke(metrics);
-        var report = valReport with { Warnings = warnings };
-        RunWriter.Write(runDirectory, data, head, Options, report, [metrics], 1, run, Warning);
-        return new TrainingResult(head, report, [metrics], 1, false, runDirectory) { Solver = run };
+        // One solve, nothing selected: the validation rows only report, so they are as clean as the others.
+        var report = valReport with { Warnings = warnings, Split = splits.ValName, ChoseEpoch = false };
+        var clean = CleanReports(head, data, splits, valLoss, null);
+        RunWriter.Write(runDirectory, data, head, Options, new RunReports(report, clean), [metrics], 1, run, Warning);
+        return new TrainingResult(head, report, [metrics], 1, false, runDirectory) { Solver = run, Clean = clean };
     }
 }

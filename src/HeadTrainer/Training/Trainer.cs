@@ -14,6 +14,12 @@ public sealed record TrainingResult(DenseHead Head, ClassificationReport Validat
 {
     /// <summary>Which solver ran, its iterations and whether it converged.</summary>
     public required SolverRun Solver { get; init; }
+
+    /// <summary>
+    /// Reports on the splits that took no part in training or in choosing the epoch ("test"; "val" when a
+    /// <see cref="TrainerOptions.Holdout"/> chose): the honest numbers. <see cref="Validation"/> says whether it chose.
+    /// </summary>
+    public IReadOnlyList<ClassificationReport> Clean { get; init; } = [];
 }
 
 /// <summary>
@@ -28,6 +34,9 @@ public sealed partial class Trainer(TrainerOptions options)
     /// <summary>Raised after each epoch (CLI progress lines).</summary>
     public event Action<EpochMetrics>? EpochCompleted;
 
+    /// <summary>Raised once the data is split and the head built, before the first epoch (the CLI's summary of the run).</summary>
+    public event Action<TrainingPlan>? Planned;
+
     /// <summary>Non-fatal notes, such as a feature set without backbone.onnx.</summary>
     public event Action<string>? Warning;
 
@@ -39,7 +48,8 @@ public sealed partial class Trainer(TrainerOptions options)
     public TrainingResult Train(FeatureSet data, string runDirectory, CancellationToken ct = default)
     {
         Options.Validate();
-        var (train, val) = Split(data, Options);
+        var splits = Split(data, Options);
+        var (train, val) = splits;
         var rowsPerImage = TrainingViews.RowsPerImage(data, train);
         bool augmented = rowsPerImage.Any(n => n > 1);
         var trainLabels = train.Select(i => data.Labels[i]).ToArray();
@@ -64,8 +74,10 @@ public sealed partial class Trainer(TrainerOptions options)
         var weights = Options.ClassWeight == ClassWeighting.Balanced ? LossFunction.BalancedWeights(trainLabels, data.Classes.Count) : null;
         var loss = new LossFunction(Options.Loss, Options.LabelSmoothing, weights);
         var valLoss = new LossFunction(Options.Loss, Options.LabelSmoothing, null);
-        if (UsesLbfgs(data))
-            return FitFullBatch(data, runDirectory, train, val, rowsPerImage, head, loss, valLoss, warnings, ct);
+        bool lbfgs = UsesLbfgs(data);
+        Planned?.Invoke(TrainingPlan.Of(data, splits, rowsPerImage.Sum(), head, Options, lbfgs));
+        if (lbfgs)
+            return FitFullBatch(data, runDirectory, splits, rowsPerImage, head, loss, valLoss, warnings, ct);
         var optimizer = new Optimizer(Options.Optimizer, Options.Momentum, Options.Nesterov, Options.WeightDecay);
         var stopping = new EarlyStopping(Options.Monitor, Options.Patience, Options.MinDelta);
         int stepsPerEpoch = (train.Length + Options.BatchSize - 1) / Options.BatchSize;
@@ -158,11 +170,13 @@ public sealed partial class Trainer(TrainerOptions options)
         }
         if (head.Parameters.Any(p => !p.Value.All(float.IsFinite))) throw Diverged(history.Count, double.NaN, data, train, 0);
         var (report, _) = Evaluate(head, data, val, valLoss, buffers);
+        // Early stopping picks when to stop and RestoreBest which weights to keep, both by the selection rows.
+        report = report with { Warnings = warnings, Split = splits.ValName, ChoseEpoch = Options.RestoreBest || Options.Patience > 0 };
+        var clean = CleanReports(head, data, splits, valLoss, buffers);
         buffers?.Dispose(); // the windows go before the head is written: writing it copies the model
-        report = report with { Warnings = warnings };
         var solver = new SolverRun(SolverKind.Sgd, history.Count, false, double.NaN, double.NaN);
-        RunWriter.Write(runDirectory, data, head, Options, report, history, stopping.BestEpoch, solver, Warning);
-        return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory) { Solver = solver };
+        RunWriter.Write(runDirectory, data, head, Options, new RunReports(report, clean), history, stopping.BestEpoch, solver, Warning);
+        return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory) { Solver = solver, Clean = clean };
     }
 
     /// <summary>
@@ -199,34 +213,8 @@ public sealed partial class Trainer(TrainerOptions options)
         return new OnnxTransferException($"Training diverged in epoch {epoch}: the loss became {value}; {cause}. No head was written.");
     }
 
-    /// <summary>
-    /// Training and validation row indices: labelled "train" (or unsplit) images, and the "val" images; without any
-    /// "val" rows, a stratified <see cref="TrainerOptions.ValidationSplit"/> of the training images (seeded). Images,
-    /// not rows: an image's augmented views (Views > 0) go where it goes, never to validation.
-    /// </summary>
-    internal static (int[] Train, int[] Val) Split(FeatureSet data, TrainerOptions options)
-    {
-        var train = Enumerable.Range(0, data.Rows)
-            .Where(i => data.Labels[i] >= 0 && data.Views[i] == 0 && (data.Splits[i] == FeatureSet.Train || data.Splits[i] == "")).ToArray();
-        var val = data.RowsOf(FeatureSet.Val);
-        if (train.Length == 0)
-            throw new OnnxTransferException($"Feature set '{data.Source.Directory}' has no labelled training rows.");
-        if (val.Length > 0) return (train, val);
-        var rng = new Rng(options.Seed ^ 0x5EED_5EED_5EED_5EEDUL);
-        var keep = new List<int>();
-        var held = new List<int>();
-        foreach (var group in train.GroupBy(i => data.Labels[i]).OrderBy(g => g.Key))
-        {
-            var members = group.ToArray();
-            rng.Shuffle(members.AsSpan());
-            int n = members.Length > 1 ? Math.Max(1, (int)Math.Round(members.Length * options.ValidationSplit)) : 0;
-            held.AddRange(members.Take(n));
-            keep.AddRange(members.Skip(n));
-        }
-        keep.Sort();
-        held.Sort();
-        return ([.. keep], [.. held]);
-    }
+    /// <summary>The run's training, selection and clean rows (<see cref="DataSplits.Of"/>).</summary>
+    internal static DataSplits Split(FeatureSet data, TrainerOptions options) => DataSplits.Of(data, options);
 
     /// <summary>Inference-mode probabilities and mean loss (without class weights or the L2 term) over <paramref name="rows"/>.</summary>
     internal static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK = 5,
@@ -250,6 +238,10 @@ public sealed partial class Trainer(TrainerOptions options)
 
     private (ClassificationReport, double) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, StreamBuffers? buffers) =>
         Evaluate(head, data, rows, loss, Options.TopK, EvaluationBatch, buffers);
+
+    /// <summary>The final head's reports on the splits that neither trained nor chose it.</summary>
+    private List<ClassificationReport> CleanReports(DenseHead head, FeatureSet data, DataSplits splits, LossFunction loss, StreamBuffers? buffers) =>
+        [.. splits.Clean.Select(c => Evaluate(head, data, c.Rows, loss, buffers).Item1 with { Split = c.Split })];
 
     /// <summary>Rows a batch of inference-mode evaluation.</summary>
     private const int EvaluationBatch = 256;

@@ -88,6 +88,14 @@ public sealed record TrainerOptions
     /// <summary>Stratified fraction of training rows held out when the set has no "val" rows. Default 0.2.</summary>
     public float ValidationSplit { get; init; } = 0.2f;
 
+    /// <summary>
+    /// Stratified fraction of the training images held out to choose the epoch (early stopping and
+    /// <see cref="RestoreBest"/>) even when the set has "val" rows, which are then reported apart as a clean test,
+    /// like "test" rows always are. Default 0: the set's "val" rows choose (their numbers then read optimistic),
+    /// or, when it has none, a <see cref="ValidationSplit"/> holdout does.
+    /// </summary>
+    public float Holdout { get; init; }
+
     /// <summary>Value early stopping and best-checkpointing watch. Default val_loss.</summary>
     public MonitorMetric Monitor { get; init; } = MonitorMetric.ValLoss;
 
@@ -132,6 +140,7 @@ public sealed record TrainerOptions
         Finite(Power, "`Power`");
         Finite(EndLearningRate, "`EndLearningRate`");
         Finite(ValidationSplit, "`ValidationSplit`");
+        Finite(Holdout, "`Holdout`");
         Finite(MinDelta, "`MinDelta`");
         Finite(Tolerance, "`Tolerance`");
         if (Tolerance <= 0) throw new OnnxTransferException($"`Tolerance` {Tolerance} must be positive.");
@@ -153,6 +162,7 @@ public sealed record TrainerOptions
         if (StepSize < 1) throw new OnnxTransferException($"`StepSize` {StepSize} must be at least 1.");
         if (WarmupEpochs < 0) throw new OnnxTransferException($"`WarmupEpochs` {WarmupEpochs} must not be negative.");
         if (ValidationSplit is <= 0 or >= 1) throw new OnnxTransferException($"`ValidationSplit` {ValidationSplit} must be in (0, 1).");
+        if (Holdout is < 0 or >= 1) throw new OnnxTransferException($"`Holdout` {Holdout} must be in [0, 1) (0: off).");
         if (Patience < 0) throw new OnnxTransferException($"`Patience` {Patience} must not be negative.");
         if (MinDelta < 0) throw new OnnxTransferException($"`MinDelta` {MinDelta} must not be negative.");
         if (TopK < 1) throw new OnnxTransferException($"`TopK` {TopK} must be at least 1.");
