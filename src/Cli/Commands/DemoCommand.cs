@@ -62,6 +62,7 @@ public static class DemoCommand
                 Console.WriteLine($"{s.ImagesIn} images -> {s.RowsWritten} rows, {s.Errors} errors" +
                                   (s.ResumedImages > 0 ? $" ({s.ResumedImages} done by an earlier run)" : "") + $", {rate} on {s.Device} " +
                                   $"({s.OrtThreads} ORT thread(s), {s.DecodeWorkers} decoder thread(s) at {s.DecoderPriority} priority); {s.JpegDecoder}");
+                JpegAdvice.Once(extractor.JpegDecoderAdvice);
             }
 
             Step("4/6 train BatchNorm-Dropout-Dense head (Adam 1e-3, early stopping on val_loss)");

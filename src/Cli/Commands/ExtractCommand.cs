@@ -157,6 +157,7 @@ public static class ExtractCommand
                     Console.Error.WriteLine($"using CPU: {extractor.DeviceReason}");
                 Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {Sessions(extractor)}, {extractor.DecodeWorkers} decoder thread(s) at {FeatureExtractor.DecoderPriority} priority, " +
                                         $"about {extractor.EstimatedMemoryBytes / 1e9:F1} GB of memory; {extractor.JpegDecoderDescription}");
+                JpegAdvice.Once(extractor.JpegDecoderAdvice);
             }
 
             if (!isQuiet && a.Views > 0)
@@ -201,10 +202,12 @@ public static class ExtractCommand
     private static string Sessions(FeatureExtractor e) =>
         e.Sessions == 1 ? $"{e.OrtThreads} thread(s)" : $"{e.Sessions} sessions of {e.OrtThreads / e.Sessions} thread(s)";
 
-    private static Task<ExtractionSummary> WithProgressBar(Func<IProgress<ExtractionProgress>, Task<ExtractionSummary>> run) =>
-        Terminal.Out.Progress()
+    private static Task<ExtractionSummary> WithProgressBar(Func<IProgress<ExtractionProgress>, Task<ExtractionSummary>> run)
+    {
+        TimeSpan? eta = null;
+        return Terminal.Out.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new EtaColumn(() => eta), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask("extracting", maxValue: 1);
@@ -213,11 +216,13 @@ public static class ExtractCommand
                 {
                     task.MaxValue = Math.Max(1, p.Total);
                     task.Value = p.Done;
+                    eta = p.Eta;
                     task.Description = $"{p.Done}/{p.Total} images, {p.ImagesPerSecond:F1}/s, {p.Errors} errors" +
                                        (p.Skipped > 0 ? $", {p.Skipped} skipped (done before)" : "");
                 });
                 return await run(progress);
             });
+    }
 
     private sealed class Reporter(Action<ExtractionProgress> report) : IProgress<ExtractionProgress>
     {

@@ -12,10 +12,11 @@ internal static class ProgressDisplay
     {
         var console = Terminal.Error;
         if (quiet || total < 2 || Console.IsErrorRedirected || !console.Profile.Capabilities.Interactive) return work(null);
+        TimeSpan? eta = null;
         return console.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                     new RemainingTimeColumn(), new SpinnerColumn())
+                     new EtaColumn(() => eta), new SpinnerColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask(label, maxValue: total);
@@ -24,6 +25,7 @@ internal static class ProgressDisplay
                 {
                     task.Value = done;
                     double rate = done / Math.Max(1e-3, (DateTime.UtcNow - started).TotalSeconds);
+                    eta = rate > 0 ? TimeSpan.FromSeconds((total - done) / rate) : null;
                     task.Description = $"{label} {done}/{total} ({rate:F1} images/s)";
                 }));
             });

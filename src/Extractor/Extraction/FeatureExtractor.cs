@@ -152,6 +152,9 @@ public sealed class FeatureExtractor : IDisposable
     /// <summary>One line naming the JPEG decoder in use and why.</summary>
     public string JpegDecoderDescription => JpegDecoders.Describe(Image.JpegDecoder);
 
+    /// <summary>How to get the faster JPEG decoder (one short line), or null when it is in use or another was asked for.</summary>
+    public string? JpegDecoderAdvice => JpegDecoders.Advice(Image.JpegDecoder);
+
     /// <summary>Scans <paramref name="input"/> (never reading <paramref name="outputDir"/> as input) and extracts it.</summary>
     public Task<ExtractionSummary> ExtractAsync(string input, string outputDir, IProgress<ExtractionProgress>? progress = null,
                                                 CancellationToken ct = default) =>

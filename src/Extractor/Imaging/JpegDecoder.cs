@@ -34,11 +34,20 @@ internal static class JpegDecoders
         _ => requested,
     };
 
-    /// <summary>One line naming the decoder <paramref name="requested"/> resolves to, and why (no silent fallback).</summary>
+    /// <summary>
+    /// A short phrase naming the decoder <paramref name="requested"/> resolves to, and why (no silent fallback), for the
+    /// run's line and summary.json; how to get the fast one is <see cref="Advice"/>, said once by the caller.
+    /// </summary>
     public static string Describe(JpegDecoder requested) => Resolve(requested) switch
     {
         JpegDecoder.LibjpegTurbo => $"JPEG decoder: libjpeg-turbo with SIMD ({TurboJpeg.Library!.Name})",
-        _ when requested == JpegDecoder.Auto => $"JPEG decoder: SkiaSharp's built-in libjpeg-turbo, without SIMD (about 2x slower); for the fast one, {InstallHint}",
+        _ when requested == JpegDecoder.Auto => "JPEG decoder: SkiaSharp's, without SIMD (about 2x slower; libturbojpeg not found)",
         _ => "JPEG decoder: SkiaSharp's built-in libjpeg-turbo (as requested)",
     };
+
+    /// <summary>How to get the fast decoder, in one short line for this OS; null when it is in use or another was asked for.</summary>
+    public static string? Advice(JpegDecoder requested) => requested != JpegDecoder.Auto || LibjpegTurboAvailable ? null
+        : "for JPEGs about 2x faster, install libjpeg-turbo's TurboJPEG: " + (OperatingSystem.IsMacOS() ? "brew install jpeg-turbo"
+            : OperatingSystem.IsWindows() ? "libjpeg-turbo's installer, with turbojpeg.dll on PATH"
+            : "apt install libturbojpeg0 (Debian/Ubuntu) or dnf install turbojpeg (Fedora)");
 }
