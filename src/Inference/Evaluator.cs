@@ -29,6 +29,13 @@ public sealed record Evaluation(ClassificationReport Report, IReadOnlyList<Miscl
                 Delimited.TsvLine(m.Path, m.TrueClass, R(m.TrueProbability), m.PredictedClass, R(m.PredictedProbability)))));
     }
 
+    /// <summary>
+    /// The <paramref name="count"/> most confident mistakes: the highest probability on a wrong class first (ties: the
+    /// lower probability of the true class, then the path, ordinal), whatever order <see cref="Misclassified"/> is in.
+    /// </summary>
+    public IReadOnlyList<Misclassified> Worst(int count) =>
+        [.. Misclassified.OrderByDescending(m => m.PredictedProbability).ThenBy(m => m.TrueProbability).ThenBy(m => m.Path, StringComparer.Ordinal).Take(count)];
+
     private static string R(float p) => p.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }
 

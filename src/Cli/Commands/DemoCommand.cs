@@ -78,7 +78,7 @@ public static class DemoCommand
             trainer.Warning += Terminal.Warn;
             trainer.EpochCompleted += m => Console.WriteLine(EpochLine.Format(m, trainer.Options.Epochs, scheduled: false));
             var trained = trainer.Train(FeatureSet.Load(features), run, ct);
-            RunPictures.Save(trained);
+            RunPictures.Save(trained, trainer.Options.RestoreBest);
 
             Step("5/6 evaluate and predict");
             using var predictor = Predictor.FromRunDirectory(run);

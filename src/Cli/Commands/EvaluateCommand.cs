@@ -4,7 +4,7 @@ using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Features;
 using OnnxTransfer.Cli.Reports;
 using OnnxTransfer.Inference;
-using Spectre.Console;
+using OnnxTransfer.IO;
 
 namespace OnnxTransfer.Cli.Commands;
 
@@ -20,7 +20,7 @@ public static class EvaluateCommand
                           "beside it, as Food-101's meta/test.txt); or a feature folder from onnx-transfer extract, scored without decoding the photos again.",
         };
         var split = new Option<string?>("--split") { Description = "With a train/val/test tree, evaluate only this split (e.g. val)." };
-        var output = new Option<string?>("--output", "-o") { Description = "Where to write report.json, confusion.png and misclassified.tsv (default: <run>/evaluation)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Where to write report.json, report.html, confusion.png and misclassified.tsv (default: <run>/evaluation)." };
         var maxMemory = new Option<string?>("--max-memory") { Description = "With a feature folder: memory for its features, e.g. 2GB (a larger set is streamed). Default: half the memory available." };
         var allowPartial = new Option<bool>("--allow-partial") { Description = "With a feature folder: score the finished shards of an extraction that is not finished (said in the output)." };
         var command = new Command("evaluate", "Score a trained run or exported classifier on labelled images, with the training report's format.");
@@ -37,25 +37,32 @@ public static class EvaluateCommand
         int Execute(ParseResult parse, CancellationToken ct)
         {
             string inputArg = parse.GetValue(input)!, model = parse.GetValue(args.Model)!;
-            var evaluation = FeatureSet.IsFeatureFolder(inputArg) ? OnFeatures(parse, inputArg, model, ct) : OnImages(parse, inputArg, ct);
+            bool fromFeatures = FeatureSet.IsFeatureFolder(inputArg);
+            // From photos, the worst misclassified are shown as thumbnails of the files scanned (by relative path).
+            IReadOnlyDictionary<string, string>? photos = null;
+            var evaluation = fromFeatures ? OnFeatures(parse, inputArg, model, ct) : OnImages(parse, inputArg, ct, out photos);
             foreach (var u in evaluation.Unreadable) Console.Error.WriteLine($"skipped {u.Path}: {u.Error}");
 
             ReportConsole.Render(evaluation.Report, Terminal.Out);
-            if (evaluation.Misclassified.Count > 0) Terminal.Out.Write(Worst(evaluation.Misclassified, 10));
+            if (evaluation.Misclassified.Count > 0) ReportConsole.RenderWorst(evaluation, 10, Terminal.Out);
 
             string dir = parse.GetValue(output)
                 ?? (Directory.Exists(model) ? Path.Combine(model, "evaluation") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, "evaluation"));
             evaluation.Save(dir);
-            Plots.SaveConfusion(evaluation.Report, Path.Combine(dir, "confusion.png"));
-            Console.WriteLine($"accuracy {evaluation.Report.Accuracy:P2} on {evaluation.Report.Samples} {(FeatureSet.IsFeatureFolder(inputArg) ? "feature rows" : "images")} " +
+            byte[] confusion = ConfusionPicture.Png(evaluation.Report);
+            AtomicFile.WriteAllBytes(Path.Combine(dir, "confusion.png"), confusion);
+            var worst = WorstThumbnails.For(evaluation.Worst(HtmlReport.WorstCount), photos);
+            HtmlReport.Save(Path.Combine(dir, HtmlReport.FileName), evaluation, new EvaluatedData(Path.GetFullPath(model), Path.GetFullPath(inputArg), parse.GetValue(split), fromFeatures), worst, confusion);
+            Console.WriteLine($"accuracy {evaluation.Report.Accuracy:P2} on {evaluation.Report.Samples} {(fromFeatures ? "feature rows" : "images")} " +
                               $"({evaluation.Misclassified.Count} misclassified, {evaluation.Unreadable.Count} unreadable); report in {dir}");
             return 0;
         }
 
-        Evaluation OnImages(ParseResult parse, string inputArg, CancellationToken ct)
+        Evaluation OnImages(ParseResult parse, string inputArg, CancellationToken ct, out IReadOnlyDictionary<string, string> photos)
         {
             using var predictor = args.Open(parse);
             var inputs = InputScanner.Scan(inputArg);
+            photos = inputs.Items.ToDictionary(i => i.RelativePath, i => i.FullPath, StringComparer.Ordinal);
             InputNotice.Write(inputs, parse.GetValue(args.Quiet));
             return ProgressDisplay.Run(parse.GetValue(args.Quiet), "evaluating", inputs.Items.Count, progress =>
                 Evaluator.Evaluate(predictor, inputArg, inputs, parse.GetValue(split), parse.GetValue(args.TopK), progress, ct));
@@ -79,13 +86,5 @@ public static class EvaluateCommand
             int rows = Enumerable.Range(0, set.Rows).Count(r => set.Labels[r] >= 0 && set.Views[r] == 0 && (only is null || set.Splits[r] == only));
             return ProgressDisplay.Run(quiet, "evaluating", rows, progress => Evaluator.Evaluate(run, set, only, parse.GetValue(args.TopK), progress, ct));
         }
-    }
-
-    private static Table Worst(IReadOnlyList<Misclassified> wrong, int n)
-    {
-        var table = new Table().Title($"worst {Math.Min(n, wrong.Count)} of {wrong.Count} misclassified").AddColumns("image", "true class", "p(true)", "predicted", "p(predicted)");
-        foreach (var m in wrong.Take(n))
-            table.AddRow(Markup.Escape(m.Path), Markup.Escape(m.TrueClass), $"{m.TrueProbability:P1}", Markup.Escape(m.PredictedClass), $"{m.PredictedProbability:P1}");
-        return table;
     }
 }

@@ -202,7 +202,7 @@ public static class TrainCommand
         bool scheduled = options.Schedule != ScheduleKind.Constant || options.WarmupEpochs > 0;
         if (!quiet) trainer.EpochCompleted += m => Console.WriteLine(EpochLine.Format(m, epochs, scheduled));
         var result = trainer.Train(set, runDir, ct);
-        RunPictures.Save(result);
+        RunPictures.Save(result, options.RestoreBest);
         return result;
     }
 

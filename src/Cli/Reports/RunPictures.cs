@@ -6,19 +6,13 @@ namespace OnnxTransfer.Cli.Reports;
 /// <summary>The pictures of a finished training run, drawn beside its files: learning curves and the validation confusion matrix.</summary>
 internal static class RunPictures
 {
-    public static void Save(TrainingResult result)
+    /// <param name="restoredBest">Whether the head holds the best epoch's weights (`--restore-best`), said on the curves.</param>
+    public static void Save(TrainingResult result, bool restoredBest)
     {
-        var history = result.History;
-        if (history.Count > 0)
-        {
-            var epochs = history.Select(h => h.Epoch).ToArray();
-            Plots.SaveCurves(Path.Combine(result.RunDirectory, RunFiles.Curves), epochs,
-            [
-                ("loss", history.Select(h => h.Loss).ToArray(), history.Select(h => h.ValLoss).ToArray()),
-                ("accuracy", history.Select(h => h.Accuracy).ToArray(), history.Select(h => h.ValAccuracy).ToArray()),
-                ("AUC", history.Select(h => h.Auc).ToArray(), history.Select(h => h.ValAuc).ToArray()),
-            ]);
-        }
-        Plots.SaveConfusion(result.Validation, Path.Combine(result.RunDirectory, RunFiles.ConfusionPlot));
+        // L-BFGS fits once on the whole set: it has no epochs to choose from and no learning rate.
+        bool epochs = result.Solver.Solver != SolverKind.Lbfgs;
+        if (result.History.Count > 0)
+            CurvesPicture.Save(Path.Combine(result.RunDirectory, RunFiles.Curves), result.History, epochs ? result.BestEpoch : 0, restoredBest, learningRate: epochs);
+        ConfusionPicture.Save(result.Validation, Path.Combine(result.RunDirectory, RunFiles.ConfusionPlot));
     }
 }
