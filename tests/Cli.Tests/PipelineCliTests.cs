@@ -117,6 +117,23 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
+    public void Evaluate_says_when_its_rows_trained_or_chose_the_head_and_quiet_prints_one_line()
+    {
+        string features = Path.Combine(demo.Root, "features");
+        var onVal = Cli.Run("evaluate", Run, features, "--split", "val", "-q", "-o", demo.File("note-val"));
+        Assert.True(onVal.ExitCode == 0, onVal.Error);
+        Assert.Single(onVal.Out.Trim().Split('\n')); // -q: the final line only, as train's
+        Assert.Contains("warning: val chose this run's epoch", onVal.Error);
+        var all = Cli.Run("evaluate", Run, features, "-q", "-o", demo.File("note-all"));
+        Assert.Contains("warning: these rows include the train split", all.Error);
+        // A run whose epoch a holdout chose: its val rows are clean, and nothing is said.
+        string clean = demo.File("note-holdout-run");
+        Assert.Equal(0, Cli.Run("train", features, "--holdout", "0.25", "--epochs", "2", "-o", clean, "-q").ExitCode);
+        var honest = Cli.Run("evaluate", clean, features, "--split", "val", "-q", "-o", demo.File("note-clean"));
+        Assert.True(honest.ExitCode == 0 && honest.Error.Length == 0, honest.Error);
+    }
+
+    [Fact]
     public void A_short_side_run_is_predicted_and_exported_with_its_own_crop()
     {
         string features = demo.File("short-side-features"), run = demo.File("short-side-run");

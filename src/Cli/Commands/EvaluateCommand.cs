@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Features;
+using OnnxTransfer.HeadTrainer.Export;
 using OnnxTransfer.Cli.Reports;
 using OnnxTransfer.Inference;
 using OnnxTransfer.IO;
@@ -40,11 +41,18 @@ public static class EvaluateCommand
             bool fromFeatures = FeatureSet.IsFeatureFolder(inputArg);
             // From photos, the worst misclassified are shown as thumbnails of the files scanned (by relative path).
             IReadOnlyDictionary<string, string>? photos = null;
-            var evaluation = fromFeatures ? OnFeatures(parse, inputArg, model, ct) : OnImages(parse, inputArg, ct, out photos);
+            var splits = new HashSet<string>(StringComparer.Ordinal);
+            var evaluation = fromFeatures ? OnFeatures(parse, inputArg, model, splits, ct) : OnImages(parse, inputArg, splits, ct, out photos);
             foreach (var u in evaluation.Unreadable) Console.Error.WriteLine($"skipped {u.Path}: {u.Error}");
 
-            ReportConsole.Render(evaluation.Report, Terminal.Out);
-            if (evaluation.Misclassified.Count > 0) ReportConsole.RenderWorst(evaluation, 10, Terminal.Out);
+            // -q as in train: only the final line (the report files are written all the same).
+            bool quiet = parse.GetValue(args.Quiet);
+            if (!quiet)
+            {
+                ReportConsole.Render(evaluation.Report, Terminal.Out);
+                if (evaluation.Misclassified.Count > 0) ReportConsole.RenderWorst(evaluation, 10, Terminal.Out);
+            }
+            if (SplitNote(model, splits) is { } note) Terminal.Warn(note);
 
             string dir = parse.GetValue(output)
                 ?? (Directory.Exists(model) ? Path.Combine(model, "evaluation") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, "evaluation"));
@@ -58,17 +66,19 @@ public static class EvaluateCommand
             return 0;
         }
 
-        Evaluation OnImages(ParseResult parse, string inputArg, CancellationToken ct, out IReadOnlyDictionary<string, string> photos)
+        Evaluation OnImages(ParseResult parse, string inputArg, HashSet<string> splits, CancellationToken ct, out IReadOnlyDictionary<string, string> photos)
         {
             using var predictor = args.Open(parse);
             var inputs = InputScanner.Scan(inputArg);
+            string? only = parse.GetValue(split);
+            splits.UnionWith(inputs.Items.Where(i => i.Label.Length > 0 && (only is null || i.Split == only)).Select(i => i.Split));
             photos = inputs.Items.ToDictionary(i => i.RelativePath, i => i.FullPath, StringComparer.Ordinal);
             InputNotice.Write(inputs, parse.GetValue(args.Quiet));
             return ProgressDisplay.Run(parse.GetValue(args.Quiet), "evaluating", inputs.Items.Count, progress =>
                 Evaluator.Evaluate(predictor, inputArg, inputs, parse.GetValue(split), parse.GetValue(args.TopK), progress, ct));
         }
 
-        Evaluation OnFeatures(ParseResult parse, string inputArg, string model, CancellationToken ct)
+        Evaluation OnFeatures(ParseResult parse, string inputArg, string model, HashSet<string> splits, CancellationToken ct)
         {
             if (!Directory.Exists(model))
                 throw new OnnxTransferException($"'{inputArg}' is a feature folder: evaluating features needs the training run directory, not the exported '{model}'.");
@@ -83,8 +93,26 @@ public static class EvaluateCommand
             if (!quiet) Console.WriteLine($"features: {LibraryTerms.ToCli(set.Storage)}");
             foreach (string w in set.Warnings) Terminal.Warn(w);
             string? only = parse.GetValue(split);
-            int rows = Enumerable.Range(0, set.Rows).Count(r => set.Labels[r] >= 0 && set.Views[r] == 0 && (only is null || set.Splits[r] == only));
+            var scored = Enumerable.Range(0, set.Rows).Where(r => set.Labels[r] >= 0 && set.Views[r] == 0 && (only is null || set.Splits[r] == only)).ToList();
+            splits.UnionWith(scored.Select(r => set.Splits[r]));
+            int rows = scored.Count;
             return ProgressDisplay.Run(quiet, "evaluating", rows, progress => Evaluator.Evaluate(run, set, only, parse.GetValue(args.TopK), progress, ct));
         }
+    }
+
+    /// <summary>
+    /// Whether the rows scored took part in training the run (its train rows) or in choosing its epoch (its validation
+    /// split, when that chose): such numbers read optimistic, and the user should know which these are.
+    /// </summary>
+    private static string? SplitNote(string model, HashSet<string> splits)
+    {
+        if (!Directory.Exists(model)) return null; // an exported classifier records no training splits
+        var sidecar = HeadSidecar.Load(model);
+        if (splits.Contains(FeatureSet.Train))
+            return "these rows include the train split, which the head was fitted on; score --split val or test for an honest number.";
+        if (sidecar.ChoseEpoch && splits.Contains(sidecar.ValidationSplit))
+            return $"{sidecar.ValidationSplit} chose this run's epoch (early stopping, the restored best checkpoint), so its numbers read optimistic; " +
+                   "a test split, or a run trained with --holdout, gives a clean one.";
+        return null;
     }
 }
