@@ -21,9 +21,11 @@ public sealed class Predictor : IDisposable
     private readonly long[]? _headOutputShape;
     private readonly PredictorOptions _options;
     private readonly ConcurrentBag<ClassifierRunner> _pool = [];
+    // Set for a classifier exported for raw photos: each decoded photo is one run at its own size.
+    private readonly PhotoRunner? _photos;
 
     private Predictor(ModelSession imageSession, string imageOutput, ModelSession? headSession,
-                      IReadOnlyList<string> classes, ImageOptions image, ModelInfo backbone, PredictorOptions options)
+                      IReadOnlyList<string> classes, ImageOptions image, ModelInfo backbone, PredictorOptions options, bool rawPhotos = false)
     {
         _imageSession = imageSession;
         _headSession = headSession;
@@ -32,11 +34,21 @@ public sealed class Predictor : IDisposable
         Classes = classes;
         Image = image;
         Backbone = backbone;
-        long[] itemShape = [image.Size, image.Size, 3];
-        _imageOutputShape = BatchRunner.ProbeOutputShapes(imageSession, ModelInfo.ImageInput, itemShape, [imageOutput])[0];
-        if (headSession is not null)
-            _headOutputShape = BatchRunner.ProbeOutputShapes(headSession, ChainExporter.HeadInput, [BatchRunner.Product(_imageOutputShape)], [ChainExporter.HeadOutput])[0];
-        long outputs = BatchRunner.Product(_headOutputShape ?? _imageOutputShape);
+        long outputs;
+        if (rawPhotos)
+        {
+            _photos = new PhotoRunner(imageSession, ModelInfo.ImageInput, imageOutput);
+            _imageOutputShape = [classes.Count];
+            outputs = _photos.Run(new byte[image.TensorLength], image.Size, image.Size).Length;
+        }
+        else
+        {
+            long[] itemShape = [image.Size, image.Size, 3];
+            _imageOutputShape = BatchRunner.ProbeOutputShapes(imageSession, ModelInfo.ImageInput, itemShape, [imageOutput])[0];
+            if (headSession is not null)
+                _headOutputShape = BatchRunner.ProbeOutputShapes(headSession, ChainExporter.HeadInput, [BatchRunner.Product(_imageOutputShape)], [ChainExporter.HeadOutput])[0];
+            outputs = BatchRunner.Product(_headOutputShape ?? _imageOutputShape);
+        }
         if (outputs != classes.Count)
             throw new OnnxTransferException($"The classifier outputs {outputs} probabilities but names {classes.Count} classes; re-export or re-train it.");
     }
@@ -82,7 +94,7 @@ public sealed class Predictor : IDisposable
                 $"'{path}' is not a classifier exported by onnx-transfer (no class names or '{ChainExporter.HeadOutput}' output); " +
                 "for a training run directory pass the directory instead.");
         var session = SessionFactory.Create(OnnxModelFile.ToBytes(model), Settings(options));
-        return Guard(session, null, () => new Predictor(session, ChainExporter.HeadOutput, null, info.Classes, ImageSettings.From(info), info, options));
+        return Guard(session, null, () => new Predictor(session, ChainExporter.HeadOutput, null, info.Classes, ImageSettings.From(info), info, options, info.TakesRawPhotos));
     }
 
     /// <summary>
@@ -112,9 +124,15 @@ public sealed class Predictor : IDisposable
         });
     }
 
-    /// <summary>Probabilities for images already decoded: count x HWC RGB 0-255; returns count x classes.</summary>
+    /// <summary>True for a classifier exported for raw photos, which <see cref="PredictImages"/> cannot feed.</summary>
+    public bool TakesRawPhotos => _photos is not null;
+
+    /// <summary>Probabilities for images already decoded and resized: count x HWC RGB 0-255; returns count x classes.</summary>
+    /// <exception cref="OnnxTransferException">The classifier was exported for raw photos (<see cref="TakesRawPhotos"/>): it resizes itself, so pass files.</exception>
     public float[] PredictImages(ReadOnlySpan<float> images, int count)
     {
+        if (_photos is not null)
+            throw new OnnxTransferException("This classifier was exported for raw photos (`Input` raw) and resizes them itself; classify files with Predict or PredictFiles, or export it with `Input` fixed to pass resized pixels.");
         int pixels = Image.TensorLength;
         if (images.Length != count * pixels)
             throw new ArgumentException($"Expected {count} images of {Image.Size}x{Image.Size}x3 ({count * pixels} values), got {images.Length}.");
@@ -136,6 +154,7 @@ public sealed class Predictor : IDisposable
     /// <summary>Classifies one image file; an unreadable file is an <see cref="OnnxTransferException"/> naming it.</summary>
     public Prediction Predict(string path)
     {
+        if (_photos is not null) return new Prediction(path, RunPhoto(Decode(path)), Classes);
         var pixels = new float[Image.TensorLength];
         try { ImageLoader.LoadInto(path, Image, pixels); }
         catch (ImageLoadException e) { throw new OnnxTransferException($"Cannot read image '{path}': {e.Message}", e); }
@@ -155,8 +174,17 @@ public sealed class Predictor : IDisposable
         }
     }
 
+    private DecodedPhoto Decode(string path)
+    {
+        try { return ImageLoader.DecodePhoto(path, Image); }
+        catch (ImageLoadException e) { throw new OnnxTransferException($"Cannot read image '{path}': {e.Message}", e); }
+    }
+
+    private float[] RunPhoto(DecodedPhoto photo) => _photos!.Run(photo.Rgb, photo.Width, photo.Height);
+
     private PredictionResult[] PredictChunk(string[] chunk, CancellationToken cancellation)
     {
+        if (_photos is not null) return PredictPhotos(chunk, cancellation);
         var runner = Rent();
         try
         {
@@ -183,6 +211,22 @@ public sealed class Predictor : IDisposable
             return results;
         }
         finally { _pool.Add(runner); }
+    }
+
+    // Photos of different sizes cannot share a batch: decoded in parallel, then run one by one.
+    private PredictionResult[] PredictPhotos(string[] chunk, CancellationToken cancellation)
+    {
+        var results = new PredictionResult[chunk.Length];
+        var photos = new DecodedPhoto?[chunk.Length];
+        var parallel = new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, chunk.Length, parallel, i =>
+        {
+            try { photos[i] = ImageLoader.DecodePhoto(chunk[i], Image); }
+            catch (ImageLoadException e) { results[i] = new PredictionResult(chunk[i], null, e.Message); }
+        });
+        for (int i = 0; i < chunk.Length; i++)
+            if (photos[i] is { } photo) results[i] = new PredictionResult(chunk[i], new Prediction(chunk[i], RunPhoto(photo), Classes), null);
+        return results;
     }
 
     private ClassifierRunner Rent()

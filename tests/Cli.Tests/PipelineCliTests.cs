@@ -165,7 +165,7 @@ public class PipelineCliTests(DemoRun demo)
         string other = demo.File("other-mobilenet.onnx");
         Assert.Equal(0, Cli.Run("models", "import", "--random-weights", "--arch", "mobilenet", "--alpha", "0.25", "--seed", "2", "-o", other).ExitCode);
         string features = demo.File("other-features");
-        var extract = Cli.Run("extract", Val, "--model", other, "--layer", "conv_pw_13_relu", "--pool", "avg", "-o", features, "-q");
+        var extract = Cli.Run("extract", Path.Combine(demo.Root, "data", "train"), "--model", other, "--layer", "conv_pw_13_relu", "--pool", "avg", "-o", features, "-q");
         Assert.True(extract.ExitCode == 0, extract.Error);
 
         var mismatch = Cli.Run("evaluate", Run, features, "-o", demo.File("eval-other"));
@@ -203,10 +203,36 @@ public class PipelineCliTests(DemoRun demo)
     public void Export_writes_a_classifier_that_predicts_like_the_run()
     {
         string file = demo.File("exported.onnx");
-        Assert.Equal(0, Cli.Run("export", Run, "-o", file).ExitCode);
+        var export = Cli.Run("export", Run, "-o", file);
+        Assert.Equal(0, export.ExitCode);
+        Assert.Contains("input 'image' uint8 [N,H,W,3] RGB, a decoded upright photo of any size", export.Out);
         var fromRun = Cli.Run("predict", Run, Val, "--format", "csv", "--quiet").Out;
         var fromFile = Cli.Run("predict", file, Val, "--format", "csv", "--quiet").Out;
         Assert.Equal(Top1(fromRun), Top1(fromFile));
+    }
+
+    [Fact]
+    public void Export_refuses_raw_photos_for_a_resize_no_graph_reproduces_and_says_to_use_the_fixed_form()
+    {
+        string features = demo.File("area-features"), run = demo.File("area-run"), file = demo.File("area.onnx");
+        var extract = Cli.Run("extract", Path.Combine(demo.Root, "data", "train"), "--model", Path.Combine(Run, "backbone.onnx"), "--interpolation", "area", "-o", features);
+        Assert.True(extract.ExitCode == 0, extract.Error);
+        var train = Cli.Run("train", features, "--epochs", "2", "-o", run);
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        var refused = Cli.Run("export", run, "-o", file);
+        Assert.Equal(2, refused.ExitCode);
+        var line = Assert.Single(refused.ErrorLines);
+        Assert.Contains("for raw photos: --interpolation area averages source boxes", line);
+        Assert.Contains("Export with --input fixed instead", line);
+        Assert.False(File.Exists(file));
+
+        var ok = Cli.Run("export", run, "-o", file, "--input", "fixed");
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Contains("input 'image' float32 [N,", ok.Out);
+        Assert.Contains("the graph does not resize", ok.Out);
+        Assert.Equal(Top1(Cli.Run("predict", run, Val, "--format", "csv", "--quiet").Out),
+                     Top1(Cli.Run("predict", file, Val, "--format", "csv", "--quiet").Out));
     }
 
     [Fact]

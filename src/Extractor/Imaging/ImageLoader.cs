@@ -38,21 +38,26 @@ internal static class ImageLoader
         byte[] bytes = [];
         try
         {
-            int length;
-            try { length = ReadFile(path, options.MaxFileBytes, ref bytes); }
-            catch (FileNotFoundException e) when (path.Contains('\uFFFD'))
-            {
-                throw new ImageLoadException("cannot read file: its name is not valid UTF-8, which .NET cannot open; rename it (e.g. with convmv)", e);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new ImageLoadException($"cannot read file: {e.Message}", e);
-            }
+            int length = ReadChecked(path, options, ref bytes);
             LoadInto(bytes.AsSpan(0, length), options, hwcRgb);
         }
         finally
         {
             Return(bytes);
+        }
+    }
+
+    /// <summary><see cref="ReadFile"/>, its failures as the <see cref="ImageLoadException"/> that names the reason.</summary>
+    private static int ReadChecked(string path, ImageOptions options, ref byte[] bytes)
+    {
+        try { return ReadFile(path, options.MaxFileBytes, ref bytes); }
+        catch (FileNotFoundException e) when (path.Contains('\uFFFD'))
+        {
+            throw new ImageLoadException("cannot read file: its name is not valid UTF-8, which .NET cannot open; rename it (e.g. with convmv)", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageLoadException($"cannot read file: {e.Message}", e);
         }
     }
 
@@ -106,6 +111,73 @@ internal static class ImageLoader
         options.Validate();
         if (hwcRgb.Length != options.TensorLength)
             throw new ArgumentException($"Output must hold {options.TensorLength} floats (Size*Size*3), not {hwcRgb.Length}.", nameof(hwcRgb));
+        using var decoded = Decode(encoded, options);
+        if (PilResampler.Handles(options.Interpolation))
+        {
+            PilResize(decoded.Rgba, decoded.Size, options, hwcRgb);
+            return;
+        }
+        var oriented = decoded.Oriented;
+        var crop = options.Resize == ResizeMode.CenterCrop
+            ? Resampler.CenterCrop(oriented.Width, oriented.Height, options.Size, options.Size)
+            : (X: 0, Y: 0, oriented.Width, oriented.Height);
+        Resampler.Resize(oriented, crop, hwcRgb, options.Size, options.Size, options.Interpolation);
+    }
+
+    /// <summary>
+    /// The photo as <see cref="LoadInto(string, ImageOptions, Span{float})"/> sees it before resizing: decoded (at the
+    /// same reduced JPEG scale, see <see cref="ImageOptions.ScaledDecode"/>), upright, transparent pixels composited on
+    /// white and rounded to bytes. What a classifier exported for raw photos takes as its input.
+    /// </summary>
+    /// <exception cref="ImageLoadException">The file cannot be read or is not a usable image; the message is the reason.</exception>
+    public static DecodedPhoto DecodePhoto(string path, ImageOptions options)
+    {
+        options.Validate();
+        byte[] bytes = [];
+        try
+        {
+            int length = ReadChecked(path, options, ref bytes);
+            using var decoded = Decode(bytes.AsSpan(0, length), options);
+            var oriented = decoded.Oriented;
+            var rgb = new byte[checked(oriented.Width * oriented.Height * 3)];
+            float[] row = ArrayPool<float>.Shared.Rent(oriented.Width * 3);
+            try
+            {
+                var span = row.AsSpan(0, oriented.Width * 3);
+                for (int y = 0; y < oriented.Height; y++)
+                {
+                    oriented.CopyRgb(0, y, oriented.Width, 1, span);
+                    var dst = rgb.AsSpan(y * span.Length, span.Length);
+                    for (int i = 0; i < span.Length; i++) dst[i] = (byte)MathF.Round(span[i]);
+                }
+            }
+            finally { ArrayPool<float>.Shared.Return(row); }
+            return new DecodedPhoto(rgb, oriented.Width, oriented.Height);
+        }
+        finally
+        {
+            Return(bytes);
+        }
+    }
+
+    /// <summary>Decoded RGBA pixels in a rented buffer, with the pixel-budget lease that allows them; dispose to give both back.</summary>
+    private readonly struct Decoded(byte[] rgba, SKSizeI size, SKEncodedOrigin origin, bool hasAlpha, MemoryBudget.Lease lease) : IDisposable
+    {
+        public byte[] Rgba => rgba;
+
+        public SKSizeI Size => size;
+
+        public OrientedImage Oriented => new(rgba, size.Width, size.Height, origin, hasAlpha);
+
+        public void Dispose()
+        {
+            Return(rgba);
+            lease.Dispose();
+        }
+    }
+
+    private static Decoded Decode(ReadOnlySpan<byte> encoded, ImageOptions options)
+    {
         if (encoded.IsEmpty) throw new ImageLoadException("empty file (0 bytes)");
 
         using var data = SKData.CreateCopy(encoded);
@@ -118,7 +190,7 @@ internal static class ImageLoader
 
         var size = DecodeSize(codec, options);
         var decodeInfo = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var lease = PixelBudget.Acquire(decodeInfo.BytesSize64);
+        var lease = PixelBudget.Acquire(decodeInfo.BytesSize64);
         byte[] rgba = Rent(decodeInfo.BytesSize);
         try
         {
@@ -126,21 +198,13 @@ internal static class ImageLoader
             bool fast = codec.EncodedFormat == SKEncodedImageFormat.Jpeg && JpegDecoders.Resolve(options.JpegDecoder) == JpegDecoder.LibjpegTurbo
                         && TurboJpeg.Library!.TryDecode(encoded, size.Width, size.Height, rgba);
             if (!fast) SkiaDecode(codec, decodeInfo, rgba);
-
-            if (PilResampler.Handles(options.Interpolation))
-            {
-                PilResize(rgba, size, options, hwcRgb);
-                return;
-            }
-            var oriented = new OrientedImage(rgba, size.Width, size.Height, codec.EncodedOrigin, info.AlphaType != SKAlphaType.Opaque);
-            var crop = options.Resize == ResizeMode.CenterCrop
-                ? Resampler.CenterCrop(oriented.Width, oriented.Height, options.Size, options.Size)
-                : (X: 0, Y: 0, oriented.Width, oriented.Height);
-            Resampler.Resize(oriented, crop, hwcRgb, options.Size, options.Size, options.Interpolation);
+            return new Decoded(rgba, size, codec.EncodedOrigin, info.AlphaType != SKAlphaType.Opaque, lease);
         }
-        finally
+        catch
         {
             Return(rgba);
+            lease.Dispose();
+            throw;
         }
     }
 
