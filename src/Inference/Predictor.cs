@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Extractor.Runtime;
 using OnnxTransfer.Models;
@@ -118,8 +119,9 @@ public sealed class Predictor : IDisposable
         ModelSession? headSession = null;
         return Guard(imageSession, () => headSession, () =>
         {
-            // The head is a few dense layers: CPU always, so no GPU round-trip per batch for it.
-            headSession = SessionFactory.Create(OnnxModelFile.ToBytes(head), new SessionSettings { Threads = options.Threads });
+            // The head is a few dense layers: CPU always, so no GPU round-trip per batch for it, and one thread that does not
+            // spin: a thread pool of its own spinning after each small run took CPU time from the decoders.
+            headSession = SessionFactory.Create(OnnxModelFile.ToBytes(head), new SessionSettings { Threads = 1, AllowSpinning = false });
             return new Predictor(imageSession, feature.Output, headSession, classes, image, info, options);
         });
     }
@@ -162,16 +164,43 @@ public sealed class Predictor : IDisposable
     }
 
     /// <summary>
-    /// Classifies files in batches, streaming results in input order. Unreadable files come back
-    /// with their reason instead of a prediction; they never stop the run.
+    /// Classifies files in batches, streaming results in input order, with the extraction pipeline: idle-priority
+    /// decoders fill one input buffer while ONNX Runtime runs the other. Unreadable files come back with their reason
+    /// instead of a prediction; they never stop the run.
     /// </summary>
     public IEnumerable<PredictionResult> PredictFiles(IEnumerable<string> paths, CancellationToken cancellation = default)
     {
-        foreach (var chunk in paths.Chunk(_options.BatchSize))
+        if (_photos is not null)
         {
-            cancellation.ThrowIfCancellationRequested();
-            foreach (var result in PredictChunk(chunk, cancellation)) yield return result;
+            foreach (var chunk in paths.Chunk(_options.BatchSize))
+                foreach (var result in PredictPhotos(chunk, cancellation)) yield return result;
+            yield break;
         }
+        var list = paths as IReadOnlyList<string> ?? [.. paths];
+        var runner = Rent();
+        try
+        {
+            using var pool = new DecoderPool(DecoderPool.DefaultWorkers(Device.Kind == DeviceKind.Cpu, _imageSession.Threads), idlePriority: true);
+            foreach (var batch in PhotoBatches.Decode(list, Image, runner.BatchSize, runner.Inputs, pool, cancellation))
+                foreach (var result in Results(list, batch, runner)) yield return result;
+        }
+        finally { _pool.Add(runner); }
+    }
+
+    // The batch's probabilities, copied out before the runner's next run overwrites them.
+    private PredictionResult[] Results(IReadOnlyList<string> paths, PhotoBatch batch, ClassifierRunner runner)
+    {
+        var probabilities = batch.Decoded > 0 ? runner.Run(batch.Decoded, batch.Buffer) : default;
+        int k = Classes.Count, row = 0;
+        var results = new PredictionResult[batch.Count];
+        for (int j = 0; j < batch.Count; j++)
+        {
+            string path = paths[batch.First + j];
+            results[j] = batch.Errors[j] is { } error
+                ? new PredictionResult(path, null, error)
+                : new PredictionResult(path, new Prediction(path, probabilities.Slice(row++ * k, k).ToArray(), Classes), null);
+        }
+        return results;
     }
 
     private DecodedPhoto Decode(string path)
@@ -181,37 +210,6 @@ public sealed class Predictor : IDisposable
     }
 
     private float[] RunPhoto(DecodedPhoto photo) => _photos!.Run(photo.Rgb, photo.Width, photo.Height);
-
-    private PredictionResult[] PredictChunk(string[] chunk, CancellationToken cancellation)
-    {
-        if (_photos is not null) return PredictPhotos(chunk, cancellation);
-        var runner = Rent();
-        try
-        {
-            int pixels = Image.TensorLength;
-            var errors = new string?[chunk.Length];
-            var parallel = new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Environment.ProcessorCount };
-            Parallel.For(0, chunk.Length, parallel, i =>
-            {
-                var slot = runner.Input.AsSpan(i * pixels, pixels);
-                try { ImageLoader.LoadInto(chunk[i], Image, slot); }
-                catch (ImageLoadException e)
-                {
-                    errors[i] = e.Message;
-                    slot.Clear(); // rows are independent; the failed row's output is discarded
-                }
-            });
-            var probabilities = runner.Run(chunk.Length);
-            int k = Classes.Count;
-            var results = new PredictionResult[chunk.Length];
-            for (int i = 0; i < chunk.Length; i++)
-                results[i] = errors[i] is { } error
-                    ? new PredictionResult(chunk[i], null, error)
-                    : new PredictionResult(chunk[i], new Prediction(chunk[i], probabilities.Slice(i * k, k).ToArray(), Classes), null);
-            return results;
-        }
-        finally { _pool.Add(runner); }
-    }
 
     // Photos of different sizes cannot share a batch: decoded in parallel, then run one by one.
     private PredictionResult[] PredictPhotos(string[] chunk, CancellationToken cancellation)
@@ -233,13 +231,14 @@ public sealed class Predictor : IDisposable
     {
         if (_pool.TryTake(out var runner)) return runner;
         int batch = _options.BatchSize;
-        var image = new BatchRunner(_imageSession, ModelInfo.ImageInput, [Image.Size, Image.Size, 3], [_imageOutput], [_imageOutputShape], batch);
+        var image = new BatchRunner(_imageSession, ModelInfo.ImageInput, [Image.Size, Image.Size, 3], [_imageOutput], [_imageOutputShape], batch, inputBuffers: 2);
         var head = _headSession is null ? null
             : new BatchRunner(_headSession, ChainExporter.HeadInput, [BatchRunner.Product(_imageOutputShape)], [ChainExporter.HeadOutput], [_headOutputShape!], batch);
         return new ClassifierRunner(image, head);
     }
 
-    private static SessionSettings Settings(PredictorOptions o) => new() { Device = o.Device, Threads = o.Threads };
+    // As extraction runs its sessions: no spinning (the decoders need the CPU time) and no memory pattern (a slow second run).
+    private static SessionSettings Settings(PredictorOptions o) => new() { Device = o.Device, Threads = o.Threads, AllowSpinning = false, MemoryPattern = false };
 
     // Sessions are native handles: if building the predictor fails after creating them, free them.
     private static Predictor Guard(ModelSession first, Func<ModelSession?>? second, Func<Predictor> build)
