@@ -284,6 +284,18 @@ public class PipelineCliTests(DemoRun demo)
         Assert.DoesNotContain("input:", Cli.Run("evaluate", Run, Val, "-o", demo.File("eval-quiet"), "--quiet").Error);
     }
 
+    [Fact]
+    public void Predict_and_evaluate_choose_the_device_as_extract_does_by_default()
+    {
+        // `--device auto`, as extract's default: on this CPU build it falls back to the CPU and says why.
+        var p = Cli.Run("predict", Run, Val, "--format", "csv", "--quiet");
+        Assert.True(p.ExitCode == 0, p.Error);
+        Assert.Contains("using cpu: ", p.Error);
+        var e = Cli.Run("evaluate", Run, Val, "-o", demo.File("eval-device"), "--quiet");
+        Assert.True(e.ExitCode == 0, e.Error);
+        Assert.Contains("using cpu: ", e.Error);
+    }
+
     /// <summary>A list file laid out as Food-101's meta/train.txt: "class/id" lines, images under ../images, classes.txt beside it.</summary>
     [Fact]
     public void Extract_takes_a_food101_list_as_it_is()

@@ -40,7 +40,10 @@ public sealed class ModelInfo
     /// <summary><see cref="Input"/> of a classifier whose graph takes images already resized to <see cref="InputSize"/>.</summary>
     public const string FixedInput = "fixed";
 
-    /// <summary>The graph input every model this tool produces takes: float32 [N,H,W,3], RGB 0-255.</summary>
+    /// <summary>
+    /// The image input of every model this tool produces: float32 [N,H,W,3], RGB 0-255, in backbones; in an exported
+    /// classifier, what <see cref="Input"/> says.
+    /// </summary>
     public const string ImageInput = "image";
 
     private static readonly JsonSerializerOptions Json = new()
