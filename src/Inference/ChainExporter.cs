@@ -58,7 +58,8 @@ public static class ChainExporter
             ? $"Input '{ModelInfo.ImageInput}': uint8 [N,H,W,3], a decoded photo of any size, RGB, upright (apply EXIF orientation " +
               "before), transparent pixels composited on white; N > 1 photos must share H and W. The graph " +
               (info.Resize == "center-crop" ? "crops the largest centred square (offsets rounded down), then " : "") +
-              $"resizes to {s}x{s} ({info.Interpolation}, TensorFlow 2 tf.image.resize: half-pixel centres, no antialias) on float pixels. " +
+              $"resizes to {s}x{s} on float pixels as TensorFlow 2's tf.image.resize {info.Interpolation} does" +
+              (info.Interpolation == "area" ? " (each output pixel the overlap-weighted mean of the source box it covers). " : " (half-pixel centres, no antialias). ") +
               $"onnx-transfer itself decodes a JPEG whose shorter side is at least 16/7 of {s} at a reduced DCT scale (k/8, keeping twice {s}), " +
               "so a full-size decode of such a photo gives somewhat different probabilities."
             : $"Input '{ModelInfo.ImageInput}': float32 [N,{s},{s},3], RGB 0-255, already " +

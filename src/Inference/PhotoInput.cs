@@ -13,7 +13,8 @@ namespace OnnxTransfer.Inference;
 /// pipeline. The Resize attributes are those whose definition equals the tool's <c>Resampler</c> (TF2 tf.image.resize,
 /// half-pixel centres, no antialias): linear clamps its source coordinate to the image as TF does; nearest takes
 /// floor((o + 0.5) * in / out), which is round_prefer_ceil of the half-pixel coordinate; cubic is Keys a = -0.5 with
-/// the taps outside the image dropped and the rest renormalised (exclude_outside).
+/// the taps outside the image dropped and the rest renormalised (exclude_outside). Area, which Resize has no mode for, is
+/// <see cref="AreaResize"/>.
 /// </summary>
 internal static class PhotoInput
 {
@@ -26,7 +27,6 @@ internal static class PhotoInput
     public static string? Unsupported(ImageOptions image, long opset) =>
         image.Interpolation switch
         {
-            Interpolation.Area => "`Interpolation` area averages source boxes whose weights ONNX Resize has no mode for",
             Interpolation.PilNearest or Interpolation.PilBilinear or Interpolation.PilBicubic or Interpolation.PilLanczos =>
                 $"`Interpolation` {OptionNames.Name(image.Interpolation)} is Pillow's resize, whose filter widens with the reduction and rounds to bytes in fixed point, which ONNX Resize does not do",
             _ when opset < MinimumOpset => $"the backbone uses ONNX opset {opset}, and Resize's half-pixel mode needs opset {MinimumOpset}; raising the backbone's opset could change what its other nodes compute",
@@ -52,12 +52,7 @@ internal static class PhotoInput
         string floats = builder.Node("Cast", [pixels], builder.Unique(Prefix + "float"), Attr.Int("to", (long)DataType.Float));
         // Resize works on NCHW here: ONNX Runtime's cubic resizes only the two innermost axes.
         string nchw = builder.Node("Transpose", [floats], builder.Unique(Prefix + "nchw"), Attr.Ints("perm", 0, 3, 1, 2));
-        string shape = builder.Node("Shape", [nchw], builder.Unique(Prefix + "shape"));
-        string batchChannels = builder.Node("Slice", [shape, Constant(builder, "zero", 0), Constant(builder, "two", 2)], builder.Unique(Prefix + "n_c"));
-        string sizes = builder.Node("Concat", [batchChannels, Constant(builder, "size", image.Size, image.Size)], builder.Unique(Prefix + "sizes"), Attr.Int("axis", 0));
-        // roi and scales are empty: opsets 11 and 12 require the inputs, later ones accept them empty when sizes is given.
-        string empty = builder.Initializer(builder.Unique(Prefix + "empty"), ReadOnlySpan<float>.Empty, 0);
-        string scaled = builder.Node("Resize", [nchw, empty, empty, sizes], builder.Unique(Prefix + "resize"), ResizeAttributes(image.Interpolation));
+        string scaled = image.Interpolation == Interpolation.Area ? AreaResize.Append(builder, nchw, image.Size) : Resize(builder, nchw, image);
         builder.Node("Transpose", [scaled], resized, Attr.Ints("perm", 0, 2, 3, 1));
 
         // Graph nodes must be in topological order: the new ones, appended by the builder, go first.
@@ -67,6 +62,16 @@ internal static class PhotoInput
             graph.Node.Remove(added[i]);
             graph.Node.Insert(i, added[i]);
         }
+    }
+
+    private static string Resize(GraphBuilder builder, string nchw, ImageOptions image)
+    {
+        string shape = builder.Node("Shape", [nchw], builder.Unique(Prefix + "shape"));
+        string batchChannels = builder.Node("Slice", [shape, Constant(builder, "zero", 0), Constant(builder, "two", 2)], builder.Unique(Prefix + "n_c"));
+        string sizes = builder.Node("Concat", [batchChannels, Constant(builder, "size", image.Size, image.Size)], builder.Unique(Prefix + "sizes"), Attr.Int("axis", 0));
+        // roi and scales are empty: opsets 11 and 12 require the inputs, later ones accept them empty when sizes is given.
+        string empty = builder.Initializer(builder.Unique(Prefix + "empty"), ReadOnlySpan<float>.Empty, 0);
+        return builder.Node("Resize", [nchw, empty, empty, sizes], builder.Unique(Prefix + "resize"), ResizeAttributes(image.Interpolation));
     }
 
     private static AttributeProto[] ResizeAttributes(Interpolation interpolation) => interpolation switch

@@ -214,8 +214,8 @@ public class PipelineCliTests(DemoRun demo)
     [Fact]
     public void Export_refuses_raw_photos_for_a_resize_no_graph_reproduces_and_says_to_use_the_fixed_form()
     {
-        string features = demo.File("area-features"), run = demo.File("area-run"), file = demo.File("area.onnx");
-        var extract = Cli.Run("extract", Path.Combine(demo.Root, "data", "train"), "--model", Path.Combine(Run, "backbone.onnx"), "--interpolation", "area", "-o", features);
+        string features = demo.File("pil-features"), run = demo.File("pil-run"), file = demo.File("pil.onnx");
+        var extract = Cli.Run("extract", Path.Combine(demo.Root, "data", "train"), "--model", Path.Combine(Run, "backbone.onnx"), "--interpolation", "pil-bilinear", "-o", features);
         Assert.True(extract.ExitCode == 0, extract.Error);
         var train = Cli.Run("train", features, "--epochs", "2", "-o", run);
         Assert.True(train.ExitCode == 0, train.Error);
@@ -223,7 +223,7 @@ public class PipelineCliTests(DemoRun demo)
         var refused = Cli.Run("export", run, "-o", file);
         Assert.Equal(2, refused.ExitCode);
         var line = Assert.Single(refused.ErrorLines);
-        Assert.Contains("for raw photos: --interpolation area averages source boxes", line);
+        Assert.Contains("for raw photos: --interpolation pil-bilinear is Pillow's resize", line);
         Assert.Contains("Export with --input fixed instead", line);
         Assert.False(File.Exists(file));
 
