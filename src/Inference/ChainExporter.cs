@@ -62,8 +62,12 @@ public static class ChainExporter
               (info.Interpolation == "area" ? " (each output pixel the overlap-weighted mean of the source box it covers). " : " (half-pixel centres, no antialias). ") +
               $"onnx-transfer itself decodes a JPEG whose shorter side is at least 16/7 of {s} at a reduced DCT scale (k/8, keeping twice {s}), " +
               "so a full-size decode of such a photo gives somewhat different probabilities."
-            : $"Input '{ModelInfo.ImageInput}': float32 [N,{s},{s},3], RGB 0-255, already " +
-              (info.Resize == "center-crop" ? "centre-cropped to the largest square and " : "") + $"resized to {s}x{s} with {info.Interpolation}.";
+            : $"Input '{ModelInfo.ImageInput}': float32 [N,{s},{s},3], RGB 0-255, already " + info.Resize switch
+            {
+                "center-crop" => $"centre-cropped to the largest square and resized to {s}x{s} with {info.Interpolation}.",
+                "short-side" => $"resized with {info.Interpolation} to a shorter side of floor({s} / {info.CropFraction}) and centre-cropped to {s}x{s}.",
+                _ => $"resized to {s}x{s} with {info.Interpolation}.",
+            };
         return $"onnx-transfer classifier. {input} The model's preprocessing ({info.Preprocess}) is inside the graph. " +
                $"Output '{HeadOutput}': float32 [N,{classes}], class probabilities in the order of metadata '{ModelInfo.ClassesKey}'.";
     }
