@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs a classifier exported by `onnx-transfer export` in onnxruntime-node (a different ONNX Runtime
+// Runs a classifier exported by `onnx-transfer export --input fixed` in onnxruntime-node (a different ONNX Runtime
 // build and binding than the tool's) on the exact pixels the tool decodes, and checks its top-1 (and
 // probabilities) against `onnx-transfer predict --format csv`.
 //

@@ -14,7 +14,7 @@ internal static partial class LibraryTerms
     {
         ["AllowPartial"] = "--allow-partial", ["BackbonePath"] = "--backbone", ["BatchSize"] = "--batch-size", ["CropFraction"] = "--crop-fraction",
         ["CheckpointInterval"] = "--checkpoint-seconds", ["Device"] = "--device", ["Dropout"] = "--dropout", ["Dtype"] = "--dtype", ["EndLearningRate"] = "--end-lr",
-        ["Epochs"] = "--epochs", ["Fill"] = "--fill", ["Gamma"] = "--gamma", ["Holdout"] = "--holdout", ["InputSize"] = "--input-size", ["Interpolation"] = "--interpolation", ["JpegDecoder"] = "--jpeg-decoder", ["L2"] = "--l2",
+        ["Epochs"] = "--epochs", ["Fill"] = "--fill", ["Gamma"] = "--gamma", ["Holdout"] = "--holdout", ["Input"] = "--input", ["InputSize"] = "--input-size", ["Interpolation"] = "--interpolation", ["JpegDecoder"] = "--jpeg-decoder", ["L2"] = "--l2",
         ["LabelSmoothing"] = "--label-smoothing", ["Layer"] = "--layer", ["Layers"] = "--layer", ["LearningRate"] = "--lr", ["Loss"] = "--loss",
         ["MaxFileBytes"] = "--max-file-size", ["MaxIterations"] = "--max-iter", ["MaxMemory"] = "--max-memory", ["MinDelta"] = "--min-delta", ["Momentum"] = "--momentum", ["Overwrite"] = "--overwrite",
         ["Patience"] = "--patience", ["Pool"] = "--pool", ["Power"] = "--power", ["Resize"] = "--resize", ["Resume"] = "--resume", ["Rotate"] = "--rotate", ["Sessions"] = "--sessions", ["Solver"] = "--solver", ["Shift"] = "--shift", ["Shard"] = "--shard", ["ShardCount"] = "--shard-count",

@@ -20,13 +20,16 @@ internal sealed class ClassifierRunner : IDisposable
 
     public int BatchSize => _image.BatchSize;
 
-    /// <summary>Images for the next run, HWC RGB 0-255, back to back.</summary>
+    /// <summary>The first input buffer: images for the next run, HWC RGB 0-255, back to back.</summary>
     public float[] Input => _image.Input;
 
-    /// <summary>Runs the first <paramref name="count"/> images; returns count x classes probabilities.</summary>
-    public ReadOnlySpan<float> Run(int count)
+    /// <summary>Both input buffers: one is decoded into while the other runs.</summary>
+    public IReadOnlyList<float[]> Inputs => _image.Inputs;
+
+    /// <summary>Runs the first <paramref name="count"/> images of input buffer <paramref name="buffer"/>; returns count x classes probabilities.</summary>
+    public ReadOnlySpan<float> Run(int count, int buffer = 0)
     {
-        _image.Run(count);
+        _image.Run(count, buffer);
         if (_head is null) return _image.Outputs[0].AsSpan(0, count * (_image.Outputs[0].Length / BatchSize));
         // The backbone's NHWC features, flattened row-major, are exactly the head's input rows.
         int width = _head.Input.Length / _head.BatchSize;

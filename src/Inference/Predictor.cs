@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OnnxTransfer.Extractor.Extraction;
 using OnnxTransfer.Extractor.Imaging;
 using OnnxTransfer.Extractor.Runtime;
 using OnnxTransfer.Models;
@@ -21,9 +22,11 @@ public sealed class Predictor : IDisposable
     private readonly long[]? _headOutputShape;
     private readonly PredictorOptions _options;
     private readonly ConcurrentBag<ClassifierRunner> _pool = [];
+    // Set for a classifier exported for raw photos: each decoded photo is one run at its own size.
+    private readonly PhotoRunner? _photos;
 
     private Predictor(ModelSession imageSession, string imageOutput, ModelSession? headSession,
-                      IReadOnlyList<string> classes, ImageOptions image, ModelInfo backbone, PredictorOptions options)
+                      IReadOnlyList<string> classes, ImageOptions image, ModelInfo backbone, PredictorOptions options, bool rawPhotos = false)
     {
         _imageSession = imageSession;
         _headSession = headSession;
@@ -32,11 +35,21 @@ public sealed class Predictor : IDisposable
         Classes = classes;
         Image = image;
         Backbone = backbone;
-        long[] itemShape = [image.Size, image.Size, 3];
-        _imageOutputShape = BatchRunner.ProbeOutputShapes(imageSession, ModelInfo.ImageInput, itemShape, [imageOutput])[0];
-        if (headSession is not null)
-            _headOutputShape = BatchRunner.ProbeOutputShapes(headSession, ChainExporter.HeadInput, [BatchRunner.Product(_imageOutputShape)], [ChainExporter.HeadOutput])[0];
-        long outputs = BatchRunner.Product(_headOutputShape ?? _imageOutputShape);
+        long outputs;
+        if (rawPhotos)
+        {
+            _photos = new PhotoRunner(imageSession, ModelInfo.ImageInput, imageOutput);
+            _imageOutputShape = [classes.Count];
+            outputs = _photos.Run(new byte[image.TensorLength], image.Size, image.Size).Length;
+        }
+        else
+        {
+            long[] itemShape = [image.Size, image.Size, 3];
+            _imageOutputShape = BatchRunner.ProbeOutputShapes(imageSession, ModelInfo.ImageInput, itemShape, [imageOutput])[0];
+            if (headSession is not null)
+                _headOutputShape = BatchRunner.ProbeOutputShapes(headSession, ChainExporter.HeadInput, [BatchRunner.Product(_imageOutputShape)], [ChainExporter.HeadOutput])[0];
+            outputs = BatchRunner.Product(_headOutputShape ?? _imageOutputShape);
+        }
         if (outputs != classes.Count)
             throw new OnnxTransferException($"The classifier outputs {outputs} probabilities but names {classes.Count} classes; re-export or re-train it.");
     }
@@ -82,7 +95,7 @@ public sealed class Predictor : IDisposable
                 $"'{path}' is not a classifier exported by onnx-transfer (no class names or '{ChainExporter.HeadOutput}' output); " +
                 "for a training run directory pass the directory instead.");
         var session = SessionFactory.Create(OnnxModelFile.ToBytes(model), Settings(options));
-        return Guard(session, null, () => new Predictor(session, ChainExporter.HeadOutput, null, info.Classes, ImageSettings.From(info), info, options));
+        return Guard(session, null, () => new Predictor(session, ChainExporter.HeadOutput, null, info.Classes, ImageSettings.From(info), info, options, info.TakesRawPhotos));
     }
 
     /// <summary>
@@ -106,15 +119,22 @@ public sealed class Predictor : IDisposable
         ModelSession? headSession = null;
         return Guard(imageSession, () => headSession, () =>
         {
-            // The head is a few dense layers: CPU always, so no GPU round-trip per batch for it.
-            headSession = SessionFactory.Create(OnnxModelFile.ToBytes(head), new SessionSettings { Threads = options.Threads });
+            // The head is a few dense layers: CPU always, so no GPU round-trip per batch for it, and one thread that does not
+            // spin: a thread pool of its own spinning after each small run took CPU time from the decoders.
+            headSession = SessionFactory.Create(OnnxModelFile.ToBytes(head), new SessionSettings { Threads = 1, AllowSpinning = false });
             return new Predictor(imageSession, feature.Output, headSession, classes, image, info, options);
         });
     }
 
-    /// <summary>Probabilities for images already decoded: count x HWC RGB 0-255; returns count x classes.</summary>
+    /// <summary>True for a classifier exported for raw photos, which <see cref="PredictImages"/> cannot feed.</summary>
+    public bool TakesRawPhotos => _photos is not null;
+
+    /// <summary>Probabilities for images already decoded and resized: count x HWC RGB 0-255; returns count x classes.</summary>
+    /// <exception cref="OnnxTransferException">The classifier was exported for raw photos (<see cref="TakesRawPhotos"/>): it resizes itself, so pass files.</exception>
     public float[] PredictImages(ReadOnlySpan<float> images, int count)
     {
+        if (_photos is not null)
+            throw new OnnxTransferException("This classifier was exported for raw photos (`Input` raw) and resizes them itself; classify files with Predict or PredictFiles, or export it with `Input` fixed to pass resized pixels.");
         int pixels = Image.TensorLength;
         if (images.Length != count * pixels)
             throw new ArgumentException($"Expected {count} images of {Image.Size}x{Image.Size}x3 ({count * pixels} values), got {images.Length}.");
@@ -136,6 +156,7 @@ public sealed class Predictor : IDisposable
     /// <summary>Classifies one image file; an unreadable file is an <see cref="OnnxTransferException"/> naming it.</summary>
     public Prediction Predict(string path)
     {
+        if (_photos is not null) return new Prediction(path, RunPhoto(Decode(path)), Classes);
         var pixels = new float[Image.TensorLength];
         try { ImageLoader.LoadInto(path, Image, pixels); }
         catch (ImageLoadException e) { throw new OnnxTransferException($"Cannot read image '{path}': {e.Message}", e); }
@@ -143,59 +164,81 @@ public sealed class Predictor : IDisposable
     }
 
     /// <summary>
-    /// Classifies files in batches, streaming results in input order. Unreadable files come back
-    /// with their reason instead of a prediction; they never stop the run.
+    /// Classifies files in batches, streaming results in input order, with the extraction pipeline: idle-priority
+    /// decoders fill one input buffer while ONNX Runtime runs the other. Unreadable files come back with their reason
+    /// instead of a prediction; they never stop the run.
     /// </summary>
     public IEnumerable<PredictionResult> PredictFiles(IEnumerable<string> paths, CancellationToken cancellation = default)
     {
-        foreach (var chunk in paths.Chunk(_options.BatchSize))
+        if (_photos is not null)
         {
-            cancellation.ThrowIfCancellationRequested();
-            foreach (var result in PredictChunk(chunk, cancellation)) yield return result;
+            foreach (var chunk in paths.Chunk(_options.BatchSize))
+                foreach (var result in PredictPhotos(chunk, cancellation)) yield return result;
+            yield break;
         }
-    }
-
-    private PredictionResult[] PredictChunk(string[] chunk, CancellationToken cancellation)
-    {
+        var list = paths as IReadOnlyList<string> ?? [.. paths];
         var runner = Rent();
         try
         {
-            int pixels = Image.TensorLength;
-            var errors = new string?[chunk.Length];
-            var parallel = new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Environment.ProcessorCount };
-            Parallel.For(0, chunk.Length, parallel, i =>
-            {
-                var slot = runner.Input.AsSpan(i * pixels, pixels);
-                try { ImageLoader.LoadInto(chunk[i], Image, slot); }
-                catch (ImageLoadException e)
-                {
-                    errors[i] = e.Message;
-                    slot.Clear(); // rows are independent; the failed row's output is discarded
-                }
-            });
-            var probabilities = runner.Run(chunk.Length);
-            int k = Classes.Count;
-            var results = new PredictionResult[chunk.Length];
-            for (int i = 0; i < chunk.Length; i++)
-                results[i] = errors[i] is { } error
-                    ? new PredictionResult(chunk[i], null, error)
-                    : new PredictionResult(chunk[i], new Prediction(chunk[i], probabilities.Slice(i * k, k).ToArray(), Classes), null);
-            return results;
+            using var pool = new DecoderPool(DecoderPool.DefaultWorkers(Device.Kind == DeviceKind.Cpu, _imageSession.Threads), idlePriority: true);
+            foreach (var batch in PhotoBatches.Decode(list, Image, runner.BatchSize, runner.Inputs, pool, cancellation))
+                foreach (var result in Results(list, batch, runner)) yield return result;
         }
         finally { _pool.Add(runner); }
+    }
+
+    // The batch's probabilities, copied out before the runner's next run overwrites them.
+    private PredictionResult[] Results(IReadOnlyList<string> paths, PhotoBatch batch, ClassifierRunner runner)
+    {
+        var probabilities = batch.Decoded > 0 ? runner.Run(batch.Decoded, batch.Buffer) : default;
+        int k = Classes.Count, row = 0;
+        var results = new PredictionResult[batch.Count];
+        for (int j = 0; j < batch.Count; j++)
+        {
+            string path = paths[batch.First + j];
+            results[j] = batch.Errors[j] is { } error
+                ? new PredictionResult(path, null, error)
+                : new PredictionResult(path, new Prediction(path, probabilities.Slice(row++ * k, k).ToArray(), Classes), null);
+        }
+        return results;
+    }
+
+    private DecodedPhoto Decode(string path)
+    {
+        try { return ImageLoader.DecodePhoto(path, Image); }
+        catch (ImageLoadException e) { throw new OnnxTransferException($"Cannot read image '{path}': {e.Message}", e); }
+    }
+
+    private float[] RunPhoto(DecodedPhoto photo) => _photos!.Run(photo.Rgb, photo.Width, photo.Height);
+
+    // Photos of different sizes cannot share a batch: decoded in parallel, then run one by one.
+    private PredictionResult[] PredictPhotos(string[] chunk, CancellationToken cancellation)
+    {
+        var results = new PredictionResult[chunk.Length];
+        var photos = new DecodedPhoto?[chunk.Length];
+        var parallel = new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, chunk.Length, parallel, i =>
+        {
+            try { photos[i] = ImageLoader.DecodePhoto(chunk[i], Image); }
+            catch (ImageLoadException e) { results[i] = new PredictionResult(chunk[i], null, e.Message); }
+        });
+        for (int i = 0; i < chunk.Length; i++)
+            if (photos[i] is { } photo) results[i] = new PredictionResult(chunk[i], new Prediction(chunk[i], RunPhoto(photo), Classes), null);
+        return results;
     }
 
     private ClassifierRunner Rent()
     {
         if (_pool.TryTake(out var runner)) return runner;
         int batch = _options.BatchSize;
-        var image = new BatchRunner(_imageSession, ModelInfo.ImageInput, [Image.Size, Image.Size, 3], [_imageOutput], [_imageOutputShape], batch);
+        var image = new BatchRunner(_imageSession, ModelInfo.ImageInput, [Image.Size, Image.Size, 3], [_imageOutput], [_imageOutputShape], batch, inputBuffers: 2);
         var head = _headSession is null ? null
             : new BatchRunner(_headSession, ChainExporter.HeadInput, [BatchRunner.Product(_imageOutputShape)], [ChainExporter.HeadOutput], [_headOutputShape!], batch);
         return new ClassifierRunner(image, head);
     }
 
-    private static SessionSettings Settings(PredictorOptions o) => new() { Device = o.Device, Threads = o.Threads };
+    // As extraction runs its sessions: no spinning (the decoders need the CPU time) and no memory pattern (a slow second run).
+    private static SessionSettings Settings(PredictorOptions o) => new() { Device = o.Device, Threads = o.Threads, AllowSpinning = false, MemoryPattern = false };
 
     // Sessions are native handles: if building the predictor fails after creating them, free them.
     private static Predictor Guard(ModelSession first, Func<ModelSession?>? second, Func<Predictor> build)

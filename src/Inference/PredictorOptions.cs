@@ -11,8 +11,8 @@ public sealed class PredictorOptions
     /// <summary>ONNX Runtime intra-op threads; 0 (default) lets ONNX Runtime use every core.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Images per ONNX Runtime run when predicting many files. Default 16.</summary>
-    public int BatchSize { get; init; } = 16;
+    /// <summary>Images per ONNX Runtime run when predicting many files. Default 32, as extraction's.</summary>
+    public int BatchSize { get; init; } = 32;
 
     /// <summary>
     /// Use this backbone file instead of the run directory's backbone.onnx. It must be the same

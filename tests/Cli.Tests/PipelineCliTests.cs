@@ -148,7 +148,11 @@ public class PipelineCliTests(DemoRun demo)
         var rows = Cli.Run("evaluate", run, features, "--split", "val", "-o", demo.File("ss-features"), "-q");
         Assert.True(photos.ExitCode == 0 && rows.ExitCode == 0, photos.Error + rows.Error);
         Assert.Equal(File.ReadAllText(demo.File("ss-photos", "report.json")), File.ReadAllText(demo.File("ss-features", "report.json")));
-        Assert.Equal(0, Cli.Run("export", run, "-o", demo.File("ss.onnx")).ExitCode);
+        // Pillow's filters cannot run in a graph: the raw-photo export is refused, the fixed one records the crop.
+        var raw = Cli.Run("export", run, "-o", demo.File("ss.onnx"));
+        Assert.Equal(2, raw.ExitCode);
+        Assert.Contains("Export with --input fixed instead", Assert.Single(raw.ErrorLines));
+        Assert.Equal(0, Cli.Run("export", run, "-o", demo.File("ss.onnx"), "--input", "fixed").ExitCode);
         var info = ModelInfo.Read(OnnxModelFile.Load(demo.File("ss.onnx")));
         Assert.Equal(("short-side", "0.9"), (info.Resize, info.CropFraction));
     }
@@ -182,7 +186,7 @@ public class PipelineCliTests(DemoRun demo)
         string other = demo.File("other-mobilenet.onnx");
         Assert.Equal(0, Cli.Run("models", "import", "--random-weights", "--arch", "mobilenet", "--alpha", "0.25", "--seed", "2", "-o", other).ExitCode);
         string features = demo.File("other-features");
-        var extract = Cli.Run("extract", Val, "--model", other, "--layer", "conv_pw_13_relu", "--pool", "avg", "-o", features, "-q");
+        var extract = Cli.Run("extract", Path.Combine(demo.Root, "data", "train"), "--model", other, "--layer", "conv_pw_13_relu", "--pool", "avg", "-o", features, "-q");
         Assert.True(extract.ExitCode == 0, extract.Error);
 
         var mismatch = Cli.Run("evaluate", Run, features, "-o", demo.File("eval-other"));
@@ -220,10 +224,36 @@ public class PipelineCliTests(DemoRun demo)
     public void Export_writes_a_classifier_that_predicts_like_the_run()
     {
         string file = demo.File("exported.onnx");
-        Assert.Equal(0, Cli.Run("export", Run, "-o", file).ExitCode);
+        var export = Cli.Run("export", Run, "-o", file);
+        Assert.Equal(0, export.ExitCode);
+        Assert.Contains("input 'image' uint8 [N,H,W,3] RGB, a decoded upright photo of any size", export.Out);
         var fromRun = Cli.Run("predict", Run, Val, "--format", "csv", "--quiet").Out;
         var fromFile = Cli.Run("predict", file, Val, "--format", "csv", "--quiet").Out;
         Assert.Equal(Top1(fromRun), Top1(fromFile));
+    }
+
+    [Fact]
+    public void Export_refuses_raw_photos_for_a_resize_no_graph_reproduces_and_says_to_use_the_fixed_form()
+    {
+        string features = demo.File("pil-features"), run = demo.File("pil-run"), file = demo.File("pil.onnx");
+        var extract = Cli.Run("extract", Path.Combine(demo.Root, "data", "train"), "--model", Path.Combine(Run, "backbone.onnx"), "--interpolation", "pil-bilinear", "-o", features);
+        Assert.True(extract.ExitCode == 0, extract.Error);
+        var train = Cli.Run("train", features, "--epochs", "2", "-o", run);
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        var refused = Cli.Run("export", run, "-o", file);
+        Assert.Equal(2, refused.ExitCode);
+        var line = Assert.Single(refused.ErrorLines);
+        Assert.Contains("for raw photos: --interpolation pil-bilinear is Pillow's resize", line);
+        Assert.Contains("Export with --input fixed instead", line);
+        Assert.False(File.Exists(file));
+
+        var ok = Cli.Run("export", run, "-o", file, "--input", "fixed");
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Contains("input 'image' float32 [N,", ok.Out);
+        Assert.Contains("the graph does not resize", ok.Out);
+        Assert.Equal(Top1(Cli.Run("predict", run, Val, "--format", "csv", "--quiet").Out),
+                     Top1(Cli.Run("predict", file, Val, "--format", "csv", "--quiet").Out));
     }
 
     [Fact]
@@ -273,6 +303,18 @@ public class PipelineCliTests(DemoRun demo)
         Assert.True(e.ExitCode == 0, e.Error);
         Assert.Contains("input: class folders, split 'val' (the folder's name): 60 images, 3 classes", e.Error);
         Assert.DoesNotContain("input:", Cli.Run("evaluate", Run, Val, "-o", demo.File("eval-quiet"), "--quiet").Error);
+    }
+
+    [Fact]
+    public void Predict_and_evaluate_choose_the_device_as_extract_does_by_default()
+    {
+        // `--device auto`, as extract's default: on this CPU build it falls back to the CPU and says why.
+        var p = Cli.Run("predict", Run, Val, "--format", "csv", "--quiet");
+        Assert.True(p.ExitCode == 0, p.Error);
+        Assert.Contains("using cpu: ", p.Error);
+        var e = Cli.Run("evaluate", Run, Val, "-o", demo.File("eval-device"), "--quiet");
+        Assert.True(e.ExitCode == 0, e.Error);
+        Assert.Contains("using cpu: ", e.Error);
     }
 
     /// <summary>A list file laid out as Food-101's meta/train.txt: "class/id" lines, images under ../images, classes.txt beside it.</summary>

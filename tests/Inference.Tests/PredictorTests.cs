@@ -117,6 +117,51 @@ public class PredictorTests
         Parallel.For(0, 16, _ => Assert.Equal(expected, predictor.PredictImages(images, 5)));
     }
 
+    [Fact]
+    public void The_batch_pipeline_keeps_order_and_reports_bad_images_across_batches_like_one_by_one_prediction()
+    {
+        // Batches of 3 over 11 files: a bad file first, last and at a batch boundary, and one batch of bad files only, so
+        // the double-buffered pipeline's compaction and both buffers are exercised. The reference is Predict(path),
+        // one file at a time through the same sessions, which does not use the pipeline.
+        using var dir = new TempDir();
+        var rng = new Random(21);
+        var paths = Enumerable.Range(0, 11).Select(i => WriteJpeg(dir.File($"img{i}.jpg"), rng)).ToList();
+        int[] bad = [0, 3, 6, 7, 8, 10];
+        foreach (int i in bad) File.WriteAllText(paths[i], "not an image");
+        using var predictor = Predictor.FromModels(TestModels.Backbone(rng), TestModels.Head(rng, TestModels.FeatureWidth), "conv",
+            ClassNames, new ImageOptions { Size = TestModels.Size }, new PredictorOptions { BatchSize = 3 });
+
+        var results = predictor.PredictFiles(paths).ToList();
+        Assert.Equal(paths, results.Select(r => r.Path));
+        Assert.Equal(bad, results.Select((r, i) => (r, i)).Where(x => x.r.Error is not null).Select(x => x.i));
+        Assert.All(bad, i => Assert.Null(results[i].Prediction));
+        for (int i = 0; i < paths.Count; i++)
+        {
+            if (bad.Contains(i)) continue;
+            var expected = predictor.Predict(paths[i]).Probabilities;
+            var actual = results[i].Prediction!.Probabilities;
+            for (int k = 0; k < expected.Length; k++) Assert.InRange(Math.Abs(expected[k] - actual[k]), 0, 1e-6);
+        }
+    }
+
+    [Fact]
+    public void Cancelling_stops_the_batch_pipeline()
+    {
+        using var dir = new TempDir();
+        var rng = new Random(4);
+        var paths = Enumerable.Range(0, 8).Select(i => WriteJpeg(dir.File($"img{i}.jpg"), rng)).ToList();
+        using var predictor = Predictor.FromModels(TestModels.Backbone(rng), TestModels.Head(rng, TestModels.FeatureWidth), "conv",
+            ClassNames, new ImageOptions { Size = TestModels.Size }, new PredictorOptions { BatchSize = 2 });
+        using var cancel = new CancellationTokenSource();
+        int seen = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+        {
+            foreach (var _ in predictor.PredictFiles(paths, cancel.Token))
+                if (++seen == 2) cancel.Cancel();
+        });
+        Assert.Equal(2, seen);
+    }
+
     private static string WriteJpeg(string path, Random rng)
     {
         using var bitmap = new SKBitmap(20, 14);

@@ -10,12 +10,17 @@ namespace OnnxTransfer.Inference.Tests;
 
 public class RealDataTests(RealRunFixture fixture, ITestOutputHelper output) : IClassFixture<RealRunFixture>
 {
-    [SharedFact]
-    public void Exported_file_and_chained_backbone_plus_head_agree_on_real_photos()
+    // The fixed form runs the same graph on the same pixels; the raw form resizes inside ONNX Resize, whose float
+    // coordinates differ from the tool's double ones in the last bits (the issue's bound is 1e-4).
+    [SharedTheory]
+    [InlineData(false, 1e-5)]
+    [InlineData(true, 1e-4)]
+    public void Exported_file_and_chained_backbone_plus_head_agree_on_real_photos(bool raw, double tolerance)
     {
         var val = InputScanner.Scan(fixture.Photos).Items.Where(i => i.Split == "val").Select(i => i.FullPath).ToList();
         using var chained = Predictor.FromRunDirectory(fixture.Run);
-        using var exported = Predictor.FromExportedModel(fixture.Exported);
+        using var exported = Predictor.FromExportedModel(raw ? fixture.Exported : fixture.ExportedFixed);
+        Assert.Equal(raw, exported.TakesRawPhotos);
         var a = chained.PredictFiles(val).ToList();
         var b = exported.PredictFiles(val).ToList();
         double worst = 0;
@@ -26,8 +31,8 @@ public class RealDataTests(RealRunFixture fixture, ITestOutputHelper output) : I
             var pb = b[i].Prediction!.Probabilities;
             for (int k = 0; k < pa.Length; k++) worst = Math.Max(worst, Math.Abs(pa[k] - pb[k]));
         }
-        output.WriteLine($"{val.Count} photos, max |p_chained - p_exported| = {worst:G3}");
-        Assert.InRange(worst, 0, 1e-5);
+        output.WriteLine($"{(raw ? "raw" : "fixed")} export, {val.Count} photos, max |p_chained - p_exported| = {worst:G3}");
+        Assert.InRange(worst, 0, tolerance);
     }
 
     [SharedFact]

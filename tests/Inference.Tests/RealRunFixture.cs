@@ -29,12 +29,18 @@ public sealed class RealRunFixture : IDisposable
         Training = new Trainer(new TrainerOptions { Epochs = 15, Seed = 1 }).Train(FeatureSet.Load(Features), Run);
         Exported = _dir.File("classifier.onnx");
         OnnxModelFile.Save(ChainExporter.Export(RunDirectory.Open(Run)).Proto, Exported);
+        ExportedFixed = _dir.File("classifier-fixed.onnx");
+        OnnxModelFile.Save(ChainExporter.Export(RunDirectory.Open(Run), new ExportOptions { Input = ExportInput.Fixed }).Proto, ExportedFixed);
     }
 
     public string Photos { get; } = "";
     public string Features { get; } = "";
     public string Run { get; } = "";
+    /// <summary>The default export, for raw photos.</summary>
     public string Exported { get; } = "";
+
+    /// <summary>The export for images already resized.</summary>
+    public string ExportedFixed { get; } = "";
     public TrainingResult? Training { get; }
 
     public string Scratch(string name) => _dir.File(name);

@@ -5,7 +5,7 @@ using OnnxTransfer.Inference;
 namespace OnnxTransfer.Bench.Peers;
 
 /// <summary>
-/// `image-tensors CLASSIFIER.onnx IMAGES OUT`: decodes IMAGES exactly as the classifier expects
+/// `image-tensors CLASSIFIER.onnx IMAGES OUT`: decodes IMAGES exactly as the classifier (exported with `--input fixed`) expects
 /// (its recorded input size, resize and interpolation) into OUT.bin (float32 [N,S,S,3], little-endian)
 /// OUT.paths.txt (one path per row, relative to IMAGES) and OUT.classes.json (the class names in output order). A peer runtime fed these tensors sees the
 /// same pixels as this tool, so any difference in its predictions is the runtime's, not the decoder's.

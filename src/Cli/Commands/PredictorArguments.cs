@@ -9,11 +9,11 @@ internal sealed class PredictorArguments
 {
     public Argument<string> Model { get; } = new("model") { Description = "Training run directory (onnx-transfer train -o) or a classifier .onnx from onnx-transfer export." };
 
-    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, cuda:<id> or auto.", DefaultValueFactory = _ => "cpu" };
+    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, cuda:<id> or auto.", DefaultValueFactory = _ => "auto" };
 
     public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads (0: one per physical core).", DefaultValueFactory = _ => 0 };
 
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per ONNX Runtime run.", DefaultValueFactory = _ => 16 };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per ONNX Runtime run.", DefaultValueFactory = _ => 32 };
 
     public Option<string?> Backbone { get; } = new("--backbone") { Description = "Use this backbone .onnx instead of the run's copy (must be the same model, by SHA-256)." };
 

@@ -30,8 +30,20 @@ public sealed class ModelInfo
     public const string ResizeKey = Prefix + "resize";
     public const string InterpolationKey = Prefix + "interpolation";
     public const string CropFractionKey = Prefix + "crop_fraction";
+    public const string InputKey = Prefix + "input";
+    public const string InputDtypeKey = Prefix + "input_dtype";
+    public const string ChannelOrderKey = Prefix + "channel_order";
 
-    /// <summary>The graph input every model this tool produces takes: float32 [N,H,W,3], RGB 0-255.</summary>
+    /// <summary><see cref="Input"/> of a classifier whose graph takes a decoded photo of any size and resizes it.</summary>
+    public const string RawInput = "raw";
+
+    /// <summary><see cref="Input"/> of a classifier whose graph takes images already resized to <see cref="InputSize"/>.</summary>
+    public const string FixedInput = "fixed";
+
+    /// <summary>
+    /// The image input of every model this tool produces: float32 [N,H,W,3], RGB 0-255, in backbones; in an exported
+    /// classifier, what <see cref="Input"/> says.
+    /// </summary>
     public const string ImageInput = "image";
 
     private static readonly JsonSerializerOptions Json = new()
@@ -68,6 +80,15 @@ public sealed class ModelInfo
 
     /// <summary>Set on exported classifiers trained with the short-side resize: its crop fraction ("0.875").</summary>
     public string CropFraction { get; set; } = "";
+    /// <summary>
+    /// Set on exported classifiers: <see cref="RawInput"/> (<c>image</c> is uint8 [N,H,W,3] RGB of any size, cropped and
+    /// resized inside the graph) or <see cref="FixedInput"/> (float32 [N,InputSize,InputSize,3] RGB 0-255, already
+    /// resized). Empty on files exported before the raw form existed, which take the fixed form.
+    /// </summary>
+    public string Input { get; set; } = "";
+
+    /// <summary>True when the graph takes decoded photos of any size (<see cref="Input"/> is <see cref="RawInput"/>).</summary>
+    public bool TakesRawPhotos => Input == RawInput;
 
     /// <summary>Set on exported classifiers: class names in output order.</summary>
     public List<string> Classes { get; set; } = [];
@@ -86,6 +107,7 @@ public sealed class ModelInfo
             Resize = Get(ResizeKey),
             Interpolation = Get(InterpolationKey),
             CropFraction = Get(CropFractionKey),
+            Input = Get(InputKey),
         };
         if (props.TryGetValue(LayersKey, out var layers)) info.Layers = JsonSerializer.Deserialize<List<LayerInfo>>(layers, Json) ?? [];
         if (props.TryGetValue(FeaturesKey, out var features)) info.Features = JsonSerializer.Deserialize<List<FeatureOutput>>(features, Json) ?? [];
@@ -116,6 +138,13 @@ public sealed class ModelInfo
         if (Resize.Length > 0) yield return (ResizeKey, Resize);
         if (Interpolation.Length > 0) yield return (InterpolationKey, Interpolation);
         if (CropFraction.Length > 0) yield return (CropFractionKey, CropFraction);
+        if (Input.Length > 0)
+        {
+            // Derived from Input, written out so the file alone states its whole input contract.
+            yield return (InputKey, Input);
+            yield return (InputDtypeKey, TakesRawPhotos ? "uint8" : "float32");
+            yield return (ChannelOrderKey, "rgb");
+        }
         if (Layers.Count > 0) yield return (LayersKey, JsonSerializer.Serialize(Layers, Json));
         if (Features.Count > 0) yield return (FeaturesKey, JsonSerializer.Serialize(Features, Json));
         if (Classes.Count > 0) yield return (ClassesKey, JsonSerializer.Serialize(Classes, Json));

@@ -32,6 +32,15 @@ internal sealed class DecoderPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Decoder threads for a run whose ONNX Runtime uses <paramref name="ortThreads"/> threads: idle-priority decoders can
+    /// have every core, since they only run where ORT leaves one idle. At normal priority they would preempt ORT's workers,
+    /// stalling each parallel kernel behind the slowest one, so then they get only the cores ORT's threads leave free
+    /// (off the CPU, every core).
+    /// </summary>
+    public static int DefaultWorkers(bool onCpu, int ortThreads) =>
+        IdlePriority.Available || !onCpu ? Environment.ProcessorCount : Math.Max(1, Environment.ProcessorCount - ortThreads);
+
     /// <summary>Starts <paramref name="count"/> calls of <paramref name="body"/> (index 0..count-1) on the pool.</summary>
     public DecodeJob Start(int count, Action<int> body)
     {

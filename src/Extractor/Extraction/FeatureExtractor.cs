@@ -109,12 +109,7 @@ public sealed class FeatureExtractor : IDisposable
         }
         _sessions = [.. sessions];
         _runners = [.. runners];
-        // Idle-priority decoders can have every core: they only run where ORT leaves one idle. At normal
-        // priority they would preempt ORT's workers, stalling each parallel kernel behind the slowest
-        // one, so then they get only the cores ORT's threads leave free (on a GPU, every core).
-        DecodeWorkers = options.DecodeWorkers > 0 ? options.DecodeWorkers
-            : IdlePriority.Available || Device.Kind != DeviceKind.Cpu ? Environment.ProcessorCount
-            : Math.Max(1, Environment.ProcessorCount - OrtThreads);
+        DecodeWorkers = options.DecodeWorkers > 0 ? options.DecodeWorkers : DecoderPool.DefaultWorkers(Device.Kind == DeviceKind.Cpu, OrtThreads);
     }
 
     /// <summary>The memory this extractor was estimated to need when it was created (<see cref="ExtractionOptions.MemoryLimit"/>).</summary>

@@ -140,6 +140,34 @@ internal static class ImageLoader
     }
 
     /// <summary>
+    /// The photo as <see cref="LoadInto(string, ImageOptions, Span{float})"/> sees it before resizing: decoded (at the
+    /// same reduced JPEG scale, see <see cref="ImageOptions.ScaledDecode"/>), upright, transparent pixels composited on
+    /// white and rounded to bytes. What a classifier exported for raw photos takes as its input.
+    /// </summary>
+    /// <exception cref="ImageLoadException">The file cannot be read or is not a usable image; the message is the reason.</exception>
+    public static DecodedPhoto DecodePhoto(string path, ImageOptions options)
+    {
+        options.Validate();
+        using var file = Read(path, options.MaxFileBytes);
+        using var image = Decode(file.Bytes, options, options.ScaledDecode && !PilResampler.Handles(options.Interpolation) ? options.Size : 0);
+        var oriented = image.Oriented;
+        var rgb = new byte[checked(oriented.Width * oriented.Height * 3)];
+        float[] row = ArrayPool<float>.Shared.Rent(oriented.Width * 3);
+        try
+        {
+            var span = row.AsSpan(0, oriented.Width * 3);
+            for (int y = 0; y < oriented.Height; y++)
+            {
+                oriented.CopyRgb(0, y, oriented.Width, 1, span);
+                var dst = rgb.AsSpan(y * span.Length, span.Length);
+                for (int i = 0; i < span.Length; i++) dst[i] = (byte)MathF.Round(span[i]);
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(row); }
+        return new DecodedPhoto(rgb, oriented.Width, oriented.Height);
+    }
+
+    /// <summary>
     /// Decodes <paramref name="encoded"/> to RGBA within the pixel limits; a JPEG whose shorter side is well above
     /// <paramref name="scaledTo"/> (0: never) is decoded at a reduced size (see <see cref="DecodeSize"/>).
     /// </summary>
