@@ -8,7 +8,7 @@ namespace OnnxTransfer.Extractor.Runtime;
 /// created once for the full batch size (a short last batch gets views over the same arrays). With
 /// several input buffers, a caller fills one while another runs, and nothing is copied between them.
 /// On CUDA the runs go through one IO binding (<see cref="UsesIoBinding"/>): the outputs stay bound to the pinned
-/// output arrays, so ORT copies each result back once, straight into them.
+/// output arrays, so ORT copies each result back once, straight into them, and the input is bound anew for each run.
 /// </summary>
 internal sealed class BatchRunner : IDisposable
 {
@@ -43,7 +43,8 @@ internal sealed class BatchRunner : IDisposable
         _imageShape = imageShape;
         _outputShapes = [.. outputShapes];
         BatchSize = batchSize;
-        // Pinned so the OrtValues can point at them for the runner's lifetime, and so a CUDA copy can DMA from them.
+        // Pinned so the OrtValues can point at them for the runner's lifetime. Pinned for the GC only, not page-locked:
+        // CUDA copies them through the driver's staging buffer (ORT's CudaPinned allocator would spare that copy).
         Inputs = Enumerable.Range(0, inputBuffers)
             .Select(_ => GC.AllocateArray<float>(checked((int)(batchSize * Product(imageShape))), pinned: true)).ToArray();
         Outputs = _outputShapes.Select(s => GC.AllocateArray<float>(checked((int)(batchSize * Product(s))), pinned: true)).ToArray();
