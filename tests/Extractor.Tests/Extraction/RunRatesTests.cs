@@ -16,8 +16,9 @@ public class RunRatesTests
         using var input = new TempDir();
         using var output = new TempDir();
         TestData.SplitFolder(input.Path, perClass: 6);
+        var options = new ExtractionOptions { ModelName = "tiny", BatchSize = 5, DecodeWorkers = 2, Threads = 1 };
         var clock = Stopwatch.StartNew();
-        var summary = TestData.ExtractTiny(input.Path, output.Path, new ExtractionOptions { ModelName = "tiny", BatchSize = 5, DecodeWorkers = 2, Threads = 1 });
+        var summary = TestData.ExtractTiny(input.Path, output.Path, options);
         double wall = clock.Elapsed.TotalSeconds;
 
         Assert.Equal(24, summary.ProcessedImages);
@@ -37,7 +38,7 @@ public class RunRatesTests
         Assert.Equal(summary.Bottleneck, json.RootElement.GetProperty("bottleneck").GetString());
 
         // A rerun with nothing left to do ran no stage, and says so rather than dividing by zero.
-        var rerun = TestData.ExtractTiny(input.Path, output.Path, new ExtractionOptions { ModelName = "tiny", BatchSize = 5, DecodeWorkers = 2, Threads = 1 });
+        var rerun = TestData.ExtractTiny(input.Path, output.Path, options);
         Assert.Equal((0, 0.0, 0.0, ""), (rerun.ProcessedImages, rerun.DecodeImagesPerSecond, rerun.ModelImagesPerSecond, rerun.Bottleneck));
     }
 
