@@ -12,7 +12,7 @@ internal static partial class LibraryTerms
     /// <summary>Option properties and the flags that set them.</summary>
     internal static IReadOnlyDictionary<string, string> Flags { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["AllowPartial"] = "--allow-partial", ["BackbonePath"] = "--backbone", ["BatchSize"] = "--batch-size", ["CropFraction"] = "--crop-fraction",
+        ["AllowPartial"] = "--allow-partial", ["ArenaExtendStrategy"] = "--gpu-arena-extend", ["ConvAlgoSearch"] = "--cudnn-conv-algo-search", ["GpuMemoryLimit"] = "--gpu-mem-limit", ["BackbonePath"] = "--backbone", ["BatchSize"] = "--batch-size", ["CropFraction"] = "--crop-fraction",
         ["CheckpointInterval"] = "--checkpoint-seconds", ["Device"] = "--device", ["Dropout"] = "--dropout", ["Dtype"] = "--dtype", ["EndLearningRate"] = "--end-lr",
         ["Epochs"] = "--epochs", ["Fill"] = "--fill", ["Gamma"] = "--gamma", ["Holdout"] = "--holdout", ["Input"] = "--input", ["InputSize"] = "--input-size", ["Interpolation"] = "--interpolation", ["JpegDecoder"] = "--jpeg-decoder", ["L2"] = "--l2",
         ["LabelSmoothing"] = "--label-smoothing", ["Layer"] = "--layer", ["Layers"] = "--layer", ["LearningRate"] = "--lr", ["Loss"] = "--loss",

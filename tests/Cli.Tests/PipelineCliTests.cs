@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using OnnxTransfer.Models;
 using OnnxTransfer.Onnx;
 using OnnxTransfer.Tests;
@@ -268,6 +270,32 @@ public class PipelineCliTests(DemoRun demo)
         var bad = Cli.Run("extract", Val, "--model", backbone, "--threads", "2", "--sessions", "3", "-o", demo.File("bad"));
         Assert.Equal(2, bad.ExitCode);
         Assert.Equal(["error: --sessions 3 needs at least one ORT thread per session, but --threads is 2; raise --threads or lower --sessions."], bad.ErrorLines);
+    }
+
+    [Fact]
+    public void Extract_auto_says_which_device_and_batch_size_it_took_and_which_stage_binds()
+    {
+        string backbone = Path.Combine(Run, "backbone.onnx");
+        var r = Cli.Run("extract", Val, "--model", backbone, "--device", "auto", "--batch-size", "auto", "-o", demo.File("auto"));
+        Assert.True(r.ExitCode == 0, r.Error);
+        string device = Assert.Single(r.ErrorLines, l => l.StartsWith("--device auto took ", StringComparison.Ordinal));
+        string batch = Assert.Single(r.ErrorLines, l => l.StartsWith("--batch-size auto took ", StringComparison.Ordinal));
+        if (!Extractor.Runtime.SessionFactory.IsGpuBuild)
+        {
+            Assert.Equal("--device auto took cpu: this build uses the CPU ONNX Runtime package", device);
+            Assert.Equal("--batch-size auto took 32: auto on CPU: the default, larger batches run no faster", batch);
+        }
+        var rates = Regex.Match(r.Out, @"images/s on (cpu|cuda:0); decoding ([\d.]+) images/s, model ([\d.]+) images/s: (decoding|model) binds\); features in ");
+        Assert.True(rates.Success, r.Out);
+        double decode = double.Parse(rates.Groups[2].Value, CultureInfo.InvariantCulture), model = double.Parse(rates.Groups[3].Value, CultureInfo.InvariantCulture);
+        Assert.True(decode > 0 && model > 0, r.Out);
+        Assert.Equal(decode < model ? "decoding" : "model", rates.Groups[4].Value);
+
+        var bad = Cli.Run("extract", Val, "--model", backbone, "--batch-size", "lots", "-o", demo.File("bad-batch"));
+        Assert.Equal(["error: --batch-size lots is not a batch size; give a count of images (e.g. 64) or auto."], bad.ErrorLines);
+        if (Extractor.Runtime.SessionFactory.IsGpuBuild) return;
+        var cuda = Cli.Run("extract", Val, "--model", backbone, "--device", "cuda", "-o", demo.File("cuda"));
+        Assert.Equal(["error: --device cuda:0: " + Extractor.Runtime.SessionFactory.CpuBuildMessage + "."], cuda.ErrorLines);
     }
 
     [Fact]

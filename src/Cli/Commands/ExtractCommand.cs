@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using OnnxTransfer.Extractor.Augmentation;
 using OnnxTransfer.Extractor.Extraction;
@@ -22,7 +23,26 @@ public static class ExtractCommand
         pool.AcceptOnlyFromAmong("none", "avg", "max");
         var output = new Option<string>("--output", "-o") { Description = "Output folder for the Parquet shards.", Required = true };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:<id> or auto.", DefaultValueFactory = _ => "auto" };
-        var batch = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
+        var batch = new Option<string>("--batch-size")
+        {
+            Description = $"Images per ONNX Runtime call, or auto: on CUDA the largest power of two up to {ExtractionOptions.MaxAutoBatchSize} that fits in GPU memory " +
+                          $"(found by trial runs, and reported); on CPU auto is the default, {ExtractionOptions.DefaultBatchSize}.",
+            DefaultValueFactory = _ => ExtractionOptions.DefaultBatchSize.ToString(CultureInfo.InvariantCulture),
+        };
+        var cuda = new CudaOptions();
+        var convSearch = new Option<string>("--cudnn-conv-algo-search")
+        {
+            Description = "On CUDA: how cuDNN picks each convolution's algorithm: exhaustive (times them all on the first batch; ONNX Runtime's default), heuristic or default.",
+            DefaultValueFactory = _ => OptionNames.Name(cuda.ConvAlgoSearch),
+        };
+        convSearch.AcceptOnlyFromAmong([.. Enum.GetValues<CudnnConvAlgoSearch>().Select(v => OptionNames.Name(v))]);
+        var arena = new Option<string>("--gpu-arena-extend")
+        {
+            Description = "On CUDA: how ONNX Runtime's GPU memory arena grows: next-power-of-two (its default) or same-as-requested.",
+            DefaultValueFactory = _ => OptionNames.Name(cuda.ArenaExtendStrategy),
+        };
+        arena.AcceptOnlyFromAmong([.. Enum.GetValues<ArenaExtendStrategy>().Select(v => OptionNames.Name(v))]);
+        var gpuMemory = new Option<string?>("--gpu-mem-limit") { Description = "On CUDA: the most GPU memory ONNX Runtime's arena may take (e.g. 8GB); default no limit." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per physical core).", DefaultValueFactory = _ => 0 };
         var sessions = new Option<int>("--sessions")
         {
@@ -99,7 +119,7 @@ public static class ExtractCommand
 
         var command = new Command("extract", "Extract CNN features from images into sharded Parquet (resumable: rerun the same command to continue).")
         {
-            input, model, layers, pool, output, device, batch, threads, sessions, size, resize, cropFraction, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, shard, shardCount, augment, flip, zoom, shift, rotate, fill, augmentSeed, overwrite, quiet,
+            input, model, layers, pool, output, device, batch, convSearch, arena, gpuMemory, threads, sessions, size, resize, cropFraction, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, shard, shardCount, augment, flip, zoom, shift, rotate, fill, augmentSeed, overwrite, quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -133,7 +153,13 @@ public static class ExtractCommand
             {
                 ModelName = File.Exists(modelArg) ? Path.GetFileNameWithoutExtension(modelArg) : modelArg,
                 Device = deviceSpec,
-                BatchSize = parse.GetValue(batch),
+                BatchSize = BatchSize(parse.GetValue(batch)!),
+                Cuda = new CudaOptions
+                {
+                    ConvAlgoSearch = OptionNames.Parse<CudnnConvAlgoSearch>(parse.GetValue(convSearch)!),
+                    ArenaExtendStrategy = OptionNames.Parse<ArenaExtendStrategy>(parse.GetValue(arena)!),
+                    GpuMemoryLimit = parse.GetValue(gpuMemory) is { } limit ? ByteSize.Parse(limit, "--gpu-mem-limit") : null,
+                },
                 Threads = parse.GetValue(threads),
                 Sessions = parse.GetValue(sessions),
                 InputSize = parse.GetValue(size),
@@ -153,8 +179,10 @@ public static class ExtractCommand
             extractor.Warning += Terminal.Warn;
             if (!isQuiet)
             {
-                if (options.Device.Kind == DeviceKind.Auto && extractor.Device.Kind == DeviceKind.Cpu)
-                    Console.Error.WriteLine($"using CPU: {extractor.DeviceReason}");
+                if (options.Device.Kind == DeviceKind.Auto)
+                    Console.Error.WriteLine($"--device auto took {extractor.Device}: {extractor.DeviceReason}");
+                if (options.BatchSize == ExtractionOptions.AutoBatchSize)
+                    Console.Error.WriteLine($"--batch-size auto took {extractor.BatchSize}: {LibraryTerms.ToCli(extractor.BatchSizeReason)}");
                 Console.Error.WriteLine($"ONNX Runtime on {extractor.Device} with {Sessions(extractor)}, {extractor.DecodeWorkers} decoder thread(s) at {FeatureExtractor.DecoderPriority} priority, " +
                                         $"about {extractor.EstimatedMemoryBytes / 1e9:F1} GB of memory; {extractor.JpegDecoderDescription}");
                 JpegAdvice.Once(extractor.JpegDecoderAdvice);
@@ -174,7 +202,7 @@ public static class ExtractCommand
                 share + $"{summary.ImagesIn} images -> {summary.RowsWritten} rows" + (summary.AugmentedRows > 0 ? $" ({summary.AugmentedRows} augmented views)" : "") + $", {summary.Errors} errors" +
                 (summary.UnreadableFolders > 0 ? $" ({summary.UnreadableFolders} unreadable folder(s) also in errors.tsv)" : "") +
                 (summary.ResumedImages > 0 ? $" ({summary.ResumedImages} done by an earlier run)" : "") +
-                $" in {summary.Seconds:F1} s ({summary.ImagesPerSecond:F1} images/s on {summary.Device}); features in {outputArg}{set}");
+                $" in {summary.Seconds:F1} s ({summary.ImagesPerSecond:F1} images/s on {summary.Device}{Stages(summary)}); features in {outputArg}{set}");
             return 0;
         });
         return command;
@@ -195,6 +223,16 @@ public static class ExtractCommand
                 "--shard-count needs this task's index: give --shard K/N, or run as a Slurm array task (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX).");
         return (ExtractionShard.Whole, "");
     }
+
+    /// <summary>The --batch-size value: a count, or auto (<see cref="ExtractionOptions.AutoBatchSize"/>).</summary>
+    private static int BatchSize(string text) =>
+        text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? ExtractionOptions.AutoBatchSize
+        : int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) && n != ExtractionOptions.AutoBatchSize ? n
+        : throw new OnnxTransferException($"--batch-size {text} is not a batch size; give a count of images (e.g. 64) or auto.");
+
+    /// <summary>Which stage bound the run: the decoders' and the model's own rates (<see cref="ExtractionSummary.Bottleneck"/>).</summary>
+    private static string Stages(ExtractionSummary s) =>
+        s.Bottleneck == "" ? "" : $"; decoding {s.DecodeImagesPerSecond:F1} images/s, model {s.ModelImagesPerSecond:F1} images/s: {s.Bottleneck} binds";
 
     private static string Parts(ExtractionSummary s) =>
         s.PartCount == 0 ? "no part files" : s.PartCount == 1 ? FeatureFormat.ShardName(s.FirstPart) : $"{FeatureFormat.ShardName(s.FirstPart)}..{FeatureFormat.ShardName(s.FirstPart + s.PartCount - 1)}";

@@ -23,8 +23,22 @@ public sealed class ExtractionOptions
     /// <summary><see cref="ResizeMode.ShortSide"/>'s crop fraction (<see cref="ImageOptions.CropFraction"/>). Default 0.875.</summary>
     public double CropFraction { get; init; } = ImageOptions.DefaultCropFraction;
 
-    /// <summary>Images per ONNX Runtime call. Default 32.</summary>
-    public int BatchSize { get; init; } = 32;
+    /// <summary>
+    /// Images per ONNX Runtime call. Default 32 (<see cref="DefaultBatchSize"/>). <see cref="AutoBatchSize"/> (0): on CUDA,
+    /// the largest power of two from 32 up to <see cref="MaxAutoBatchSize"/> that runs without running out of GPU memory,
+    /// found by trial runs when the extractor is created (<see cref="FeatureExtractor.BatchSize"/> says which and why);
+    /// on CPU, 32, since a larger batch runs no faster there.
+    /// </summary>
+    public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>The default <see cref="BatchSize"/>, 32.</summary>
+    public const int DefaultBatchSize = 32;
+
+    /// <summary>The <see cref="BatchSize"/> that asks for the largest that fits on the GPU, 0.</summary>
+    public const int AutoBatchSize = 0;
+
+    /// <summary>The largest batch <see cref="AutoBatchSize"/> tries, 1024: beyond it a GPU is as busy, and the host buffers grow.</summary>
+    public const int MaxAutoBatchSize = 1024;
 
     /// <summary>ONNX Runtime intra-op threads; 0 (default) means one per physical core.</summary>
     public int Threads { get; init; }
@@ -52,6 +66,9 @@ public sealed class ExtractionOptions
 
     /// <summary>Default CPU.</summary>
     public DeviceSpec Device { get; init; } = DeviceSpec.Cpu;
+
+    /// <summary>The CUDA provider's settings, used on CUDA. Default ORT's own (<see cref="CudaOptions"/>).</summary>
+    public CudaOptions Cuda { get; init; } = new();
 
     /// <summary>
     /// Input images per shard file (part-NNNNN.parquet). Default 1024; lowered automatically so one
@@ -127,7 +144,7 @@ public sealed class ExtractionOptions
 
     internal void Validate()
     {
-        if (BatchSize < 1) throw new OnnxTransferException($"`BatchSize` {BatchSize} must be at least 1.");
+        if (BatchSize < 0) throw new OnnxTransferException($"`BatchSize` {BatchSize} must be at least 1, or 0 (auto).");
         if (Threads < 0) throw new OnnxTransferException($"`Threads` {Threads} must be 0 (automatic) or more.");
         if (Sessions < 1) throw new OnnxTransferException($"`Sessions` {Sessions} must be at least 1.");
         if (DecodeWorkers < 0) throw new OnnxTransferException($"Decode workers {DecodeWorkers} must be 0 (automatic) or more.");
@@ -136,8 +153,9 @@ public sealed class ExtractionOptions
         if (InputSize is < 1 or > 8192) throw new OnnxTransferException($"`InputSize` {InputSize} must be between 1 and 8192.");
         if (CheckpointInterval <= TimeSpan.Zero) throw new OnnxTransferException("`CheckpointInterval` must be positive.");
         Augmentation.Validate();
-        if (BatchSize < Augmentation.Views + 1)
+        if (BatchSize != AutoBatchSize && BatchSize < Augmentation.Views + 1)
             throw new OnnxTransferException($"`BatchSize` {BatchSize} cannot hold an image and its {Augmentation.Views} views; use at least {Augmentation.Views + 1}.");
+        Cuda.Validate();
         if (!Enum.IsDefined(Dtype)) throw new OnnxTransferException($"`Dtype` {(int)Dtype} is not a dtype; use float32 or float16.");
     }
 }

@@ -39,6 +39,31 @@ public sealed class ExtractionSummary
 
     /// <summary>This run's throughput: ProcessedImages / Seconds.</summary>
     public double ImagesPerSecond { get; init; }
+    /// <summary>
+    /// The decoders' time per decoder thread: the seconds all threads spent decoding, resizing and drawing views, divided
+    /// by <see cref="DecodeWorkers"/>.
+    /// </summary>
+    public double DecodeSeconds { get; init; }
+
+    /// <summary>
+    /// What the decoders kept up: images decoded (each augmented view counts as one) / <see cref="DecodeSeconds"/>. On a
+    /// CPU run the decoders and ONNX Runtime share the cores, so this is what they got, not what they could do alone.
+    /// </summary>
+    public double DecodeImagesPerSecond { get; init; }
+
+    /// <summary>ONNX Runtime's time per session: the seconds all sessions spent in runs, divided by <see cref="Sessions"/>.</summary>
+    public double ModelSeconds { get; init; }
+
+    /// <summary>What the model kept up: images run / <see cref="ModelSeconds"/>.</summary>
+    public double ModelImagesPerSecond { get; init; }
+
+    /// <summary>The slower stage, "decoding" or "model" ("" when nothing ran): the one to speed up.</summary>
+    public string Bottleneck { get; init; } = "";
+
+    /// <summary>Images per ONNX Runtime call, and why (<see cref="FeatureExtractor.BatchSizeReason"/>).</summary>
+    public int BatchSize { get; init; }
+
+    public string BatchSizeReason { get; init; } = "";
     public string Device { get; init; } = "";
     public string DeviceReason { get; init; } = "";
     /// <summary>ONNX Runtime's intra-op threads, all sessions together.</summary>

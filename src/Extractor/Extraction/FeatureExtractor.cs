@@ -65,16 +65,19 @@ public sealed class FeatureExtractor : IDisposable
         if (Image.Size < KerasImporter.MinimumInputSize(_info.Arch))
             throw new OnnxTransferException($"`InputSize` {Image.Size} is too small for {_info.Arch}: Keras applications need at least {KerasImporter.MinimumInputSize(_info.Arch)} pixels (its own size is {_info.InputSize}).");
         // Before any session or buffer exists: a batch or input size the machine cannot hold is refused with the numbers.
-        var memory = WorkingMemory.Estimate(model, bytes.Length, Image.Size, options.BatchSize, options.Sessions,
+        // Auto is estimated at the default it starts from; the trials below stay within what the host holds.
+        int checkedBatch = options.BatchSize == ExtractionOptions.AutoBatchSize ? ExtractionOptions.DefaultBatchSize : options.BatchSize;
+        var memory = WorkingMemory.Estimate(model, bytes.Length, Image.Size, checkedBatch, options.Sessions,
                                             _info.Features.Select(f => f.Output).ToList(), options.MaxRowGroupBytes);
-        memory.Check(options.MemoryLimit ?? SystemMemory.AvailableBytes(), options.BatchSize, Image.Size, options.Sessions);
+        long memoryLimit = options.MemoryLimit ?? SystemMemory.AvailableBytes();
+        memory.Check(memoryLimit, checkedBatch, Image.Size, options.Sessions);
         EstimatedMemoryBytes = memory.Total;
         // No spin-waiting in ORT's thread pool: a spinning worker burns the CPU time the decoders need,
         // and in a pipeline the next batch is always ready, so spinning saves ORT nothing (measured: the
         // same ORT-only speed, 7 % faster extraction of EfficientNetB0 on 2 cores).
         // No memory pattern either: it makes every session's second run allocate (and page-fault) a fresh
         // block the size of the whole working set, a second slow start for nothing, and raises peak memory.
-        var settings = new SessionSettings { Device = options.Device, Threads = threads / options.Sessions, AllowSpinning = false, MemoryPattern = false };
+        var settings = new SessionSettings { Device = options.Device, Cuda = options.Cuda, Threads = threads / options.Sessions, AllowSpinning = false, MemoryPattern = false };
         var sessions = new List<ModelSession>();
         var runners = new List<BatchRunner>();
         try
@@ -96,10 +99,14 @@ public sealed class FeatureExtractor : IDisposable
             foreach (var (feature, shape) in _info.Features.Zip(FeatureShapes).Where(p => BatchRunner.Product(p.Second) == 0))
                 throw new OnnxTransferException(
                     $"Layer '{feature.Layer}' has no features at `InputSize` {Image.Size} (shape [{string.Join(", ", shape)}]); use a larger `InputSize` (the model's own is {_info.InputSize}).");
+            var outputs = _info.Features.Select(f => f.Output).ToList();
+            (BatchSize, BatchSizeReason) = AutoBatch.Choose(options.BatchSize, first, memory.LargestBatch(memoryLimit, checkedBatch, first.Device.Kind == DeviceKind.Cpu),
+                                                            n => new BatchRunner(first, ModelInfo.ImageInput, imageShape, outputs, FeatureShapes, n));
+            if (BatchSize < options.Augmentation.Views + 1)
+                throw new OnnxTransferException($"`BatchSize` auto found {BatchSize} ({BatchSizeReason}), too few for an image and its {options.Augmentation.Views} views; use fewer views.");
             // Two input tensors per session: the decoders fill one while ORT runs the other, with no copy in between.
             foreach (var session in sessions)
-                runners.Add(new BatchRunner(session, ModelInfo.ImageInput, imageShape, _info.Features.Select(f => f.Output).ToList(), FeatureShapes,
-                                            options.BatchSize, inputBuffers: 2));
+                runners.Add(new BatchRunner(session, ModelInfo.ImageInput, imageShape, outputs, FeatureShapes, BatchSize, inputBuffers: 2));
         }
         catch
         {
@@ -111,6 +118,12 @@ public sealed class FeatureExtractor : IDisposable
         _runners = [.. runners];
         DecodeWorkers = options.DecodeWorkers > 0 ? options.DecodeWorkers : DecoderPool.DefaultWorkers(Device.Kind == DeviceKind.Cpu, OrtThreads);
     }
+
+    /// <summary>Images per ONNX Runtime call: <see cref="ExtractionOptions.BatchSize"/>, or the one auto found.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Why that batch size: "requested", or what auto found (e.g. "auto: 1024 ran out of GPU memory").</summary>
+    public string BatchSizeReason { get; } = "";
 
     /// <summary>The memory this extractor was estimated to need when it was created (<see cref="ExtractionOptions.MemoryLimit"/>).</summary>
     public long EstimatedMemoryBytes { get; }
@@ -222,6 +235,7 @@ public sealed class FeatureExtractor : IDisposable
         }
 
         var clock = Stopwatch.StartNew();
+        var rates = new StageRates();
         // Two ways to stop: halt (the caller's cancellation, or a failure) ends the taking of new work, and whatever was
         // handed on is saved; abort (a failure) also stops the writer, since what it would save may be wrong.
         using var halt = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -244,11 +258,11 @@ public sealed class FeatureExtractor : IDisposable
             using var pool = new DecoderPool(DecodeWorkers, idlePriority: true);
 
             var inference = Enumerable.Range(0, _runners.Length)
-                .Select(r => Guard(halt, abort, () => InferAsync(r, plan.Entries, batches[r].Reader, free.Writer, turns, assembler, halt.Token, abort.Token)))
+                .Select(r => Guard(halt, abort, () => InferAsync(r, plan.Entries, batches[r].Reader, free.Writer, turns, assembler, rates, halt.Token, abort.Token)))
                 .ToArray();
             Task[] tasks =
             [
-                Guard(halt, abort, () => DecodeAsync(plan, starts, pool, free.Reader, batches.Select(c => c.Writer).ToArray(), halt.Token)),
+                Guard(halt, abort, () => DecodeAsync(plan, starts, pool, free.Reader, batches.Select(c => c.Writer).ToArray(), rates, halt.Token)),
                 .. inference,
                 Guard(halt, abort, async () =>
                 {
@@ -298,6 +312,7 @@ public sealed class FeatureExtractor : IDisposable
                 + string.Concat(inputs.Unreadable.Select(u => Delimited.TsvLine(u.Path + "/", u.Reason))));
         }
         int processed = ownedEntries - skipped;
+        var stages = rates.Summarize(DecodeWorkers, Sessions);
         var summary = new ExtractionSummary
         {
             ImagesIn = ownedImages,
@@ -314,6 +329,13 @@ public sealed class FeatureExtractor : IDisposable
             SetComplete = complete,
             Seconds = clock.Elapsed.TotalSeconds,
             ImagesPerSecond = processed / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+            DecodeSeconds = stages.DecodeSeconds,
+            DecodeImagesPerSecond = stages.DecodeRate,
+            ModelSeconds = stages.ModelSeconds,
+            ModelImagesPerSecond = stages.ModelRate,
+            Bottleneck = stages.Binds,
+            BatchSize = BatchSize,
+            BatchSizeReason = BatchSizeReason,
             Device = Device.ToString(),
             DeviceReason = DeviceReason,
             OrtThreads = OrtThreads,
@@ -360,7 +382,7 @@ public sealed class FeatureExtractor : IDisposable
     /// fails fails with all its views (one error) and every checkpoint falls between images.
     /// </summary>
     private async Task DecodeAsync(ExtractionPlan plan, Dictionary<int, int> starts, DecoderPool pool, ChannelReader<Slot> free,
-                                   ChannelWriter<DecodedBatch>[] sessions, CancellationToken halt)
+                                   ChannelWriter<DecodedBatch>[] sessions, StageRates rates, CancellationToken halt)
     {
         int len = Image.TensorLength;
         var entries = plan.Entries;
@@ -375,7 +397,7 @@ public sealed class FeatureExtractor : IDisposable
                 {
                     // Validate keeps BatchSize at least an image's rows, so a batch always takes one image at least.
                     var images = new List<int> { 0 };
-                    for (end = plan.NextImage(first); end < shardEnd && plan.NextImage(end) - first <= _options.BatchSize; end = plan.NextImage(end))
+                    for (end = plan.NextImage(first); end < shardEnd && plan.NextImage(end) - first <= BatchSize; end = plan.NextImage(end))
                         images.Add(end - first);
                     int count = end - first;
                     var slot = await free.ReadAsync(halt);
@@ -384,17 +406,18 @@ public sealed class FeatureExtractor : IDisposable
                     int from = first;
                     var job = pool.Start(images.Count, j =>
                     {
+                        long started = Stopwatch.GetTimestamp();
                         int at = images[j], views = (j + 1 < images.Count ? images[j + 1] : count) - at;
                         var item = entries[from + at].Item;
                         var image = pixels.AsSpan(at * len, len);
-                        try { ImageLoader.LoadInto(item.FullPath, Image, image); }
-                        catch (ImageLoadException e)
+                        try
                         {
-                            errors.AsSpan(at, views).Fill(e.Message);
-                            return;
+                            ImageLoader.LoadInto(item.FullPath, Image, image);
+                            for (int v = 1; v < views; v++)
+                                ViewTransform.Draw(augmentation, item.RelativePath, v, Image.Size).Apply(image, pixels.AsSpan((at + v) * len, len), Image.Size, augmentation.Fill);
                         }
-                        for (int v = 1; v < views; v++)
-                            ViewTransform.Draw(augmentation, item.RelativePath, v, Image.Size).Apply(image, pixels.AsSpan((at + v) * len, len), Image.Size, augmentation.Fill);
+                        catch (ImageLoadException e) { errors.AsSpan(at, views).Fill(e.Message); }
+                        finally { rates.Decoded(started, views); }
                     });
                     await sessions[slot.Session].WriteAsync(new DecodedBatch(sequence++, shard, first, count, slot, job, errors, end == shardEnd), halt);
                 }
@@ -409,11 +432,11 @@ public sealed class FeatureExtractor : IDisposable
     /// turn. Halted, it stops at once: a batch not yet handed on is dropped (the next run redoes it).
     /// </summary>
     private async Task InferAsync(int session, IReadOnlyList<ExtractionEntry> all, ChannelReader<DecodedBatch> input, ChannelWriter<Slot> free,
-                                  TurnOrder turns, RowAssembler assembler, CancellationToken halt, CancellationToken abort)
+                                  TurnOrder turns, RowAssembler assembler, StageRates rates, CancellationToken halt, CancellationToken abort)
     {
         int len = Image.TensorLength;
         var runner = _runners[session];
-        var items = new List<RowKey>(_options.BatchSize);
+        var items = new List<RowKey>(BatchSize);
         var failed = new List<string[]>();
         try
         {
@@ -439,7 +462,12 @@ public sealed class FeatureExtractor : IDisposable
                         if (items.Count != j) pixels.AsSpan(j * len, len).CopyTo(pixels.AsSpan(items.Count * len, len));
                         items.Add(entry.Key);
                     }
-                    if (items.Count > 0) runner.Run(items.Count, batch.Slot.Buffer);
+                    if (items.Count > 0)
+                    {
+                        long started = Stopwatch.GetTimestamp();
+                        runner.Run(items.Count, batch.Slot.Buffer);
+                        rates.Ran(started, items.Count);
+                    }
                 }, halt);
                 free.TryWrite(batch.Slot);
                 // The outputs stay in this session's arrays until the batches before this one have been handed on.

@@ -54,6 +54,17 @@ internal sealed record WorkingMemory(long Weights, long Inputs, long Outputs, lo
             $"`BatchSize` {batch} at `InputSize` {inputSize}, weights {Gb(Weights)}, other {Gb(Outputs + RowGroups + Decoders)}) but {Gb(available)} is available; {advice}.");
     }
 
+    /// <summary>
+    /// The largest batch whose memory fits in <paramref name="available"/>, this estimate being for <paramref name="batch"/>;
+    /// the activations count only when they live in host memory (not on a GPU).
+    /// </summary>
+    public long LargestBatch(long available, int batch, bool activationsInHostMemory)
+    {
+        long perImage = (Inputs + Outputs + (activationsInHostMemory ? Activations : 0)) / batch;
+        long fixedPart = Total - (Inputs + Outputs + Activations);
+        return perImage > 0 ? (available - fixedPart) / perImage : long.MaxValue;
+    }
+
     private static string Gb(long bytes) => (bytes / 1e9).ToString(bytes < 1e8 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " GB";
 
     /// <summary>

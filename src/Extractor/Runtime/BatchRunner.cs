@@ -7,6 +7,8 @@ namespace OnnxTransfer.Extractor.Runtime;
 /// tensors: the inputs and every output live in pinned arrays allocated once, wrapped by OrtValues
 /// created once for the full batch size (a short last batch gets views over the same arrays). With
 /// several input buffers, a caller fills one while another runs, and nothing is copied between them.
+/// On CUDA the runs go through one IO binding (<see cref="UsesIoBinding"/>): the outputs stay bound to the pinned
+/// output arrays, so ORT copies each result back once, straight into them, and the input is bound anew for each run.
 /// </summary>
 internal sealed class BatchRunner : IDisposable
 {
@@ -18,6 +20,10 @@ internal sealed class BatchRunner : IDisposable
     private readonly OrtValue[] _fullInputs;
     private readonly OrtValue[] _fullOutputs;
     private readonly RunOptions _runOptions = new();
+    private readonly OrtIoBinding? _binding;
+    // The item count the binding's outputs are bound at, and the short-batch views bound (null at the full count).
+    private int _boundCount;
+    private OrtValue[]? _boundShortOutputs;
 
     /// <param name="session">The session.</param>
     /// <param name="inputName">The float input, shaped [N, ..imageShape].</param>
@@ -26,8 +32,9 @@ internal sealed class BatchRunner : IDisposable
     /// <param name="outputShapes">One item's shape for each output.</param>
     /// <param name="batchSize">Items per run.</param>
     /// <param name="inputBuffers">Input arrays to allocate (<see cref="Inputs"/>); default 1.</param>
+    /// <param name="ioBinding">Run through an IO binding; default null: on CUDA only (<see cref="UsesIoBinding"/>).</param>
     public BatchRunner(ModelSession session, string inputName, long[] imageShape, IReadOnlyList<string> outputNames,
-                       IReadOnlyList<long[]> outputShapes, int batchSize, int inputBuffers = 1)
+                       IReadOnlyList<long[]> outputShapes, int batchSize, int inputBuffers = 1, bool? ioBinding = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputBuffers, 1);
         _session = session;
@@ -36,13 +43,28 @@ internal sealed class BatchRunner : IDisposable
         _imageShape = imageShape;
         _outputShapes = [.. outputShapes];
         BatchSize = batchSize;
-        // Pinned so the OrtValues can point at them for the runner's lifetime, and so a CUDA copy can DMA from them.
+        // Pinned so the OrtValues can point at them for the runner's lifetime. Pinned for the GC only, not page-locked:
+        // CUDA copies them through the driver's staging buffer (ORT's CudaPinned allocator would spare that copy).
         Inputs = Enumerable.Range(0, inputBuffers)
             .Select(_ => GC.AllocateArray<float>(checked((int)(batchSize * Product(imageShape))), pinned: true)).ToArray();
         Outputs = _outputShapes.Select(s => GC.AllocateArray<float>(checked((int)(batchSize * Product(s))), pinned: true)).ToArray();
         _fullInputs = Inputs.Select(i => View(i, batchSize, imageShape)).ToArray();
         _fullOutputs = Outputs.Select((o, i) => View(o, batchSize, _outputShapes[i])).ToArray();
+        if (ioBinding ?? UsesIoBinding(session.Device))
+        {
+            _binding = session.Session.CreateIoBinding();
+            BindOutputs(batchSize);
+        }
     }
+
+    /// <summary>
+    /// Whether runs on <paramref name="device"/> go through an IO binding: on CUDA, where a plain Run would look up
+    /// names and allocate device outputs each time. On CPU a plain Run reads and writes the arrays in place already.
+    /// </summary>
+    public static bool UsesIoBinding(DeviceSpec device) => device.Kind == DeviceKind.Cuda;
+
+    /// <summary>How many times the outputs were bound: once at creation, then once per change of item count.</summary>
+    internal int OutputBindings { get; private set; }
 
     public int BatchSize { get; }
 
@@ -67,22 +89,18 @@ internal sealed class BatchRunner : IDisposable
     {
         if (count < 1 || count > BatchSize) throw new ArgumentOutOfRangeException(nameof(count));
         if ((uint)buffer >= (uint)Inputs.Count) throw new ArgumentOutOfRangeException(nameof(buffer));
-        if (count == BatchSize)
-        {
-            RunValues(_fullInputs[buffer], _fullOutputs);
-            return;
-        }
-        using var input = View(Inputs[buffer], count, _imageShape);
-        var outputs = Outputs.Select((o, i) => View(o, count, _outputShapes[i])).ToArray();
-        try { RunValues(input, outputs); }
-        finally { foreach (var o in outputs) o.Dispose(); }
-    }
-
-    private void RunValues(OrtValue input, OrtValue[] outputs)
-    {
+        using var shortInput = count == BatchSize ? null : View(Inputs[buffer], count, _imageShape);
+        var input = shortInput ?? _fullInputs[buffer];
         try
         {
-            RunOnDevice(input, outputs);
+            if (_binding is not null) RunBound(input, count);
+            else if (shortInput is null) _session.Session.Run(_runOptions, _inputNames, [input], _outputNames, _fullOutputs);
+            else
+            {
+                var outputs = Outputs.Select((o, i) => View(o, count, _outputShapes[i])).ToArray();
+                try { _session.Session.Run(_runOptions, _inputNames, [input], _outputNames, outputs); }
+                finally { foreach (var o in outputs) o.Dispose(); }
+            }
         }
         catch (OnnxRuntimeException e) when (_runOptions.Terminate)
         {
@@ -95,22 +113,28 @@ internal sealed class BatchRunner : IDisposable
         }
     }
 
-    private void RunOnDevice(OrtValue input, OrtValue[] outputs)
+    private void RunBound(OrtValue input, int count)
     {
-#if ORT_GPU
-        if (_session.Device.Kind == DeviceKind.Cuda)
-        {
-            // IO binding: ORT copies the pinned input to the GPU and the outputs back into our arrays,
-            // without the per-run name lookups and output allocations of a plain Run.
-            using var binding = _session.Session.CreateIoBinding();
-            binding.BindInput(_inputNames[0], input);
-            for (int i = 0; i < outputs.Length; i++) binding.BindOutput(_outputNames[i], outputs[i]);
-            _session.Session.RunWithBinding(_runOptions, binding);
-            binding.SynchronizeBoundOutputs();
-            return;
-        }
-#endif
-        _session.Session.Run(_runOptions, _inputNames, [input], _outputNames, outputs);
+        var binding = _binding!;
+        // The input is bound again for every run: binding is where ORT copies a host input to the device (IOBinding's
+        // BindInput), so a binding kept from an earlier run would feed the GPU that run's pixels.
+        binding.BindInput(_inputNames[0], input);
+        if (count != _boundCount) BindOutputs(count);
+        _session.Session.RunWithBinding(_runOptions, binding);
+        binding.SynchronizeBoundOutputs();
+    }
+
+    /// <summary>Binds the outputs at <paramref name="count"/> items: the full-batch values, or views for a short batch.</summary>
+    private void BindOutputs(int count)
+    {
+        var binding = _binding!;
+        if (_boundShortOutputs is { } previous) foreach (var o in previous) o.Dispose();
+        _boundShortOutputs = count == BatchSize ? null : Outputs.Select((o, i) => View(o, count, _outputShapes[i])).ToArray();
+        var values = _boundShortOutputs ?? _fullOutputs;
+        binding.ClearBoundOutputs();
+        for (int i = 0; i < values.Length; i++) binding.BindOutput(_outputNames[i], values[i]);
+        _boundCount = count;
+        OutputBindings++;
     }
 
     private static OrtValue View(float[] buffer, int count, long[] itemShape) =>
@@ -143,6 +167,8 @@ internal sealed class BatchRunner : IDisposable
 
     public void Dispose()
     {
+        _binding?.Dispose();
+        foreach (var o in _boundShortOutputs ?? []) o.Dispose();
         foreach (var i in _fullInputs) i.Dispose();
         foreach (var o in _fullOutputs) o.Dispose();
         _runOptions.Dispose();

@@ -10,7 +10,7 @@ internal static class SessionFactory
     /// <summary>The one-line explanation given when CUDA is asked of the CPU build.</summary>
     public const string CpuBuildMessage =
         "this build uses the CPU ONNX Runtime package; rebuild with -p:OrtGpu=true on a feed that has " +
-        "Microsoft.ML.OnnxRuntime.Gpu.Linux, with CUDA 12/13 + cuDNN 9 installed";
+        "Microsoft.ML.OnnxRuntime.Gpu.Linux, with " + CudaErrors.Requirements + " installed";
 
     /// <summary>True when this build has the CUDA code: -p:OrtGpu=true (the CUDA package) or -p:OrtGpuApi=true (CI, CPU package).</summary>
     public static bool IsGpuBuild =>
@@ -26,7 +26,7 @@ internal static class SessionFactory
     /// </summary>
     public static bool HasCudaProvider => OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider");
 
-    /// <summary>ONNX Runtime's version string, e.g. 1.31.1.</summary>
+    /// <summary>ONNX Runtime's version string, e.g. 1.32.0.</summary>
     public static string OrtVersion => OrtEnv.Instance().GetVersionString();
 
     /// <summary>Fails fast, before any model is loaded, when this build cannot run <paramref name="device"/>.</summary>
@@ -53,18 +53,17 @@ internal static class SessionFactory
             // The provider-options API, not AppendExecutionProvider_CUDA(int): that one binds an export the CPU
             // native library lacks (EntryPointNotFoundException), while this one reports an OnnxRuntimeException.
             using var cudaOptions = new OrtCUDAProviderOptions();
-            cudaOptions.UpdateOptions(new Dictionary<string, string> { ["device_id"] = device.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            cudaOptions.UpdateOptions(settings.Cuda.ProviderOptions(device.DeviceId));
             options.AppendExecutionProvider_CUDA(cudaOptions);
             return new ModelSession(new InferenceSession(model, options), cuda, device.Kind == DeviceKind.Auto ? "CUDA available" : "requested", ThreadsOf(settings));
         }
         catch (OnnxRuntimeException e) when (device.Kind == DeviceKind.Auto)
         {
-            return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, $"CUDA unavailable ({OrtErrors.Reason(e)}{(!HasCudaProvider ? ", ONNX Runtime's CPU package is loaded" : "")})", ThreadsOf(settings));
+            return new ModelSession(CreateCpu(model, settings), DeviceSpec.Cpu, CudaErrors.FallbackReason(OrtErrors.Reason(e), HasCudaProvider), ThreadsOf(settings));
         }
         catch (OnnxRuntimeException e)
         {
-            throw new OnnxTransferException(
-                $"Cannot use `Device` {cuda}: {OrtErrors.Reason(e)}{(!HasCudaProvider ? " (ONNX Runtime's CPU package is loaded: build with -p:OrtGpu=true)" : "")}; check that CUDA 12/13 and cuDNN 9 are installed and the device id exists, or use `Device` cpu.", e);
+            throw new OnnxTransferException(CudaErrors.Describe(cuda, OrtErrors.Reason(e), HasCudaProvider), e);
         }
 #else
         CheckAvailable(device);

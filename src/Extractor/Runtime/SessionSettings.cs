@@ -6,6 +6,9 @@ internal sealed class SessionSettings
     /// <summary>Default CPU.</summary>
     public DeviceSpec Device { get; init; } = DeviceSpec.Cpu;
 
+    /// <summary>The CUDA provider's settings, used on CUDA. Default ORT's own (<see cref="CudaOptions"/>).</summary>
+    public CudaOptions Cuda { get; init; } = new();
+
     /// <summary>Intra-op threads for CPU kernels; 0 (default) means one per physical core (<see cref="CpuCores.Physical"/>).</summary>
     public int Threads { get; init; }
 

@@ -8,8 +8,14 @@ namespace OnnxTransfer.Extractor.Tests.Runtime;
 
 public class BatchRunnerTests
 {
-    [Fact]
-    public void Each_input_buffer_runs_its_own_items_full_or_short_batch()
+    /// <summary>
+    /// Plain runs (CPU) and IO binding (what CUDA uses, run here on the CPU session): the same arrays, the same results.
+    /// The binding's input is bound anew each run and its outputs only when the item count changes.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Each_input_buffer_runs_its_own_items_full_or_short_batch(bool ioBinding)
     {
         byte[] model = OnnxModelFile.ToBytes(TestModels.TinyConv());
         // The extractor's settings; the reference below is a session with ORT's defaults.
@@ -17,7 +23,7 @@ public class BatchRunnerTests
         long[] item = [16, 16, 3];
         int len = 16 * 16 * 3;
         var shapes = BatchRunner.ProbeOutputShapes(session, "image", item, ["gap"]);
-        using var runner = new BatchRunner(session, "image", item, ["gap"], shapes, batchSize: 4, inputBuffers: 2);
+        using var runner = new BatchRunner(session, "image", item, ["gap"], shapes, batchSize: 4, inputBuffers: 2, ioBinding);
         Assert.Equal(2, runner.Inputs.Count);
         Assert.Same(runner.Inputs[0], runner.Input);
 
@@ -36,8 +42,12 @@ public class BatchRunnerTests
         }
 
         int width = (int)BatchRunner.Product(shapes[0]);
-        foreach (var (buffer, count) in new[] { (1, 4), (0, 3), (1, 1), (0, 4) })
+        // Short batches between full ones, the same count twice, and the same buffer with new pixels.
+        var runs = new[] { (1, 4), (0, 3), (1, 3), (1, 1), (0, 4), (0, 4), (1, 2) };
+        for (int run = 0; run < runs.Length; run++)
         {
+            var (buffer, count) = runs[run];
+            if (run == 5) for (int i = 0; i < runner.Inputs[0].Length; i++) runner.Inputs[0][i] = (float)(random.NextDouble() * 255);
             runner.Run(count, buffer);
             for (int i = 0; i < count; i++)
             {
@@ -46,7 +56,20 @@ public class BatchRunnerTests
                 for (int k = 0; k < width; k++) Assert.Equal(expected[k], actual[k], 1e-5f);
             }
         }
+        // Bound at 4 when created, then at 3, 1, 4 and 2: never for a run at the count already bound.
+        Assert.Equal(ioBinding ? 5 : 0, runner.OutputBindings);
         Assert.Throws<ArgumentOutOfRangeException>(() => runner.Run(1, 2));
         Assert.Throws<ArgumentOutOfRangeException>(() => runner.Run(5, 0));
+    }
+
+    [Fact]
+    public void Only_cuda_runs_through_an_io_binding()
+    {
+        Assert.True(BatchRunner.UsesIoBinding(new DeviceSpec(DeviceKind.Cuda, 1)));
+        Assert.False(BatchRunner.UsesIoBinding(DeviceSpec.Cpu));
+        using var session = SessionFactory.Create(OnnxModelFile.ToBytes(TestModels.TinyConv()), new SessionSettings { Threads = 1 });
+        using var runner = new BatchRunner(session, "image", [16, 16, 3], ["gap"], BatchRunner.ProbeOutputShapes(session, "image", [16, 16, 3], ["gap"]), batchSize: 2);
+        runner.Run(1);
+        Assert.Equal(0, runner.OutputBindings);
     }
 }
