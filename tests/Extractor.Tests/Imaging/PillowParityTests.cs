@@ -53,12 +53,12 @@ public sealed class PillowParityTests(ITestOutputHelper output)
         select (size, resize, mode);
 
     /// <summary>The first photos of each dataset folder, whatever their size: a mix of portrait, landscape and square.</summary>
-    private static List<string> Photos()
+    internal static List<string> Photos(int perDataset = 3)
     {
         string? root = SharedData.Root;
         if (root is null) return [];
         return Directory.EnumerateDirectories(Path.Combine(root, "datasets"))
-            .SelectMany(d => Directory.EnumerateFiles(d, "*.jp*g", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(3))
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.jp*g", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(perDataset))
             .ToList();
     }
 

@@ -26,7 +26,7 @@ public sealed class TorchvisionParityTests(ITestOutputHelper output)
     public void Short_side_gives_torchvisions_bytes()
     {
         using var dir = new TempDir();
-        var photos = Photos();
+        var photos = PillowParityTests.Photos(perDataset: 2);
         Torchvision.Run(PixelScript, dir.Path, string.Join('\n', photos));
         var files = photos.Concat(OddSizes.Select(s => dir.File($"odd_{s.W}x{s.H}.png"))).ToList();
         var failures = new List<string>();
@@ -82,15 +82,6 @@ public sealed class TorchvisionParityTests(ITestOutputHelper output)
 
     /// <summary>Sizes whose margins are odd after the resize on one axis or both (a half offset), portrait and landscape.</summary>
     private static readonly (int W, int H)[] OddSizes = [(300, 451), (451, 300), (257, 257), (999, 260), (225, 1000)];
-
-    private static List<string> Photos()
-    {
-        string? root = SharedData.Root;
-        if (root is null) return [];
-        return Directory.EnumerateDirectories(Path.Combine(root, "datasets"))
-            .SelectMany(d => Directory.EnumerateFiles(d, "*.jp*g", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(2))
-            .ToList();
-    }
 
     private static string Join<T>(IEnumerable<T> values) => string.Join(", ", values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)));
 
