@@ -126,6 +126,8 @@ public class PipelineCliTests(DemoRun demo)
         Assert.True(onVal.ExitCode == 0, onVal.Error);
         Assert.Single(onVal.Out.Trim().Split('\n')); // -q: the final line only, as train's
         Assert.Contains("warning: val chose this run's epoch", onVal.Error);
+        var written = HeadTrainer.Reporting.ClassificationReport.FromJson(File.ReadAllText(demo.File("note-val", "report.json")));
+        Assert.Equal(("val", true), (written.Split, written.ChoseEpoch));
         var all = Cli.Run("evaluate", Run, features, "-q", "-o", demo.File("note-all"));
         Assert.Contains("warning: these rows include the train split", all.Error);
         // A run whose epoch a holdout chose: its val rows are clean, and nothing is said.
@@ -133,6 +135,8 @@ public class PipelineCliTests(DemoRun demo)
         Assert.Equal(0, Cli.Run("train", features, "--holdout", "0.25", "--epochs", "2", "-o", clean, "-q").ExitCode);
         var honest = Cli.Run("evaluate", clean, features, "--split", "val", "-q", "-o", demo.File("note-clean"));
         Assert.True(honest.ExitCode == 0 && honest.Error.Length == 0, honest.Error);
+        var cleanReport = HeadTrainer.Reporting.ClassificationReport.FromJson(File.ReadAllText(demo.File("note-clean", "report.json")));
+        Assert.Equal(("val", false), (cleanReport.Split, cleanReport.ChoseEpoch));
     }
 
     [Fact]

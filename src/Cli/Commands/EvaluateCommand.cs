@@ -52,7 +52,10 @@ public static class EvaluateCommand
                 ReportConsole.Render(evaluation.Report, Terminal.Out);
                 if (evaluation.Misclassified.Count > 0) ReportConsole.RenderWorst(evaluation, 10, Terminal.Out);
             }
-            if (SplitNote(model, splits) is { } note) Terminal.Warn(note);
+            var (note, chose) = SplitNote(model, splits);
+            if (note is not null) Terminal.Warn(note);
+            // report.json says which split its numbers are on and whether that split chose the run's epoch.
+            evaluation = evaluation with { Report = evaluation.Report with { Split = parse.GetValue(split) ?? string.Join(",", splits.Order(StringComparer.Ordinal)), ChoseEpoch = chose } };
 
             string dir = parse.GetValue(output)
                 ?? (Directory.Exists(model) ? Path.Combine(model, "evaluation") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, "evaluation"));
@@ -104,15 +107,16 @@ public static class EvaluateCommand
     /// Whether the rows scored took part in training the run (its train rows) or in choosing its epoch (its validation
     /// split, when that chose): such numbers read optimistic, and the user should know which these are.
     /// </summary>
-    private static string? SplitNote(string model, HashSet<string> splits)
+    private static (string? Note, bool ChoseEpoch) SplitNote(string model, HashSet<string> splits)
     {
-        if (!Directory.Exists(model)) return null; // an exported classifier records no training splits
+        if (!Directory.Exists(model)) return (null, false); // an exported classifier records no training splits
         var sidecar = HeadSidecar.Load(model);
+        bool chose = sidecar.ChoseEpoch && splits.Contains(sidecar.ValidationSplit);
         if (splits.Contains(FeatureSet.Train))
-            return "these rows include the train split, which the head was fitted on; score --split val or test for an honest number.";
-        if (sidecar.ChoseEpoch && splits.Contains(sidecar.ValidationSplit))
-            return $"{sidecar.ValidationSplit} chose this run's epoch (early stopping, the restored best checkpoint), so its numbers read optimistic; " +
-                   "a test split, or a run trained with --holdout, gives a clean one.";
-        return null;
+            return ("these rows include the train split, which the head was fitted on; score --split val or test for an honest number.", chose);
+        if (chose)
+            return ($"{sidecar.ValidationSplit} chose this run's epoch (early stopping, the restored best checkpoint), so its numbers read optimistic; " +
+                    "a test split, or a run trained with --holdout, gives a clean one.", true);
+        return (null, false);
     }
 }

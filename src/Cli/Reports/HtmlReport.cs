@@ -63,6 +63,7 @@ internal static class HtmlReport
         Row(h, "run", data.Run);
         Row(h, data.FromFeatures ? "features" : "photos", data.Input);
         Row(h, "split", data.Split ?? "every labelled " + (data.FromFeatures ? "row" : "image"));
+        if (evaluation.Report.ChoseEpoch) Row(h, "chose the epoch", "yes: these rows chose the run's epoch, so its numbers read optimistic");
         Row(h, "evaluated", $"{N(evaluation.Report.Samples)} {(data.FromFeatures ? "feature rows" : "images")}", "samples");
         Row(h, "misclassified", N(evaluation.Misclassified.Count), "misclassified");
         Row(h, "skipped (unreadable)", data.FromFeatures
