@@ -33,8 +33,11 @@ public sealed record Evaluation(ClassificationReport Report, IReadOnlyList<Miscl
     /// The <paramref name="count"/> most confident mistakes: the highest probability on a wrong class first (ties: the
     /// lower probability of the true class, then the path, ordinal), whatever order <see cref="Misclassified"/> is in.
     /// </summary>
-    public IReadOnlyList<Misclassified> Worst(int count) =>
-        [.. Misclassified.OrderByDescending(m => m.PredictedProbability).ThenBy(m => m.TrueProbability).ThenBy(m => m.Path, StringComparer.Ordinal).Take(count)];
+    public IReadOnlyList<Misclassified> Worst(int count) => [.. Ranked(Misclassified).Take(count)];
+
+    /// <summary>The most confident mistakes first (highest probability on the wrong class, then lowest on the true one, then path): one order for misclassified.tsv, the console and report.html.</summary>
+    internal static IOrderedEnumerable<Misclassified> Ranked(IEnumerable<Misclassified> wrong) =>
+        wrong.OrderByDescending(m => m.PredictedProbability).ThenBy(m => m.TrueProbability).ThenBy(m => m.Path, StringComparer.Ordinal);
 
     private static string R(float p) => p.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }
@@ -99,6 +102,6 @@ public static class Evaluator
         if (labels.Count == 0)
             throw new OnnxTransferException($"None of the {items.Count} images in '{input}' could be read; see the reasons above.");
         var report = ClassificationReport.Compute(labels, [.. probabilities], predictor.Classes, topK);
-        return new Evaluation(report, [.. wrong.OrderBy(m => m.TrueProbability)], unreadable);
+        return new Evaluation(report, [.. Evaluation.Ranked(wrong)], unreadable);
     }
 }

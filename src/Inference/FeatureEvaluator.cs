@@ -60,7 +60,7 @@ internal static class FeatureEvaluator
                 wrong.Add(new Misclassified(features.Paths[rows[j]], run.Sidecar.Classes[labels[j]], run.Sidecar.Classes[top], p[labels[j]], p[top]));
         }
         var report = ClassificationReport.Compute(labels, probabilities, run.Sidecar.Classes, topK);
-        return new Evaluation(report, [.. wrong.OrderBy(m => m.TrueProbability)], []);
+        return new Evaluation(report, [.. Evaluation.Ranked(wrong)], []);
     }
 
     /// <summary>The features must be what the head was trained on: the same backbone, layer, pooling and preprocessing.</summary>

@@ -67,11 +67,12 @@ public class EvaluateReportCliTests(DemoRun demo)
         Assert.Contains("no photo was decoded, so there are no thumbnails", doc.Root!.Value, StringComparison.Ordinal);
         var listed = HtmlReportCheck.Items(doc);
         Assert.All(listed, x => Assert.Null(HtmlReportCheck.Thumbnail(x)));
-        // The same ranking as the evaluation's own list of every mistake.
+        // misclassified.tsv is in the ranking the page shows: most confident mistake first, then lowest true probability, then path.
         var wrong = File.ReadAllLines(Path.Combine(output, "misclassified.tsv")).Skip(1).Select(l => l.Split('\t'))
-            .Select(f => (Path: Delimited.TsvUnescape(f[0]), True: float.Parse(f[2], CultureInfo.InvariantCulture), Predicted: float.Parse(f[4], CultureInfo.InvariantCulture)))
-            .OrderByDescending(m => m.Predicted).ThenBy(m => m.True).ThenBy(m => m.Path, StringComparer.Ordinal).Take(24);
+            .Select(f => (Path: Delimited.TsvUnescape(f[0]), True: float.Parse(f[2], CultureInfo.InvariantCulture), Predicted: float.Parse(f[4], CultureInfo.InvariantCulture))).ToList();
+        var ranked = wrong.OrderByDescending(m => m.Predicted).ThenBy(m => m.True).ThenBy(m => m.Path, StringComparer.Ordinal).ToList();
+        Assert.Equal(ranked, wrong);
         Assert.NotEmpty(listed);
-        Assert.Equal(wrong.Select(m => m.Path), listed.Select(x => (string)x.Attribute("data-path")!));
+        Assert.Equal(ranked.Take(24).Select(m => m.Path), listed.Select(x => (string)x.Attribute("data-path")!));
     }
 }

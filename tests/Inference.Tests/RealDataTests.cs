@@ -46,7 +46,7 @@ public class RealDataTests(RealRunFixture fixture, ITestOutputHelper output) : I
         Assert.Equal(153, evaluation.Report.Samples);
         Assert.Equal(fixture.Training.Validation.Accuracy, evaluation.Report.Accuracy, 10);
         Assert.InRange(evaluation.Report.Accuracy, 0.7, 1.0); // chance is 54 %
-        Assert.Equal(evaluation.Misclassified.OrderBy(m => m.TrueProbability).Select(m => m.Path), evaluation.Misclassified.Select(m => m.Path));
+        Assert.Equal(evaluation.Misclassified.OrderByDescending(m => m.PredictedProbability).Select(m => m.Path), evaluation.Misclassified.Select(m => m.Path));
     }
 
     [SharedFact]
