@@ -30,4 +30,33 @@ public class ConsoleLinesTests
         Assert.EndsWith(" *", line);
         Assert.Contains(scheduled ? "lr 0.00012" : "123.45s", line);
     }
+
+    [Fact]
+    public void The_training_plan_wraps_its_long_lines_under_their_labels()
+    {
+        var plan = new TrainingPlan
+        {
+            TrainImages = 75_750, TrainRows = 75_750, Validation = new SplitSize("holdout", 18_938), ValidationChoosesEpoch = true,
+            Clean = [new SplitSize("test", 25_250)], Classes = 101, FeatureWidth = 25_088,
+            Layers = "25088 -> dense 1024 -> relu -> dropout 0.5 -> dense 1024 -> relu -> dropout 0.5 -> dense 101 -> softmax",
+            Parameters = 26_829_925, Epochs = 50,
+            Solver = "sgd momentum 0.9 nesterov, lr 0.0001 poly after 2 warmup epochs, batch 32, up to 50 epochs, early stopping on val_loss (patience 5), best epoch restored",
+            Storage = "streamed from 101 shards (101,000 rows x 25,088 floats = 10,135.6 MB, over the `MaxMemory` budget of 2,000.0 MB)",
+        };
+        var lines = TrainCommand.PlanText(plan).TrimEnd().Split(Environment.NewLine);
+        Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
+        // Nothing lost: the words of each topic, in order, under its label.
+        string Joined(string label) => string.Join(' ', lines.SkipWhile(l => !l.StartsWith(label, StringComparison.Ordinal))
+            .Select((l, i) => i == 0 ? l[label.Length..] : l).TakeWhile((l, i) => i == 0 || l.StartsWith("          ", StringComparison.Ordinal)).Select(l => l.Trim()));
+        Assert.Equal(plan.Solver, Joined("solver:   "));
+        Assert.Equal(plan.Layers + ", 26,829,925 parameters", Joined("head:     "));
+        Assert.Equal("streamed from 101 shards (101,000 rows x 25,088 floats = 10,135.6 MB, over the --max-memory budget of 2,000.0 MB)", Joined("features: "));
+    }
+
+    [Fact]
+    public void A_word_longer_than_the_line_stays_whole()
+    {
+        string path = "/" + new string('a', 90);
+        Assert.Equal($"features: in{Environment.NewLine}          {path}", TextWrap.Hanging("features: ", "in " + path));
+    }
 }

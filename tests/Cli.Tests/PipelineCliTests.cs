@@ -35,7 +35,10 @@ public sealed class DemoCollection : ICollectionFixture<DemoRun>;
 
 [Collection(DemoRun.Collection)]
 public class PipelineCliTests(DemoRun demo)
-{
+{    /// <summary>train's plan lines as one line each: they wrap at 80 columns under their label (10 spaces).</summary>
+    private static string Unwrapped(string output) => System.Text.RegularExpressions.Regex.Replace(output, "\r?\n {10}", " ");
+
+
     private string Run => Path.Combine(demo.Root, "run");
     private string Val => Path.Combine(demo.Root, "data", "val");
 
@@ -47,7 +50,7 @@ public class PipelineCliTests(DemoRun demo)
         Assert.True(r.ExitCode == 0, r.Error);
         // The plan before epoch 1, one topic a line, each within 80 columns.
         Assert.Matches(@"\n  train +\d+ images\n  holdout +\d+ images, choose the epoch \(their numbers read optimistic\)\n  val +\d+ images, clean: never trained or selected on\n", r.Out);
-        Assert.Matches(@"\nhead: +\d+ -> dense 8 -> relu -> dropout 0\.5 -> dense 3 -> softmax, [\d,]+ parameters\n", r.Out);
+        Assert.Matches(@"\nhead: +\d+ -> dense 8 -> relu -> dropout 0\.5 -> dense 3 -> softmax, [\d,]+ parameters\n", Unwrapped(r.Out));
         string last = r.Out.TrimEnd().Split('\n')[^1];
         Assert.Matches(@"^holdout accuracy [\d.]+ %, AUC [\d.]+ \(chose the epoch\); val accuracy [\d.]+ %, AUC [\d.]+ \(clean\) \(sgd, best epoch \d of 3\)", last);
         Assert.True(File.Exists(Path.Combine(run, "report.val.json")));
@@ -216,7 +219,7 @@ public class PipelineCliTests(DemoRun demo)
         var ok = Cli.Run("train", features, "--epochs", "1", "--max-memory", "1GB", "-o", demo.File("run-budget"));
         Assert.True(ok.ExitCode == 0, ok.Error);
         Assert.Contains("features: in memory (240 rows x ", ok.Out);
-        Assert.Contains("within the --max-memory budget of 1,000.0 MB)", ok.Out);
+        Assert.Contains("within the --max-memory budget of 1,000.0 MB)", Unwrapped(ok.Out));
 
         var small = Cli.Run("train", features, "--max-memory", "100KB", "-o", demo.File("run-small"));
         Assert.Equal(2, small.ExitCode);

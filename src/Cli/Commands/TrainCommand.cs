@@ -206,19 +206,19 @@ public static class TrainCommand
         return result;
     }
 
-    /// <summary>What the run is about to do, one short line a topic so it reads at 80 columns.</summary>
-    private static string PlanText(TrainingPlan p)
+    /// <summary>What the run is about to do, a topic a line, wrapped under its label so it reads at 80 columns.</summary>
+    internal static string PlanText(TrainingPlan p)
     {
         var lines = new List<string>
         {
-            $"features: {LibraryTerms.ToCli(p.Storage)}",
+            TextWrap.Hanging("features: ", LibraryTerms.ToCli(p.Storage)),
             N($"data:     {p.Classes} classes, {p.FeatureWidth:N0} features a row"),
             N($"  train   {p.TrainImages,7:N0} images{(p.TrainRows != p.TrainImages ? N($" ({p.TrainRows:N0} rows with their views)") : "")}"),
             N($"  {p.Validation.Split,-7} {p.Validation.Images,7:N0} images, {(p.ValidationChoosesEpoch ? "choose the epoch (their numbers read optimistic)" : "report only")}"),
         };
         lines.AddRange(p.Clean.Select(c => N($"  {c.Split,-7} {c.Images,7:N0} images, clean: never trained or selected on")));
-        lines.Add(N($"head:     {p.Layers}, {p.Parameters:N0} parameters"));
-        lines.Add($"solver:   {p.Solver}");
+        lines.Add(TextWrap.Hanging("head:     ", N($"{p.Layers}, {p.Parameters:N0} parameters")));
+        lines.Add(TextWrap.Hanging("solver:   ", p.Solver));
         return string.Join(Environment.NewLine, lines) + Environment.NewLine;
     }
 
