@@ -99,7 +99,7 @@ public class ViewTransformTests
         Assert.Equal(Identity, none);
     }
 
-    [ScipyTheory]
+    [PythonTheory("scipy.ndimage", "python3-scipy")]
     [InlineData(FillMode.Nearest, "nearest")]
     [InlineData(FillMode.Reflect, "reflect")]
     [InlineData(FillMode.Constant, "constant")]
@@ -114,7 +114,7 @@ public class ViewTransformTests
         var transforms = Enumerable.Range(1, 12).Select(v => ViewTransform.Draw(options, "photo.jpg", v, n)).ToList();
         File.WriteAllLines(dir.File("params.txt"), transforms.Select(t => string.Join(' ',
             new[] { t.Degrees, t.RowShift, t.ColumnShift, t.RowZoom, t.ColumnZoom, t.Flip ? 1 : 0 }.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))));
-        Scipy.Run(Reference, dir.Path, n.ToString(CultureInfo.InvariantCulture), mode);
+        PythonReference.Run("scipy", Reference, dir.Path, n.ToString(CultureInfo.InvariantCulture), mode);
         for (int i = 0; i < transforms.Count; i++)
         {
             var expected = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(File.ReadAllBytes(dir.File($"out{i}.bin"))).ToArray();
@@ -146,22 +146,4 @@ public class ViewTransformTests
             if flip: y = y[:, ::-1, :]
             np.ascontiguousarray(y).astype(np.float64).tofile(folder + '/out%d.bin' % i)
         """;
-}
-
-/// <summary>A theory that needs /usr/bin/python3 with SciPy (Debian's python3-scipy), the independent reference; skipped, saying so, without it.</summary>
-public sealed class ScipyTheoryAttribute : TheoryAttribute
-{
-    public ScipyTheoryAttribute()
-    {
-        if (!Scipy.Available) Skip = $"skipped: {Scipy.Python} with scipy not found (apt-get install python3-scipy)";
-    }
-}
-
-internal static class Scipy
-{
-    public const string Python = PythonReference.Python;
-
-    public static bool Available { get; } = PythonReference.Has("scipy.ndimage");
-
-    public static void Run(string script, params string[] args) => PythonReference.Run("scipy", script, args);
 }

@@ -104,7 +104,7 @@ public class Float16Tests(ITestOutputHelper output)
         }
     }
 
-    [NumpyFact]
+    [PythonFact("numpy", "python3-numpy")]
     public void Rounding_to_float16_matches_NumPy_on_random_values_with_subnormals_ties_and_overflow()
     {
         var rng = new Random(16);
@@ -143,7 +143,7 @@ public class Float16Tests(ITestOutputHelper output)
     {
         string input = dir.File("in.f32"), result = dir.File("out.f16");
         File.WriteAllBytes(input, values.SelectMany(BitConverter.GetBytes).ToArray());
-        var start = new ProcessStartInfo(Numpy.Python, ["-W", "ignore", "-c",
+        var start = new ProcessStartInfo(PythonReference.Python, ["-W", "ignore", "-c",
             "import sys, numpy as np; np.fromfile(sys.argv[1], dtype='<f4').astype(np.float16).astype('<f2').tofile(sys.argv[2])", input, result])
         { RedirectStandardError = true };
         using var python = Process.Start(start)!;
@@ -286,20 +286,4 @@ public class Float16Tests(ITestOutputHelper output)
         Assert.Equal($"Shard '{f32.File("part-00001.parquet")}' holds float16 features but shard '{f32.File("part-00000.parquet")}' holds float32 " +
                      $"(one feature set, one `Dtype`); re-extract '{f32.Path}' with `Overwrite`.", e.Message);
     }
-}
-
-/// <summary>A fact that needs /usr/bin/python3 with NumPy, as an independent reference; skipped, saying so, without it.</summary>
-public sealed class NumpyFactAttribute : FactAttribute
-{
-    public NumpyFactAttribute()
-    {
-        if (!Numpy.Available) Skip = $"skipped: {Numpy.Python} with numpy not found";
-    }
-}
-
-internal static class Numpy
-{
-    public const string Python = PythonReference.Python;
-
-    public static bool Available { get; } = PythonReference.Has("numpy");
 }

@@ -16,12 +16,12 @@ public sealed class PillowParityTests(ITestOutputHelper output)
     private static readonly Interpolation[] Modes =
         [Interpolation.PilNearest, Interpolation.PilBilinear, Interpolation.PilBicubic, Interpolation.PilLanczos];
 
-    [PillowFact]
+    [PythonFact("PIL", "python3-pil")]
     public void Every_pil_mode_and_keras_load_img_give_Pillows_bytes()
     {
         using var dir = new TempDir();
         var photos = Photos();
-        Pillow.Run(Script, dir.Path, string.Join('\n', photos));
+        PythonReference.Run("Pillow", Script, dir.Path, string.Join('\n', photos));
         var files = photos.Concat(Generated.Select(g => dir.File(g))).ToList();
         long compared = 0;
         int differing = 0;
@@ -113,22 +113,4 @@ public sealed class PillowParityTests(ITestOutputHelper output)
                         with open('%s/%d_%d_%s_%s.bin' % (out, i, size, resize, mode), 'wb') as f:
                             f.write(img.tobytes())
         """;
-}
-
-/// <summary>A fact that needs /usr/bin/python3 with Pillow (Debian's python3-pil), the reference; skipped, saying so, without it.</summary>
-public sealed class PillowFactAttribute : FactAttribute
-{
-    public PillowFactAttribute()
-    {
-        if (!Pillow.Available) Skip = $"skipped: {Pillow.Python} with PIL not found (apt-get install python3-pil)";
-    }
-}
-
-internal static class Pillow
-{
-    public const string Python = PythonReference.Python;
-
-    public static bool Available { get; } = PythonReference.Has("PIL");
-
-    public static void Run(string script, params string[] args) => PythonReference.Run("Pillow", script, args);
 }

@@ -23,7 +23,7 @@ public sealed class ThumbnailTests(ITestOutputHelper output)
                 f.write(size[0].to_bytes(4, 'little') + size[1].to_bytes(4, 'little') + small.tobytes())
         """;
 
-    [PillowFact]
+    [PythonFact("PIL", "python3-pil")]
     public void Thumbnails_are_upright_fit_128_pixels_and_match_a_Pillow_box_downscale()
     {
         using var dir = new TempDir();
@@ -39,7 +39,7 @@ public sealed class ThumbnailTests(ITestOutputHelper output)
                 : TestImages.WithExifOrientation(TestImages.Encode(rgba, w, h, SKEncodedImageFormat.Jpeg, 95), (ushort)orientation));
             files.Add(path);
         }
-        Pillow.Run(Script, [dir.Path, .. files]);
+        PythonReference.Run("Pillow", Script, [dir.Path, .. files]);
         for (int i = 0; i < files.Count; i++)
         {
             var expected = File.ReadAllBytes(dir.File($"{i}.rgb"));

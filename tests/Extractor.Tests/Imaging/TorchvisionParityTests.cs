@@ -22,12 +22,12 @@ public sealed class TorchvisionParityTests(ITestOutputHelper output)
 
     private static readonly int[] Sizes = [224, 61];
 
-    [TorchvisionFact]
+    [PythonFact("torchvision", "python3-torchvision")]
     public void Short_side_gives_torchvisions_bytes()
     {
         using var dir = new TempDir();
         var photos = PillowParityTests.Photos(perDataset: 2);
-        Torchvision.Run(PixelScript, dir.Path, string.Join('\n', photos));
+        PythonReference.Run("torchvision", PixelScript, dir.Path, string.Join('\n', photos));
         var files = photos.Concat(OddSizes.Select(s => dir.File($"odd_{s.W}x{s.H}.png"))).ToList();
         var failures = new List<string>();
         long compared = 0;
@@ -48,11 +48,11 @@ public sealed class TorchvisionParityTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join("; ", failures.Take(10)));
     }
 
-    [TorchvisionFact]
+    [PythonFact("torchvision", "python3-torchvision")]
     public void Short_side_sizes_and_offsets_are_torchvisions()
     {
         using var dir = new TempDir();
-        Torchvision.Run(GridScript, dir.File("grid.txt"));
+        PythonReference.Run("torchvision", GridScript, dir.File("grid.txt"));
         int rows = 0;
         foreach (string line in File.ReadLines(dir.File("grid.txt")))
         {
@@ -120,20 +120,4 @@ public sealed class TorchvisionParityTests(ITestOutputHelper output)
                     lines.append('%d %d %d %r %d %d %d %d' % (w, h, size, fraction, nw, nh, corner % nw, corner // nw))
         open(sys.argv[1], 'w').write('\n'.join(lines) + '\n')
         """;
-}
-
-/// <summary>A fact that needs /usr/bin/python3 with torchvision (Debian's python3-torchvision); skipped, saying so, without it.</summary>
-public sealed class TorchvisionFactAttribute : FactAttribute
-{
-    public TorchvisionFactAttribute()
-    {
-        if (!Torchvision.Available) Skip = $"skipped: {PythonReference.Python} with torchvision not found (apt-get install python3-torchvision)";
-    }
-}
-
-internal static class Torchvision
-{
-    public static bool Available { get; } = PythonReference.Has("torchvision");
-
-    public static void Run(string script, params string[] args) => PythonReference.Run("torchvision", script, args);
 }
