@@ -27,7 +27,7 @@ internal static class PhotoInput
     public static string? Unsupported(ImageOptions image, long opset) =>
         image.Interpolation switch
         {
-            Interpolation.PilNearest or Interpolation.PilBilinear or Interpolation.PilBicubic or Interpolation.PilLanczos =>
+            _ when PilResampler.Handles(image.Interpolation) =>
                 $"`Interpolation` {OptionNames.Name(image.Interpolation)} is Pillow's resize, whose filter widens with the reduction and rounds to bytes in fixed point, which ONNX Resize does not do",
             _ when opset < MinimumOpset => $"the backbone uses ONNX opset {opset}, and Resize's half-pixel mode needs opset {MinimumOpset}; raising the backbone's opset could change what its other nodes compute",
             _ => null,
