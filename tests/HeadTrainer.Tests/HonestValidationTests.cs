@@ -36,7 +36,7 @@ public class HonestValidationTests
     {
         using var dir = new TempDir();
         var set = Set(dir.Path);
-        var s = Trainer.Split(set, Options());
+        var s = DataSplits.Of(set, Options());
         Assert.Equal(FeatureSet.Val, s.ValName);
         Assert.All(s.Val, r => Assert.Equal(FeatureSet.Val, set.Splits[r]));
         var test = Assert.Single(s.Clean);
@@ -50,8 +50,8 @@ public class HonestValidationTests
     {
         using var dir = new TempDir();
         var set = Set(dir.Path);
-        var plain = Trainer.Split(set, Options());
-        var s = Trainer.Split(set, Options(holdout: 0.25f));
+        var plain = DataSplits.Of(set, Options());
+        var s = DataSplits.Of(set, Options(holdout: 0.25f));
         Assert.Equal(DataSplits.Holdout, s.ValName);
         // The holdout and the remaining train are exactly the train images, shared out with no overlap.
         Assert.Equal(plain.Train.Order(), s.Train.Concat(s.Val).Order());
@@ -73,7 +73,7 @@ public class HonestValidationTests
         using var runA = new TempDir();
         using var runB = new TempDir();
         var setA = Set(a.Path);
-        var cleanRows = Trainer.Split(setA, Options(holdout)).Clean.SelectMany(c => c.Rows).ToHashSet();
+        var cleanRows = DataSplits.Of(setA, Options(holdout)).Clean.SelectMany(c => c.Rows).ToHashSet();
         var setB = Set(b.Path, f =>
         {
             for (int r = 0; r < Rows; r++)
@@ -99,7 +99,7 @@ public class HonestValidationTests
         Assert.Equal((DataSplits.Holdout, true), (selection.Split, selection.ChoseEpoch));
         var sidecar = HeadSidecar.Load(run.Path);
         Assert.Equal((DataSplits.Holdout, true), (sidecar.ValidationSplit, sidecar.ChoseEpoch));
-        var splits = Trainer.Split(set, Options(holdout: 0.25f));
+        var splits = DataSplits.Of(set, Options(holdout: 0.25f));
         foreach (var (split, rows) in splits.Clean)
         {
             var report = ClassificationReport.FromJson(File.ReadAllText(Path.Combine(run.Path, RunFiles.SplitReport(split))));

@@ -26,7 +26,7 @@ public class LbfgsSolverTests
         var result = new Trainer(options).Train(set, run.Path);
         Assert.True(result.Solver.Converged, result.Solver.ToString());
 
-        var (train, _) = Trainer.Split(set, options);
+        var (train, _) = DataSplits.Of(set, options);
         var reference = new ReferenceLogistic(set, train, classes, loss == LossKind.Binary);
         double[] w = reference.GradientDescent(L2);
         var kernel = result.Head.Parameters.Single(p => p.Name == "logits.kernel").Value;

@@ -78,7 +78,7 @@ public class StreamingTests
     {
         using var features = Features();
         var set = FeatureSetReader.OpenStreamed([features.Path], new FeatureSetOptions(), BudgetFor(60));
-        var train = Trainer.Split(set, Options()).Train;
+        var train = DataSplits.Of(set, Options()).Train;
         var groupOf = new int[set.Rows];
         for (int g = 0; g < set.Groups.Count; g++)
             for (int r = 0; r < set.Groups[g].Rows; r++) groupOf[set.Groups[g].FirstRow + r] = g;

@@ -112,7 +112,7 @@ public class TrainerTests
         Assert.Equal(result.BestEpoch + 2, result.History.Count);
         double bestLoss = result.History.Min(h => h.ValLoss);
         Assert.Equal(bestLoss, result.History[result.BestEpoch - 1].ValLoss);
-        var valRows = Trainer.Split(set, Fast()).Val;
+        var valRows = DataSplits.Of(set, Fast()).Val;
         var (_, loss) = Trainer.Evaluate(result.Head, set, valRows, new LossFunction(LossKind.Softmax, 0, null));
         Assert.Equal(bestLoss, loss, 5); // exported weights are the best epoch's (L2 is 0)
     }
@@ -123,7 +123,7 @@ public class TrainerTests
         using var data = new TempDir();
         SyntheticFeatures.Write(data.Path, 50, 4, 2, withVal: false);
         var set = FeatureSet.Load(data.Path);
-        var (train, val) = Trainer.Split(set, new TrainerOptions { ValidationSplit = 0.2f });
+        var (train, val) = DataSplits.Of(set, new TrainerOptions { ValidationSplit = 0.2f });
         Assert.Equal(40, train.Length);
         Assert.Equal(5, val.Count(i => set.Labels[i] == 0));
         Assert.Equal(5, val.Count(i => set.Labels[i] == 1));

@@ -45,13 +45,13 @@ public class TrainingViewsTests
     public void Training_and_validation_are_images_and_a_held_out_image_takes_none_of_its_views_into_training()
     {
         var unsplit = Set(30, 2, split: "");
-        var (train, val) = Trainer.Split(unsplit, new TrainerOptions { ValidationSplit = 0.2f });
+        var (train, val) = DataSplits.Of(unsplit, new TrainerOptions { ValidationSplit = 0.2f });
         Assert.All(train.Concat(val), r => Assert.Equal(0, unsplit.Views[r]));
         Assert.Equal(30, train.Length + val.Length);
         Assert.Empty(train.Select(r => unsplit.Paths[r]).Intersect(val.Select(r => unsplit.Paths[r])));
 
         var split = Set(20, 3, valImages: 9);
-        var (t, v) = Trainer.Split(split, new TrainerOptions());
+        var (t, v) = DataSplits.Of(split, new TrainerOptions());
         Assert.Equal(20, t.Length);
         Assert.Equal(9, v.Length);
         Assert.Equal([4, 4, 4], TrainingViews.RowsPerImage(split, t).Take(3));
@@ -62,7 +62,7 @@ public class TrainingViewsTests
     public void Each_epoch_takes_one_row_of_each_image_drawn_from_all_of_its_rows()
     {
         var set = Set(10, 3, valImages: 2); // validation images of their own, so all ten train
-        var (train, _) = Trainer.Split(set, new TrainerOptions());
+        var (train, _) = DataSplits.Of(set, new TrainerOptions());
         var counts = TrainingViews.RowsPerImage(set, train);
         Assert.Equal(Enumerable.Repeat(4, 10), counts);
         var rng = new Rng(9);
@@ -87,7 +87,7 @@ public class TrainingViewsTests
     {
         var set = Set(3, 2);
         set.Views[4] = 2; // image 1's first view claims to be its second
-        var (train, _) = Trainer.Split(set, new TrainerOptions());
+        var (train, _) = DataSplits.Of(set, new TrainerOptions());
         var e = Assert.Throws<OnnxTransferException>(() => TrainingViews.RowsPerImage(set, train));
         Assert.Equal("Row 4 of '/synthetic' is view 2 of 'img001.jpg', not view 1 of 'img001.jpg' (an image's views follow it, in order); re-extract the set.", e.Message);
     }

@@ -115,7 +115,7 @@ public static class MlNetOursChild
             var r = new Trainer(Recipe).Train(set, Path.Combine(scratch, $"run{i}"));
             return (clock.Elapsed.TotalSeconds, r);
         }).MinBy(run => run.Item1);
-        var (train, val) = Trainer.Split(set, Recipe);
+        var (train, val) = DataSplits.Of(set, Recipe);
         return new OursTraining(train.Length, val.Length, seconds, result.History.Sum(h => h.Seconds), result.Validation.Accuracy, peak.PeakBytes());
     }
 

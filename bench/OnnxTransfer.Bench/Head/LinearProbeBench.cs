@@ -33,7 +33,7 @@ public static partial class LinearProbeBench
         problems.Add(("synthetic Caltech-101-sized", CaltechLike()));
         foreach (var (name, set) in problems)
         {
-            var (train, val) = Trainer.Split(set, new TrainerOptions());
+            var (train, val) = DataSplits.Of(set, new TrainerOptions());
             var peer = Sklearn(set, val, c);
             string sk = peer.Problem ?? F($"{peer.Accuracy:P2}");
             foreach (float tolerance in tolerances)

@@ -118,7 +118,7 @@ public static class StreamingBench
             Console.WriteLine(F($"gc_heap={gc.HeapSizeBytes / 1e9:F2} GB"));
         };
         var result = Train(set, options, out double seconds, out _, trainer);
-        int trainRows = Trainer.Split(set, options).Train.Length;
+        int trainRows = DataSplits.Of(set, options).Train.Length;
         Console.WriteLine($"storage={set.Storage}");
         Console.WriteLine(F($"seconds={seconds:F1}"));
         Console.WriteLine(F($"rows_per_s={trainRows / seconds:F0}"));

@@ -69,7 +69,7 @@ public static partial class TorchPeer
     private static string[] SplitsAsUsed(FeatureSet set, TrainerOptions options)
     {
         var splits = (string[])set.Splits.Clone();
-        foreach (int row in Trainer.Split(set, options).Val) splits[row] = FeatureSet.Val;
+        foreach (int row in DataSplits.Of(set, options).Val) splits[row] = FeatureSet.Val;
         return splits;
     }
 

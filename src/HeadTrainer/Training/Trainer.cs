@@ -48,7 +48,7 @@ public sealed partial class Trainer(TrainerOptions options)
     public TrainingResult Train(FeatureSet data, string runDirectory, CancellationToken ct = default)
     {
         Options.Validate();
-        var splits = Split(data, Options);
+        var splits = DataSplits.Of(data, Options);
         var (train, val) = splits;
         var rowsPerImage = TrainingViews.RowsPerImage(data, train);
         bool augmented = rowsPerImage.Any(n => n > 1);
@@ -212,9 +212,6 @@ public sealed partial class Trainer(TrainerOptions options)
             : $"the learning rate {Options.LearningRate:G3} is likely too high for this head: try `LearningRate` {Options.LearningRate / 10:G3}";
         return new OnnxTransferException($"Training diverged in epoch {epoch}: the loss became {value}; {cause}. No head was written.");
     }
-
-    /// <summary>The run's training, selection and clean rows (<see cref="DataSplits.Of"/>).</summary>
-    internal static DataSplits Split(FeatureSet data, TrainerOptions options) => DataSplits.Of(data, options);
 
     /// <summary>Inference-mode probabilities and mean loss (without class weights or the L2 term) over <paramref name="rows"/>.</summary>
     internal static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK = 5,
