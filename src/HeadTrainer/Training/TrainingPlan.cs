@@ -86,12 +86,8 @@ public sealed record TrainingPlan
         return Invariant($"{optimizer}, lr {o.LearningRate:G3} {schedule}, batch {o.BatchSize}, up to {o.Epochs} epochs{stopping}{restore}");
     }
 
-    private static string Monitor(MonitorMetric m) => m switch
-    {
-        MonitorMetric.ValAccuracy => "val_accuracy",
-        MonitorMetric.ValAuc => "val_auc",
-        _ => "val_loss",
-    };
+    /// <summary>val_loss, val_accuracy or val_auc: the spelling head.json gives it (its enums are snake_case).</summary>
+    private static string Monitor(MonitorMetric m) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(m.ToString());
 
     private static string Invariant(FormattableString s) => FormattableString.Invariant(s);
 }
