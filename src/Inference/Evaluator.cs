@@ -35,6 +35,9 @@ public sealed record Evaluation(ClassificationReport Report, IReadOnlyList<Miscl
     /// </summary>
     public IReadOnlyList<Misclassified> Worst(int count) => [.. Ranked(Misclassified).Take(count)];
 
+    /// <summary>The report's <see cref="ClassificationReport.Split"/>: the splits of the rows scored, comma-separated in ordinal order.</summary>
+    internal static string SplitsOf(IEnumerable<string> splits) => string.Join(",", splits.Distinct().Order(StringComparer.Ordinal));
+
     /// <summary>The most confident mistakes first (highest probability on the wrong class, then lowest on the true one, then path): one order for misclassified.tsv, the console and report.html.</summary>
     internal static IOrderedEnumerable<Misclassified> Ranked(IEnumerable<Misclassified> wrong) =>
         wrong.OrderByDescending(m => m.PredictedProbability).ThenBy(m => m.TrueProbability).ThenBy(m => m.Path, StringComparer.Ordinal);
@@ -101,7 +104,7 @@ public static class Evaluator
         }
         if (labels.Count == 0)
             throw new OnnxTransferException($"None of the {items.Count} images in '{input}' could be read; see the reasons above.");
-        var report = ClassificationReport.Compute(labels, [.. probabilities], predictor.Classes, topK);
+        var report = ClassificationReport.Compute(labels, [.. probabilities], predictor.Classes, topK) with { Split = Evaluation.SplitsOf(items.Select(i => i.Split)) };
         return new Evaluation(report, [.. Evaluation.Ranked(wrong)], unreadable);
     }
 }

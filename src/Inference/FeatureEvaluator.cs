@@ -59,7 +59,7 @@ internal static class FeatureEvaluator
             if (top != labels[j])
                 wrong.Add(new Misclassified(features.Paths[rows[j]], run.Sidecar.Classes[labels[j]], run.Sidecar.Classes[top], p[labels[j]], p[top]));
         }
-        var report = ClassificationReport.Compute(labels, probabilities, run.Sidecar.Classes, topK);
+        var report = ClassificationReport.Compute(labels, probabilities, run.Sidecar.Classes, topK) with { Split = Evaluation.SplitsOf(rows.Select(r => features.Splits[r])) };
         return new Evaluation(report, [.. Evaluation.Ranked(wrong)], []);
     }
 

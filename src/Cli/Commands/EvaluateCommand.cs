@@ -41,8 +41,7 @@ public static class EvaluateCommand
             bool fromFeatures = FeatureSet.IsFeatureFolder(inputArg);
             // From photos, the worst misclassified are shown as thumbnails of the files scanned (by relative path).
             IReadOnlyDictionary<string, string>? photos = null;
-            var splits = new HashSet<string>(StringComparer.Ordinal);
-            var evaluation = fromFeatures ? OnFeatures(parse, inputArg, model, splits, ct) : OnImages(parse, inputArg, splits, ct, out photos);
+            var evaluation = fromFeatures ? OnFeatures(parse, inputArg, model, ct) : OnImages(parse, inputArg, ct, out photos);
             foreach (var u in evaluation.Unreadable) Console.Error.WriteLine($"skipped {u.Path}: {u.Error}");
 
             // -q as in train: only the final line (the report files are written all the same).
@@ -52,10 +51,10 @@ public static class EvaluateCommand
                 ReportConsole.Render(evaluation.Report, Terminal.Out);
                 if (evaluation.Misclassified.Count > 0) ReportConsole.RenderWorst(evaluation, 10, Terminal.Out);
             }
-            var (note, chose) = SplitNote(model, splits);
+            var (note, chose) = SplitNote(model, new HashSet<string>(evaluation.Report.Split.Split(','), StringComparer.Ordinal));
             if (note is not null) Terminal.Warn(note);
-            // report.json says which split its numbers are on and whether that split chose the run's epoch.
-            evaluation = evaluation with { Report = evaluation.Report with { Split = parse.GetValue(split) ?? string.Join(",", splits.Order(StringComparer.Ordinal)), ChoseEpoch = chose } };
+            // report.json names the split its numbers are on (the evaluator does) and whether that split chose the run's epoch.
+            evaluation = evaluation with { Report = evaluation.Report with { ChoseEpoch = chose } };
 
             string dir = parse.GetValue(output)
                 ?? (Directory.Exists(model) ? Path.Combine(model, "evaluation") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, "evaluation"));
@@ -69,19 +68,17 @@ public static class EvaluateCommand
             return 0;
         }
 
-        Evaluation OnImages(ParseResult parse, string inputArg, HashSet<string> splits, CancellationToken ct, out IReadOnlyDictionary<string, string> photos)
+        Evaluation OnImages(ParseResult parse, string inputArg, CancellationToken ct, out IReadOnlyDictionary<string, string> photos)
         {
             using var predictor = args.Open(parse);
             var inputs = InputScanner.Scan(inputArg);
-            string? only = parse.GetValue(split);
-            splits.UnionWith(inputs.Items.Where(i => i.Label.Length > 0 && (only is null || i.Split == only)).Select(i => i.Split));
             photos = inputs.Items.ToDictionary(i => i.RelativePath, i => i.FullPath, StringComparer.Ordinal);
             InputNotice.Write(inputs, parse.GetValue(args.Quiet));
             return ProgressDisplay.Run(parse.GetValue(args.Quiet), "evaluating", inputs.Items.Count, progress =>
                 Evaluator.Evaluate(predictor, inputArg, inputs, parse.GetValue(split), parse.GetValue(args.TopK), progress, ct));
         }
 
-        Evaluation OnFeatures(ParseResult parse, string inputArg, string model, HashSet<string> splits, CancellationToken ct)
+        Evaluation OnFeatures(ParseResult parse, string inputArg, string model, CancellationToken ct)
         {
             if (!Directory.Exists(model))
                 throw new OnnxTransferException($"'{inputArg}' is a feature folder: evaluating features needs the training run directory, not the exported '{model}'.");
@@ -96,9 +93,7 @@ public static class EvaluateCommand
             if (!quiet) Console.WriteLine($"features: {LibraryTerms.ToCli(set.Storage)}");
             foreach (string w in set.Warnings) Terminal.Warn(w);
             string? only = parse.GetValue(split);
-            var scored = Enumerable.Range(0, set.Rows).Where(r => set.Labels[r] >= 0 && set.Views[r] == 0 && (only is null || set.Splits[r] == only)).ToList();
-            splits.UnionWith(scored.Select(r => set.Splits[r]));
-            int rows = scored.Count;
+            int rows = Enumerable.Range(0, set.Rows).Count(r => set.Labels[r] >= 0 && set.Views[r] == 0 && (only is null || set.Splits[r] == only));
             return ProgressDisplay.Run(quiet, "evaluating", rows, progress => Evaluator.Evaluate(run, set, only, parse.GetValue(args.TopK), progress, ct));
         }
     }

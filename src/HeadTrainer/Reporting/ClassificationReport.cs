@@ -28,7 +28,10 @@ public sealed record ClassificationReport
     public double MacroF1 { get; init; }
     public double WeightedF1 { get; init; }
 
-    /// <summary>The split these numbers are on: "val", "holdout" (carved out of train), "test"; "" where none was named.</summary>
+    /// <summary>
+    /// The split these numbers are on: "val", "holdout" (carved out of train), "test"; an evaluation over several names
+    /// them comma-separated ("train,val"); "" for rows without a split.
+    /// </summary>
     public string Split { get; init; } = "";
 
     /// <summary>True when these rows chose the epoch (early stopping, the restored best checkpoint): the numbers read optimistic.</summary>
