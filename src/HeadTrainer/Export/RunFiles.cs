@@ -21,7 +21,7 @@ public static class RunFiles
 
     /// <summary>Every file a run writes, so a run can be recognised, and replaced whole.</summary>
     internal static IReadOnlyList<string> All { get; } =
-        [HeadModel, Sidecar, Backbone, Report, SplitReport("val"), SplitReport("test"), History, Curves, ConfusionPlot, LastCheckpoint, BestCheckpoint];
+        [HeadModel, Sidecar, Backbone, Report, SplitReport(Features.FeatureSet.Val), SplitReport(Features.FeatureSet.Test), History, Curves, ConfusionPlot, LastCheckpoint, BestCheckpoint];
 
     /// <summary>report.&lt;split&gt;.json: the report on a clean split (one that neither trained nor chose the head), e.g. report.test.json.</summary>
     public static string SplitReport(string split) => $"report.{split}.json";
