@@ -247,7 +247,7 @@ internal static class ImageLoader
     /// <summary>Pillow's resize of the whole image to the <see cref="ShortSideCrop"/> size, then its centre crop, as torchvision does them.</summary>
     private static void ShortSideResize(byte[] rgba, SKSizeI size, ImageOptions options, Span<float> hwcRgb)
     {
-        var plan = ShortSideCrop.Of(size.Width, size.Height, options.Size, options.CropFraction);
+        var plan = ShortSideCrop.Of(size.Width, size.Height, options.Size, options.CropFraction, options.MaxPixels);
         int rowBytes = plan.Width * 3;
         byte[] resized = ArrayPool<byte>.Shared.Rent(plan.Height * rowBytes);
         try

@@ -69,6 +69,17 @@ public sealed class TorchvisionParityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_strip_whose_resize_would_pass_the_pixel_limit_is_refused_in_one_line()
+    {
+        // 2,000 x 1: the shorter side to 256 makes the longer 512,000 (131 M pixels), past the 100 M limit of a decoded image.
+        var strip = TestImages.Encode(TestImages.RandomRgba(2000, 1, 3), 2000, 1, SkiaSharp.SKEncodedImageFormat.Png);
+        var options = new ImageOptions { Resize = ResizeMode.ShortSide, Interpolation = Interpolation.PilBilinear };
+        var e = Assert.Throws<ImageLoadException>(() => ImageLoader.LoadInto(strip, options, new float[options.TensorLength]));
+        Assert.Equal("a 2000x1 image resized to a shorter side of 256 would have 131,072,000 pixels, more than the limit of 100,000,000", e.Message);
+        Assert.Equal(new ShortSideCrop(512_000, 256, 255_888, 16), ShortSideCrop.Of(2000, 1, 224, 0.875, long.MaxValue)); // the size it refused
+    }
+
+    [Fact]
     public void Short_side_needs_a_pillow_filter_and_a_fraction_in_range()
     {
         var tf = Assert.Throws<OnnxTransferException>(() => ImageLoader.LoadInto(Jpeg, new ImageOptions { Resize = ResizeMode.ShortSide }, new float[224 * 224 * 3]));
