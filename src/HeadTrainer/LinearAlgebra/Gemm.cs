@@ -25,12 +25,18 @@ public enum GemmBackend
 internal interface IGemm
 {
     void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, float[] a, float[] b, float beta, float[] c);
+
+    /// <summary>
+    /// The same products without threads of their own, for a caller that runs several at once (one per core) and would
+    /// otherwise have each start its own; the same sums, so the same results. Default: this one.
+    /// </summary>
+    IGemm OnCallingThread => this;
 }
 
 internal static class Gemm
 {
     /// <summary>The default backend, <see cref="GemmBackend.Simd"/>.</summary>
-    public static IGemm Simd { get; } = new SimdGemm();
+    public static IGemm Simd { get; } = new SimdGemm(-1);
 
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="backend"/> is not a defined value.</exception>
     public static IGemm For(GemmBackend backend) => backend switch
@@ -40,10 +46,13 @@ internal static class Gemm
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "Unknown GEMM backend."),
     };
 
-    private sealed class SimdGemm : IGemm
+    /// <param name="maxThreads">Sgemm's thread cap: -1 every core, 1 the calling thread.</param>
+    private sealed class SimdGemm(int maxThreads) : IGemm
     {
         public void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, float[] a, float[] b, float beta, float[] c) =>
-            Sgemm.Multiply(transA, transB, m, n, k, alpha, a, Math.Max(1, transA ? k : m), b, Math.Max(1, transB ? n : k), beta, c, Math.Max(1, m));
+            Sgemm.Multiply(transA, transB, m, n, k, alpha, a, Math.Max(1, transA ? k : m), b, Math.Max(1, transB ? n : k), beta, c, Math.Max(1, m), maxThreads);
+
+        public IGemm OnCallingThread => maxThreads == 1 ? this : new SimdGemm(1);
 
         public override string ToString() => $"SIMD SGEMM ({Sgemm.Best})";
     }

@@ -35,6 +35,9 @@ internal sealed class DenseLayer : Layer
 
     public override IReadOnlyList<Parameter> Parameters => [Kernel, Bias];
 
+    /// <summary>What computes this layer's products.</summary>
+    internal IGemm Multiplier => _gemm;
+
     /// <summary>Keras's default: Glorot-uniform kernel, zero bias.</summary>
     public void InitializeGlorotUniform(Rng rng)
     {

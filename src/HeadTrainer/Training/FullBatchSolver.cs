@@ -1,4 +1,3 @@
-using MathNet.Numerics.LinearAlgebra.Single;
 using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Model;
 
@@ -6,72 +5,86 @@ namespace OnnxTransfer.HeadTrainer.Training;
 
 /// <summary>
 /// Fits a linear head to the optimum of mean (class-weighted, smoothed) cross-entropy + λ Σ w² over all training rows
-/// with <see cref="Lbfgs"/>. The forward and gradient passes are the head's own layers (its <see cref="LinearAlgebra.IGemm"/>)
-/// over fixed chunks of rows in stored order, so the result is reproducible. Starts from zero weights, as scikit-learn does.
+/// with <see cref="Lbfgs"/>, each value and gradient a <see cref="FullBatchPass"/> over the rows (reproducible: its sums
+/// are in a fixed order). Starts from zero weights, as scikit-learn does.
 /// </summary>
+/// <remarks>
+/// L-BFGS runs on centred features: logits = W (x - μ) + c with μ the training rows' mean, the same objective (the bias is
+/// unpenalised, so b = c - W μ loses nothing) in coordinates where the bias no longer moves with every weight. CNN features
+/// are non-negative with means near their spread, and on them the raw coordinates took 5 times the iterations to the same
+/// tolerance (flowers17: 678 against 127, SciPy's L-BFGS-B, measured 2026-12-01). Nothing is copied: the layer sees the
+/// raw rows and bias c - W μ, and the kernel's gradient is corrected by μ times the bias's. The stopping test is on the
+/// gradient in the head's own (W, b), the coordinates `Tolerance` is stated in.
+/// </remarks>
 internal static class FullBatchSolver
 {
-    /// <summary>Rows per forward/backward pass: bounds the logits and row copies, not the result (sums are in a fixed order).</summary>
-    private const int Chunk = 2048;
-
     public static SolverRun Fit(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, float l2, double tolerance, int maxIterations,
         CancellationToken ct)
     {
-        var parameters = head.Parameters.ToArray();
-        int total = parameters.Sum(p => p.Value.Length);
-        var labels = rows.Select(i => data.Labels[i]).ToArray();
-        var rng = new Rng(0); // a linear head draws nothing
+        var layer = (DenseLayer)head.Layers.Single();
+        int width = layer.InputWidth, outputs = layer.OutputWidth, kernel = width * outputs;
+        var mean = Mean(data, rows, width);
+        var pass = new FullBatchPass(layer, data, rows, loss, Environment.ProcessorCount);
+        var gradW = new double[kernel];
+        var gradB = new double[outputs];
         double Objective(double[] theta, double[] gradient)
         {
-            Unpack(theta, parameters);
-            Array.Clear(gradient);
-            double value = 0;
-            using var source = RowSource.InOrder(data, rows, null);
-            for (int start = 0; start < rows.Length; start += Chunk)
+            Unpack(theta, layer, mean);
+            double value = pass.Run(layer, gradW, gradB);
+            for (int i = 0; i < kernel; i++)
             {
-                int b = Math.Min(Chunk, rows.Length - start);
-                var logits = head.Logits(source.Batch(start, b), training: true, rng);
-                var dLogits = new DenseMatrix(logits.RowCount, b);
-                // Compute gives the chunk's mean and a gradient over b rows; weighting by b / n makes both the whole set's mean.
-                double share = (double)b / rows.Length;
-                value += loss.Compute(logits, labels.AsSpan(start, b), dLogits) * share;
-                var dv = dLogits.Values;
-                for (int i = 0; i < dv.Length; i++) dv[i] = (float)(dv[i] * share);
-                head.Backward(dLogits);
-                int offset = 0;
-                foreach (var p in parameters)
-                {
-                    for (int i = 0; i < p.Grad.Length; i++) gradient[offset + i] += p.Grad[i];
-                    offset += p.Value.Length;
-                }
+                double w = theta[i];
+                value += l2 * w * w;
+                gradW[i] += 2 * l2 * w;
             }
-            int at = 0;
-            foreach (var p in parameters)
-            {
-                if (p.Regularized)
-                    for (int i = 0; i < p.Value.Length; i++)
-                    {
-                        double w = p.Value[i];
-                        value += l2 * w * w;
-                        gradient[at + i] += 2 * l2 * w;
-                    }
-                at += p.Value.Length;
-            }
+            // To the centred coordinates: b = c - W^T μ, so ∂/∂W(i, o) picks up -μ(i) ∂/∂b(o); ∂/∂c is ∂/∂b.
+            for (int o = 0; o < outputs; o++)
+                for (int i = 0; i < width; i++)
+                    gradient[i + o * width] = gradW[i + o * width] - mean[i] * gradB[o];
+            gradB.CopyTo(gradient, kernel);
             return value;
         }
-        var theta = new double[total];
-        var (stop, iterations, _, norm) = Lbfgs.Minimize(Objective, theta, tolerance, maxIterations, ct);
-        Unpack(theta, parameters);
+        // Back from the centred coordinates: ∂/∂W(i, o) = ∂/∂Wc(i, o) + μ(i) ∂/∂c(o).
+        double Largest(double[] gradient)
+        {
+            double largest = 0;
+            for (int o = 0; o < outputs; o++)
+            {
+                double gc = gradient[kernel + o];
+                largest = Math.Max(largest, Math.Abs(gc));
+                for (int i = 0; i < width; i++) largest = Math.Max(largest, Math.Abs(gradient[i + o * width] + mean[i] * gc));
+            }
+            return largest;
+        }
+        var theta = new double[kernel + outputs];
+        var (stop, iterations, _, norm) = Lbfgs.Minimize(Objective, theta, tolerance, maxIterations, Largest, ct);
+        Unpack(theta, layer, mean);
         return new SolverRun(SolverKind.Lbfgs, iterations, stop == LbfgsStop.Converged, norm, tolerance);
     }
 
-    private static void Unpack(double[] theta, Parameter[] parameters)
+    /// <summary>The rows' mean feature, summed in double in row order.</summary>
+    private static double[] Mean(FeatureSet data, int[] rows, int width)
     {
-        int offset = 0;
-        foreach (var p in parameters)
+        var mean = new double[width];
+        foreach (int row in rows)
         {
-            for (int i = 0; i < p.Value.Length; i++) p.Value[i] = (float)theta[offset + i];
-            offset += p.Value.Length;
+            var values = data.Row(row);
+            for (int i = 0; i < width; i++) mean[i] += values[i];
+        }
+        for (int i = 0; i < width; i++) mean[i] /= Math.Max(1, rows.Length);
+        return mean;
+    }
+
+    /// <summary>Centred (W, c) to the layer's (W, b = c - W^T μ).</summary>
+    private static void Unpack(double[] theta, DenseLayer layer, double[] mean)
+    {
+        int width = layer.InputWidth, kernel = width * layer.OutputWidth;
+        for (int i = 0; i < kernel; i++) layer.Kernel.Value[i] = (float)theta[i];
+        for (int o = 0; o < layer.OutputWidth; o++)
+        {
+            double b = theta[kernel + o];
+            for (int i = 0; i < width; i++) b -= theta[i + o * width] * mean[i];
+            layer.Bias.Value[o] = (float)b;
         }
     }
 }

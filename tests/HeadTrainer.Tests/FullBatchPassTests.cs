@@ -1,0 +1,95 @@
+using OnnxTransfer.Features;
+using OnnxTransfer.HeadTrainer.LinearAlgebra;
+using OnnxTransfer.HeadTrainer.Model;
+using OnnxTransfer.HeadTrainer.Training;
+using OnnxTransfer.Tests;
+using Xunit;
+
+namespace OnnxTransfer.HeadTrainer.Tests;
+
+/// <summary>The full-batch pass behind L-BFGS (<see cref="FullBatchPass"/>) and the centred coordinates it is solved in.</summary>
+public class FullBatchPassTests
+{
+    /// <summary>Random rows and weights; 1,300 rows is three chunks, the last one short.</summary>
+    private static (FeatureSet Set, DenseLayer Layer, int[] Rows) Problem(int classes, ulong seed)
+    {
+        const int n = 1300, d = 7;
+        var rng = new Rng(seed);
+        var features = new float[n * d];
+        for (int i = 0; i < features.Length; i++) features[i] = MathF.Max(0, (float)rng.NextGaussian() + 0.8f);
+        var labels = Enumerable.Range(0, n).Select(i => (int)(rng.NextFloat() * classes) % classes).ToArray();
+        var set = new FeatureSet("gap", [d], features, d, Enumerable.Range(0, n).Select(i => $"img{i}.jpg").ToArray(), labels,
+            Enumerable.Repeat(FeatureSet.Train, n).ToArray(), Enumerable.Range(0, classes).Select(k => $"c{k}").ToArray(),
+            new FeatureSource { Directory = Path.GetTempPath() });
+        var layer = new DenseLayer("logits", d, classes, GemmBackend.Simd);
+        foreach (var p in layer.Parameters)
+            for (int i = 0; i < p.Value.Length; i++) p.Value[i] = (float)rng.NextGaussian() * 0.5f;
+        // Every other row, out of order: the pass takes the rows it is given, in that order.
+        var rows = Enumerable.Range(0, n).Where(i => i % 2 == 0).Reverse().Concat(Enumerable.Range(0, n).Where(i => i % 2 == 1)).ToArray();
+        return (set, layer, rows);
+    }
+
+    [Theory]
+    [InlineData(5, 1UL)]
+    [InlineData(17, 2UL)]
+    public void The_pass_equals_the_naive_double_objective_and_gives_the_same_bits_on_any_number_of_cores(int classes, ulong seed)
+    {
+        var (set, layer, rows) = Problem(classes, seed);
+        var loss = new LossFunction(LossKind.Softmax, 0f, null);
+        (double Value, double[] Kernel, double[] Bias) Run(int cores, long gathered)
+        {
+            var kernel = new double[layer.Kernel.Value.Length];
+            var bias = new double[classes];
+            double value = new FullBatchPass(layer, set, rows, loss, cores, gathered).Run(layer, kernel, bias);
+            return (value, kernel, bias);
+        }
+        var one = Run(1, FullBatchPass.GatheredBytes);
+        foreach (var (cores, gathered) in new[] { (2, FullBatchPass.GatheredBytes), (3, 0L), (8, 0L) })
+        {
+            var other = Run(cores, gathered);
+            Assert.Equal(one.Value, other.Value);
+            Assert.Equal(one.Kernel, other.Kernel);
+            Assert.Equal(one.Bias, other.Bias);
+        }
+
+        double[] w = [.. layer.Kernel.Value.Select(v => (double)v), .. layer.Bias.Value.Select(v => (double)v)];
+        var grad = new double[w.Length];
+        double expected = new ReferenceLogistic(set, rows, classes, binary: false).Objective(w, grad, 0);
+        // float32 logits and products over 7 features: about 1e-7 relative; the bound leaves a factor of 10.
+        Assert.True(Math.Abs(one.Value - expected) <= 1e-6 * expected, $"value {one.Value} vs naive {expected}");
+        double[] ours = [.. one.Kernel, .. one.Bias];
+        double scale = grad.Max(Math.Abs);
+        for (int i = 0; i < w.Length; i++) Assert.True(Math.Abs(ours[i] - grad[i]) <= 1e-5 * scale, $"gradient [{i}] {ours[i]} vs naive {grad[i]}");
+    }
+
+    [Fact]
+    public void Shifting_every_feature_by_a_constant_moves_only_the_bias_and_costs_no_extra_iterations()
+    {
+        using var data = new TempDir();
+        SyntheticFeatures.Write(data.Path, 60, 4, 3, separation: 0.7f);
+        var set = FeatureSet.Load(data.Path);
+        const float shift = 40f;
+        var shifted = new FeatureSet(set.Layer, set.FeatureShape, set.Features.Select(v => v + shift).ToArray(), set.Width, set.Paths, set.Labels,
+            set.Splits, set.Classes, set.Source);
+        var options = new TrainerOptions { Solver = SolverKind.Lbfgs, L2 = 0.05f, Tolerance = 1e-6f };
+        using var runA = new TempDir();
+        using var runB = new TempDir();
+        var plain = new Trainer(options).Train(set, runA.Path);
+        var moved = new Trainer(options).Train(shifted, runB.Path);
+        Assert.True(plain.Solver.Converged && moved.Solver.Converged, $"{plain.Solver}; {moved.Solver}");
+        // Raw coordinates took 960 iterations here against 16 (the bias moves with every weight); centred ones the same.
+        Assert.True(moved.Solver.Iterations <= plain.Solver.Iterations * 3 / 2 + 5, $"shifted {moved.Solver}; plain {plain.Solver}");
+        var w = plain.Head.Parameters.Single(p => p.Name == "logits.kernel").Value;
+        var b = plain.Head.Parameters.Single(p => p.Name == "logits.bias").Value;
+        var w2 = moved.Head.Parameters.Single(p => p.Name == "logits.kernel").Value;
+        var b2 = moved.Head.Parameters.Single(p => p.Name == "logits.bias").Value;
+        // The same optimum: W(x + s) + b' = Wx + b when b' = b - s Σ_i W(i, o). Gradient tolerance 1e-6 and curvature 0.1
+        // put each solution within about 1e-5 of it; the shift multiplies the bias's error by up to 4 x 40.
+        for (int i = 0; i < w.Length; i++) Assert.True(Math.Abs(w[i] - w2[i]) <= 1e-4, $"kernel [{i}] {w[i]} vs shifted {w2[i]}");
+        for (int o = 0; o < b.Length; o++)
+        {
+            double expected = b[o] - shift * Enumerable.Range(0, set.Width).Sum(i => (double)w[i + o * set.Width]);
+            Assert.True(Math.Abs(b2[o] - expected) <= 2e-2, $"bias [{o}] {b2[o]} vs {expected}");
+        }
+    }
+}
