@@ -230,6 +230,27 @@ public class PipelineCliTests(DemoRun demo)
     }
 
     [Fact]
+    public void A_linear_head_is_solved_by_lbfgs_at_scikit_learns_C_1_unless_mini_batch_options_are_given()
+    {
+        string features = Path.Combine(demo.Root, "features");
+        var solved = Cli.Run("train", features, "-o", demo.File("run-lbfgs"));
+        Assert.True(solved.ExitCode == 0, solved.Error);
+        var sidecar = HeadTrainer.Export.HeadSidecar.Load(demo.File("run-lbfgs"));
+        Assert.Equal(HeadTrainer.Training.SolverKind.Lbfgs, sidecar.Solver!.Solver);
+        var plan = System.Text.RegularExpressions.Regex.Match(solved.Out, @"\n  train +([\d,]+) images\n");
+        int trainRows = int.Parse(plan.Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(1f / (2 * trainRows), sidecar.Training.L2); // 3 classes: λ = 1 / (2 C n)
+        Assert.Contains(FormattableString.Invariant($"L-BFGS full batch, l2 {1f / (2 * trainRows):G3} (scikit-learn C 1)"), Unwrapped(solved.Out));
+        Assert.Contains("(lbfgs, ", solved.Out);
+        Assert.Contains("converged", solved.Out);
+        // Asking for epochs is asking for mini-batch training; its default λ is 0, as Keras's.
+        var epochs = Cli.Run("train", features, "--epochs", "2", "-o", demo.File("run-epochs"), "-q");
+        Assert.True(epochs.ExitCode == 0, epochs.Error);
+        var mini = HeadTrainer.Export.HeadSidecar.Load(demo.File("run-epochs"));
+        Assert.Equal((HeadTrainer.Training.SolverKind.Sgd, 0f), (mini.Solver!.Solver, mini.Training.L2));
+    }
+
+    [Fact]
     public void Export_writes_a_classifier_that_predicts_like_the_run()
     {
         string file = demo.File("exported.onnx");

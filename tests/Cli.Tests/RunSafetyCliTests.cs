@@ -16,6 +16,27 @@ public class RunSafetyCliTests
         Assert.Equal([$"error: {option} applies to --optimizer sgd; adam keeps its own moment estimates: leave it out, or use --optimizer sgd."], r.ErrorLines);
     }
 
+    [Theory]
+    [InlineData("--epochs", "3")]
+    [InlineData("--lr", "0.1")]
+    [InlineData("--patience", "2")]
+    public void A_mini_batch_option_with_lbfgs_is_refused_rather_than_ignored(string option, string value)
+    {
+        var r = Cli.Run("train", "features", "-o", "run", "--solver", "lbfgs", option, value);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal([$"error: {option} applies to mini-batch training, and --solver lbfgs solves to the optimum without epochs: leave it out, or use --solver sgd."], r.ErrorLines);
+    }
+
+    [Theory]
+    [InlineData("--tol", "--solver", "sgd", "")]
+    [InlineData("--max-iter", "--epochs", "2", " (a mini-batch option was given)")]
+    public void An_lbfgs_option_on_a_mini_batch_run_is_refused_saying_what_made_it_one(string option, string other, string otherValue, string why)
+    {
+        var r = Cli.Run("train", "features", "-o", "run", other, otherValue, option, "5");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal([$"error: {option} applies to --solver lbfgs, and this run trains on mini-batches{why}: leave it out, or drop the mini-batch options."], r.ErrorLines);
+    }
+
     [Fact]
     public void Restore_best_has_a_plain_off_switch_and_both_at_once_are_refused()
     {

@@ -56,18 +56,27 @@ public class LbfgsSolverTests
     }
 
     [Fact]
-    public void Auto_solves_penalised_linear_heads_with_lbfgs_and_trains_other_heads_on_mini_batches()
+    public void Auto_solves_linear_heads_with_lbfgs_at_scikit_learns_C_1_and_trains_other_heads_or_l2_0_on_mini_batches()
     {
         using var data = new TempDir();
         SyntheticFeatures.Write(data.Path, 60, 4, 3);
         var set = FeatureSet.Load(data.Path);
+        int trainRows = DataSplits.Of(set, new TrainerOptions()).Train.Length;
         using var linear = new TempDir();
-        using var mlp = new TempDir();
-        Assert.Equal(SolverKind.Lbfgs, new Trainer(new TrainerOptions { L2 = 1e-3f }).Train(set, linear.Path).Solver.Solver);
+        Assert.Equal(SolverKind.Lbfgs, new Trainer(new TrainerOptions()).Train(set, linear.Path).Solver.Solver);
+        // head.json records the λ used: sklearn's C = 1 over these training rows, 3 classes (K vectors).
+        Assert.Equal(1f / (2 * trainRows), HeadSidecar.Load(linear.Path).Training.L2);
+        Assert.Equal(1f / (2 * trainRows), TrainerOptions.L2ForC(1, trainRows, 3, LossKind.Softmax));
+        Assert.Equal(1f / (4 * trainRows), TrainerOptions.L2ForC(2, trainRows, 3, LossKind.Binary));
+        Assert.Equal(1f / trainRows, TrainerOptions.L2ForC(1, trainRows, 2, LossKind.Softmax));
         using var unpenalised = new TempDir();
-        Assert.Equal(SolverKind.Sgd, new Trainer(new TrainerOptions { Epochs = 2 }).Train(set, unpenalised.Path).Solver.Solver);
-        var sgd = new Trainer(new TrainerOptions { Head = HeadSpec.Parse("mlp:4"), Epochs = 2 }).Train(set, mlp.Path).Solver;
-        Assert.Equal((SolverKind.Sgd, 2), (sgd.Solver, sgd.Iterations));
+        var sgd = new Trainer(new TrainerOptions { L2 = 0, Epochs = 2 }).Train(set, unpenalised.Path);
+        Assert.Equal(SolverKind.Sgd, sgd.Solver.Solver);
+        using var mlp = new TempDir();
+        var hidden = new Trainer(new TrainerOptions { Head = HeadSpec.Parse("mlp:4"), Epochs = 2 }).Train(set, mlp.Path);
+        Assert.Equal((SolverKind.Sgd, 2), (hidden.Solver.Solver, hidden.Solver.Iterations));
+        // Mini-batch training keeps Keras's default of no penalty, and says so in head.json.
+        Assert.Equal(0f, HeadSidecar.Load(mlp.Path).Training.L2);
     }
 
     [Fact]
@@ -75,6 +84,22 @@ public class LbfgsSolverTests
     {
         var error = Assert.Throws<OnnxTransferException>(() => new TrainerOptions { Solver = SolverKind.Lbfgs, Head = HeadSpec.Parse("mlp:4") }.Validate());
         Assert.Contains("`Solver` sgd", error.Message);
+    }
+
+    [Fact]
+    public void Asking_for_epochs_is_asking_for_mini_batches_and_lbfgs_with_them_is_refused()
+    {
+        using var data = new TempDir();
+        SyntheticFeatures.Write(data.Path, 60, 4, 3);
+        var set = FeatureSet.Load(data.Path);
+        foreach (var options in new[] { new TrainerOptions { Epochs = 3 }, new TrainerOptions { LearningRate = 0.01f, Epochs = 2 }, new TrainerOptions { Patience = 0, Epochs = 2 } })
+        {
+            using var run = new TempDir();
+            Assert.Equal(SolverKind.Sgd, new Trainer(options).Train(set, run.Path).Solver.Solver);
+        }
+        var error = Assert.Throws<OnnxTransferException>(() => new TrainerOptions { Solver = SolverKind.Lbfgs, Epochs = 3 }.Validate());
+        Assert.Contains("`Solver` lbfgs solves to the optimum without epochs", error.Message);
+        Assert.Contains("or use `Solver` sgd", error.Message);
     }
 
     [Fact]

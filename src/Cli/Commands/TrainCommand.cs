@@ -24,7 +24,10 @@ public static class TrainCommand
         var head = new Option<string>("--head") { Description = $"Head: {HeadSpec.ValidForms}.", DefaultValueFactory = _ => "linear" };
         var layer = new Option<string?>("--layer") { Description = "Feature layer (default: the only one)." };
         var dropout = new Option<float>("--dropout") { Description = "Dropout rate (mlp, bn-dropout).", DefaultValueFactory = _ => d.Dropout };
-        var l2 = new Option<float>("--l2") { Description = "L2 kernel penalty λ Σ w².", DefaultValueFactory = _ => d.L2 };
+        var l2 = new Option<float?>("--l2")
+        {
+            Description = "L2 kernel penalty λ Σ w². Default: scikit-learn's C=1 (1/(2n) for n training rows) when lbfgs fits the head, else 0.",
+        };
         var loss = new Option<string>("--loss") { Description = "softmax or binary (sigmoid, 2 classes).", DefaultValueFactory = _ => "softmax" };
         loss.AcceptOnlyFromAmong("softmax", "binary");
         var smoothing = new Option<float>("--label-smoothing") { Description = "Label smoothing.", DefaultValueFactory = _ => d.LabelSmoothing };
@@ -34,7 +37,8 @@ public static class TrainCommand
         optimizer.AcceptOnlyFromAmong("sgd", "adam", "adamw");
         var solver = new Option<string>("--solver")
         {
-            Description = "auto (lbfgs for a linear head in memory, else sgd), lbfgs (full batch, to the optimum) or sgd (mini-batch epochs with --optimizer).",
+            Description = "auto (lbfgs for a linear head in memory, unless --l2 0 or a mini-batch option such as --epochs or --lr is given; else sgd), " +
+                          "lbfgs (full batch, to the optimum) or sgd (mini-batch epochs with --optimizer).",
             DefaultValueFactory = _ => "auto",
         };
         solver.AcceptOnlyFromAmong("auto", "lbfgs", "sgd");
@@ -95,6 +99,8 @@ public static class TrainCommand
             if (opt != "sgd")
                 foreach (var sgdOnly in new Option[] { momentum, nesterov }.Where(o => parse.GetResult(o) is { Implicit: false }))
                     throw new OnnxTransferException($"{sgdOnly.Name} applies to --optimizer sgd; {opt} keeps its own moment estimates: leave it out, or use --optimizer sgd.");
+            var solverKind = Solver(parse, solver, [optimizer, lr, momentum, nesterov, weightDecay, schedule, stepSize, gamma, power, endLr, warmup, batch,
+                epochs, monitor, patience, minDelta, restoreBest, noRestoreBest, resume], [tol, maxIter]);
             var options = new TrainerOptions
             {
                 Layer = parse.GetValue(layer),
@@ -104,7 +110,7 @@ public static class TrainCommand
                 Loss = parse.GetValue(loss) == "binary" ? LossKind.Binary : LossKind.Softmax,
                 LabelSmoothing = parse.GetValue(smoothing),
                 ClassWeight = parse.GetValue(classWeight) == "balanced" ? ClassWeighting.Balanced : ClassWeighting.None,
-                Solver = Enum.Parse<SolverKind>(parse.GetValue(solver)!, ignoreCase: true),
+                Solver = solverKind,
                 Tolerance = parse.GetValue(tol),
                 MaxIterations = parse.GetValue(maxIter),
                 Optimizer = Enum.Parse<OptimizerKind>(parse.GetValue(optimizer)!, ignoreCase: true),
@@ -190,6 +196,25 @@ public static class TrainCommand
         bool asked = parse.GetResult(on) is { Implicit: false }, notAsked = parse.GetValue(off);
         if (asked && notAsked) throw new OnnxTransferException("--restore-best and --no-restore-best contradict each other; give one.");
         return !notAsked && parse.GetValue(on);
+    }
+
+    /// <summary>
+    /// --solver, where auto takes mini-batch training when an option only it reads is given (asking for --epochs is asking
+    /// for epochs); an option the chosen solver would not read is refused, not dropped.
+    /// </summary>
+    private static SolverKind Solver(ParseResult parse, Option<string> solver, Option[] miniBatch, Option[] lbfgs)
+    {
+        static Option? Given(ParseResult parse, Option[] options) => options.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
+        var kind = Enum.Parse<SolverKind>(parse.GetValue(solver)!, ignoreCase: true);
+        if (Given(parse, miniBatch) is { } epochsOption)
+        {
+            if (kind == SolverKind.Lbfgs)
+                throw new OnnxTransferException($"{epochsOption.Name} applies to mini-batch training, and --solver lbfgs solves to the optimum without epochs: leave it out, or use --solver sgd.");
+            kind = SolverKind.Sgd;
+        }
+        if (kind == SolverKind.Sgd && Given(parse, lbfgs) is { } lbfgsOption)
+            throw new OnnxTransferException($"{lbfgsOption.Name} applies to --solver lbfgs, and this run trains on mini-batches{(parse.GetResult(solver) is { Implicit: false } ? "" : " (a mini-batch option was given)")}: leave it out, or drop the mini-batch options.");
+        return kind;
     }
 
     private static TrainingResult TrainOne(FeatureSet set, TrainerOptions options, string runDir, bool quiet, CancellationToken ct)

@@ -6,14 +6,16 @@ namespace OnnxTransfer.HeadTrainer.Training;
 internal enum LbfgsStop { Converged, IterationCap, LineSearchFailed }
 
 /// <summary>
-/// Limited-memory BFGS (Nocedal and Wright, algorithm 7.4: two-loop recursion, memory 10) with a backtracking
+/// Limited-memory BFGS (Nocedal and Wright, algorithm 7.4: two-loop recursion, memory 20) with a backtracking
 /// Armijo line search, in double. Stops when the largest gradient component is at most the tolerance, which is
 /// scikit-learn's lbfgs `tol` test (SciPy's pgtol on its mean objective), measured by the caller when it solves in other
 /// coordinates than the ones the tolerance is stated in. Deterministic: no randomness, fixed sums.
 /// </summary>
 internal static class Lbfgs
 {
-    private const int Memory = 10;
+    /// <summary>Correction pairs kept. 20 and not SciPy's 10: on flowers17's centred linear probe 140 iterations against 170, each
+    /// pass over the rows costing far more than the longer two-loop recursion (measured 2026-12-01).</summary>
+    private const int Memory = 20;
     private const double Armijo = 1e-4;
     private const int MaxBacktracks = 40;
     private const double Rounding = 1e-6;

@@ -3,7 +3,9 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// <summary>What fits the head (<see cref="TrainerOptions.Solver"/>).</summary>
 public enum SolverKind
 {
-    /// <summary>The default: <see cref="Lbfgs"/> for a linear head on a set held in memory with an `L2` penalty, else <see cref="Sgd"/>.</summary>
+    /// <summary>
+    /// The default: <see cref="Lbfgs"/> for a linear head on a set held in memory, unless `L2` is 0 or a mini-batch setting (`Epochs`, `LearningRate`, `Resume`, ...) is changed from its default; else <see cref="Sgd"/>.
+    /// </summary>
     Auto,
 
     /// <summary>

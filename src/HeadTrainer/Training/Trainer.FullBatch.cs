@@ -10,16 +10,17 @@ public sealed partial class Trainer
 {
     /// <summary>
     /// L-BFGS needs every row for each pass, so a streamed set stays on mini-batches unless asked (which Validate allows
-    /// only for linear heads). Auto takes it only with an L2 penalty: without one a separable problem (256 features, a
-    /// thousand photos) has its optimum at infinite weights, and stopping at the gradient tolerance there gave 89.7 % on
-    /// flowers17 against mini-batch training's 91.5 % with early stopping (measured 2026-12-01).
+    /// only for linear heads). Auto takes it with a penalty, scikit-learn's C = 1 by default (91.9 % on flowers17, as
+    /// sklearn's): with `L2` 0 a separable problem (256 features, a thousand photos) has its optimum at infinite weights,
+    /// and stopping at the gradient tolerance there gave 89.7 % against mini-batch training's 91.5 % with early stopping
+    /// (measured 2026-12-01). Settings only mini-batch training reads (a resumed run's too) ask for it.
     /// </summary>
     private bool UsesLbfgs(FeatureSet data) => Options.Solver switch
     {
         SolverKind.Lbfgs when !data.InMemory =>
             throw new OnnxTransferException($"`Solver` lbfgs needs the features in memory, and '{data.Source.Directory}' is streamed; raise `MaxMemory` or use `Solver` sgd."),
         SolverKind.Lbfgs => true,
-        SolverKind.Auto => Options.Head.Kind == HeadKind.Linear && data.InMemory && Options.L2 > 0,
+        SolverKind.Auto => Options.Head.Kind == HeadKind.Linear && data.InMemory && Options.L2 != 0 && !Options.AsksForMiniBatches,
         _ => false,
     };
 
@@ -27,8 +28,9 @@ public sealed partial class Trainer
     /// Fits on every row of the training images (augmented views included, each a sample) and records the solution as
     /// the run's one "epoch": there is nothing to select, so validation only reports.
     /// </summary>
+    /// <param name="used">The options with the `L2` this run uses.</param>
     private TrainingResult FitFullBatch(FeatureSet data, string runDirectory, DataSplits splits, int[] rowsPerImage, DenseHead head,
-        LossFunction loss, LossFunction valLoss, List<string> warnings, CancellationToken ct)
+        LossFunction loss, LossFunction valLoss, List<string> warnings, TrainerOptions used, CancellationToken ct)
     {
         var (train, val) = splits;
         var clock = Stopwatch.StartNew();
@@ -36,7 +38,7 @@ public sealed partial class Trainer
         SolverRun run;
         try
         {
-            run = FullBatchSolver.Fit(head, data, rows, loss, Options.L2, Options.Tolerance, Options.MaxIterations, ct);
+            run = FullBatchSolver.Fit(head, data, rows, loss, used.L2 ?? 0, Options.Tolerance, Options.MaxIterations, ct);
         }
         catch (OperationCanceledException)
         {
@@ -53,7 +55,7 @@ public sealed partial class Trainer
             warnings.Add(message);
             Warning?.Invoke(message);
         }
-        double penalty = L2Penalty(head);
+        double penalty = L2Penalty(head, used.L2 ?? 0);
         var (trainReport, trainLoss) = Evaluate(head, data, rows, loss, null);
         var (valReport, valLossValue) = Evaluate(head, data, val, valLoss, null);
         var metrics = new EpochMetrics(1, 0, trainLoss + penalty, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
@@ -62,7 +64,7 @@ public sealed partial class Trainer
         // One solve, nothing selected: the validation rows only report, so they are as clean as the others.
         var report = valReport with { Warnings = warnings, Split = splits.ValName, ChoseEpoch = false };
         var clean = CleanReports(head, data, splits, valLoss, null);
-        RunWriter.Write(runDirectory, data, head, Options, new RunReports(report, clean), [metrics], 1, run, Warning);
+        RunWriter.Write(runDirectory, data, head, used, new RunReports(report, clean), [metrics], 1, run, Warning);
         return new TrainingResult(head, report, [metrics], 1, false, runDirectory) { Solver = run, Clean = clean };
     }
 }

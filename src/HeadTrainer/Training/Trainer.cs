@@ -75,9 +75,11 @@ public sealed partial class Trainer(TrainerOptions options)
         var loss = new LossFunction(Options.Loss, Options.LabelSmoothing, weights);
         var valLoss = new LossFunction(Options.Loss, Options.LabelSmoothing, null);
         bool lbfgs = UsesLbfgs(data);
-        Planned?.Invoke(TrainingPlan.Of(data, splits, rowsPerImage.Sum(), head, Options, lbfgs));
+        float l2 = Options.L2Used(lbfgs, rowsPerImage.Sum(), data.Classes.Count);
+        var used = Options with { L2 = l2 };
+        Planned?.Invoke(TrainingPlan.Of(data, splits, rowsPerImage.Sum(), head, used, lbfgs));
         if (lbfgs)
-            return FitFullBatch(data, runDirectory, splits, rowsPerImage, head, loss, valLoss, warnings, ct);
+            return FitFullBatch(data, runDirectory, splits, rowsPerImage, head, loss, valLoss, warnings, used, ct);
         var optimizer = new Optimizer(Options.Optimizer, Options.Momentum, Options.Nesterov, Options.WeightDecay);
         var stopping = new EarlyStopping(Options.Monitor, Options.Patience, Options.MinDelta);
         int stepsPerEpoch = (train.Length + Options.BatchSize - 1) / Options.BatchSize;
@@ -139,12 +141,12 @@ public sealed partial class Trainer(TrainerOptions options)
                     Activation.Probabilities(logits.Values, head.Outputs, b, Options.Loss == LossKind.Binary,
                         trainProbabilities.AsSpan(start * data.Classes.Count, b * data.Classes.Count));
                     head.Backward(grad);
-                    LossFunction.AddL2(head.Parameters.Where(p => p.Trainable), Options.L2);
+                    LossFunction.AddL2(head.Parameters.Where(p => p.Trainable), l2);
                     lr = schedule.At(optimizer.Iterations);
                     optimizer.Step(head.Parameters, lr);
                 }
             }
-            double penalty = L2Penalty(head);
+            double penalty = L2Penalty(head, l2);
             var trainReport = ClassificationReport.Compute(shuffledLabels, trainProbabilities, data.Classes, Options.TopK);
             var (valReport, valLossValue) = Evaluate(head, data, val, valLoss, buffers);
             valLossValue += penalty;
@@ -175,7 +177,7 @@ public sealed partial class Trainer(TrainerOptions options)
         var clean = CleanReports(head, data, splits, valLoss, buffers);
         buffers?.Dispose(); // the windows go before the head is written: writing it copies the model
         var solver = new SolverRun(SolverKind.Sgd, history.Count, false, double.NaN, double.NaN);
-        RunWriter.Write(runDirectory, data, head, Options, new RunReports(report, clean), history, stopping.BestEpoch, solver, Warning);
+        RunWriter.Write(runDirectory, data, head, used, new RunReports(report, clean), history, stopping.BestEpoch, solver, Warning);
         return new TrainingResult(head, report, history, stopping.BestEpoch, stoppedEarly, runDirectory) { Solver = solver, Clean = clean };
     }
 
@@ -263,8 +265,8 @@ public sealed partial class Trainer(TrainerOptions options)
         return (int)windowRows;
     }
 
-    private double L2Penalty(DenseHead head) =>
-        Options.L2 * head.Parameters.Where(p => p.Regularized).Sum(p => p.Value.Sum(v => (double)v * v));
+    private static double L2Penalty(DenseHead head, float l2) =>
+        l2 * head.Parameters.Where(p => p.Regularized).Sum(p => p.Value.Sum(v => (double)v * v));
 
     private static Checkpoint Snapshot(DenseHead head, Optimizer optimizer, Rng rng, EarlyStopping stopping, List<EpochMetrics> history, string fingerprint, int epochs) => new()
     {

@@ -18,16 +18,48 @@ public sealed record TrainerOptions
     public float Dropout { get; init; } = 0.5f;
 
     /// <summary>
-    /// Keras l2 kernel regularizer λ (loss += λ Σ w², biases unpenalised). Default 0. The training loss is the mean over the
-    /// n training rows, so scikit-learn's LogisticRegression(C), which minimises C Σ logloss + ½ ‖W‖², is λ = 1 / (2 C n) for
-    /// a softmax head (K weight vectors, as sklearn's multinomial model has), and also with `Loss` binary (one vector, as
-    /// sklearn's binary model). A 2-class softmax head splits sklearn's one vector into two opposite halves, so there λ = 1 / (C n).
+    /// Keras l2 kernel regularizer λ (loss += λ Σ w², biases unpenalised). The training loss is the mean over the n training
+    /// rows, so scikit-learn's LogisticRegression(C), which minimises C Σ logloss + ½ ‖W‖², is λ = 1 / (2 C n) for a softmax
+    /// head (K weight vectors, as sklearn's multinomial model has), and also with `Loss` binary (one vector, as sklearn's
+    /// binary model). A 2-class softmax head splits sklearn's one vector into two opposite halves, so there λ = 1 / (C n):
+    /// <see cref="L2ForC"/>. Default null: scikit-learn's default C = 1 when L-BFGS fits the head (a finite optimum to solve
+    /// to), 0 for mini-batch training (Keras's default). head.json records the λ used.
     /// </summary>
-    public float L2 { get; init; }
+    public float? L2 { get; init; }
+
+    /// <summary>The `L2` equal to scikit-learn's LogisticRegression(C) on <paramref name="trainRows"/> rows (see <see cref="L2"/>).</summary>
+    public static float L2ForC(double c, int trainRows, int classes, LossKind loss)
+    {
+        if (!(c > 0) || !double.IsFinite(c)) throw new OnnxTransferException($"C {c} must be a positive number.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(trainRows, 1);
+        return (float)(1 / (SklearnFactor(classes, loss) * c * trainRows));
+    }
+
+    /// <summary>The inverse of <see cref="L2ForC"/>: scikit-learn's C for a λ (infinite for 0).</summary>
+    internal static double CForL2(float l2, int trainRows, int classes, LossKind loss) => 1 / (SklearnFactor(classes, loss) * l2 * trainRows);
+
+    /// <summary>λ = 1 / (factor C n): 2, or 1 for a 2-class softmax head (sklearn's one vector split in two halves).</summary>
+    private static double SklearnFactor(int classes, LossKind loss) => loss == LossKind.Softmax && classes == 2 ? 1 : 2;
+
+    private static readonly TrainerOptions Defaults = new();
 
     /// <summary>
-    /// What fits the head. Default <see cref="SolverKind.Auto"/>: L-BFGS to the optimum for a linear head in memory with an
-    /// `L2` penalty (scikit-learn's C=1 is `L2` = 1 / (2 n) for n training rows), else mini-batch.
+    /// Whether a setting only mini-batch training reads differs from its default: setting `Epochs` or `LearningRate` is
+    /// asking for epochs, so <see cref="SolverKind.Auto"/> does not answer it with an L-BFGS solve that reads neither.
+    /// </summary>
+    internal bool AsksForMiniBatches =>
+        (Optimizer, LearningRate, Momentum, Nesterov, WeightDecay, Schedule, StepSize, Gamma, Power, EndLearningRate, WarmupEpochs, BatchSize) !=
+            (Defaults.Optimizer, Defaults.LearningRate, Defaults.Momentum, Defaults.Nesterov, Defaults.WeightDecay, Defaults.Schedule, Defaults.StepSize,
+             Defaults.Gamma, Defaults.Power, Defaults.EndLearningRate, Defaults.WarmupEpochs, Defaults.BatchSize) ||
+        (Epochs, Monitor, Patience, MinDelta, RestoreBest, Resume) != (Defaults.Epochs, Defaults.Monitor, Defaults.Patience, Defaults.MinDelta, Defaults.RestoreBest, Defaults.Resume);
+
+    /// <summary>The λ a run uses: `L2` when given, else its solver's default.</summary>
+    internal float L2Used(bool lbfgs, int trainRows, int classes) => L2 ?? (lbfgs ? L2ForC(1, trainRows, classes, Loss) : 0f);
+
+    /// <summary>
+    /// What fits the head. Default <see cref="SolverKind.Auto"/>: L-BFGS to the optimum for a linear head in memory (with
+    /// `L2` scikit-learn's C = 1 unless given), else mini-batch: also when `L2` is 0 (no finite optimum on separable rows)
+    /// and when a mini-batch setting (`Epochs`, `LearningRate`, `Optimizer`, `Patience`, `Resume`, ...) is changed from its default.
     /// </summary>
     public SolverKind Solver { get; init; } = SolverKind.Auto;
 
@@ -131,7 +163,7 @@ public sealed record TrainerOptions
     public void Validate()
     {
         Finite(Dropout, "`Dropout`");
-        Finite(L2, "`L2`");
+        if (L2 is { } l2) Finite(l2, "`L2`");
         Finite(LabelSmoothing, "`LabelSmoothing`");
         Finite(LearningRate, "`LearningRate`");
         Finite(Momentum, "`Momentum`");
@@ -149,6 +181,10 @@ public sealed record TrainerOptions
             throw new OnnxTransferException($"`Solver` lbfgs fits linear heads only, not '{Head}'; use `Solver` sgd or auto.");
         if (Solver == SolverKind.Lbfgs && Resume)
             throw new OnnxTransferException("`Resume` continues mini-batch epochs; `Solver` lbfgs has none to resume: train without `Resume`.");
+        if (Solver == SolverKind.Lbfgs && AsksForMiniBatches)
+            throw new OnnxTransferException(
+                "`Solver` lbfgs solves to the optimum without epochs and reads none of the mini-batch settings (`Epochs`, `LearningRate`, `Optimizer`, " +
+                "`BatchSize`, `Patience`, ...) changed here: leave them at their defaults, or use `Solver` sgd.");
         if (Dropout is < 0 or >= 1) throw new OnnxTransferException($"`Dropout` {Dropout} must be in [0, 1).");
         if (LabelSmoothing is < 0 or >= 1) throw new OnnxTransferException($"`LabelSmoothing` {LabelSmoothing} must be in [0, 1).");
         if (BatchSize < 1) throw new OnnxTransferException($"`BatchSize` {BatchSize} must be at least 1.");

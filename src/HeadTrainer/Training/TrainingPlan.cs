@@ -64,13 +64,18 @@ public sealed record TrainingPlan
             FeatureWidth = data.Width,
             Layers = string.Join(" -> ", [data.Width.ToString(CultureInfo.InvariantCulture), .. steps, output]),
             Parameters = head.Parameters.Where(p => p.Trainable).Sum(p => (long)p.Value.Length),
-            Solver = lbfgs ? LbfgsText(options) : SgdText(options),
+            Solver = lbfgs ? LbfgsText(options, trainRows, head) : SgdText(options),
             Epochs = lbfgs ? 1 : options.Epochs,
             Storage = data.Storage,
         };
     }
 
-    private static string LbfgsText(TrainerOptions o) => Invariant($"L-BFGS full batch, l2 {o.L2:G3}, to tolerance {o.Tolerance:G3}, at most {o.MaxIterations} iterations");
+    private static string LbfgsText(TrainerOptions o, int trainRows, DenseHead head)
+    {
+        float l2 = o.L2 ?? 0;
+        string penalty = l2 > 0 ? Invariant($"l2 {l2:G3} (scikit-learn C {TrainerOptions.CForL2(l2, trainRows, head.ClassCount, head.Loss):G3})") : "no l2 penalty";
+        return Invariant($"L-BFGS full batch, {penalty}, to tolerance {o.Tolerance:G3}, at most {o.MaxIterations} iterations");
+    }
 
     private static string SgdText(TrainerOptions o)
     {
