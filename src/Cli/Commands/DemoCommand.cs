@@ -32,17 +32,17 @@ public static class DemoCommand
         command.SetAction(async (parse, ct) =>
         {
             var started = DateTime.UtcNow;
-            string root = Path.GetFullPath(parse.GetValue(output)!);
             string archName = parse.GetValue(arch)!;
             int seedValue = parse.GetValue(seed);
-            Directory.CreateDirectory(root);
+            var folder = DemoFolder.Prepare(Path.GetFullPath(parse.GetValue(output)!), keepData: parse.GetValue(data) is not null);
 
             Step("1/6 data");
-            string images = parse.GetValue(data) ?? Path.Combine(root, "data");
+            if (folder.HadEarlierDemo) Say($"replaced the earlier demo's outputs in {Shown(folder.Root)}");
+            string images = parse.GetValue(data) ?? folder.Data;
             if (parse.GetValue(data) is null)
             {
                 SyntheticTextures.Generate(images, trainPerClass: 60, valPerClass: 20, seedValue);
-                Console.WriteLine($"generated {SyntheticTextures.Classes.Length * 80} images ({string.Join(", ", SyntheticTextures.Classes)}) in {images}");
+                Say($"generated {SyntheticTextures.Classes.Length * 80} images ({string.Join(", ", SyntheticTextures.Classes)}) in {Shown(images)}");
             }
 
             Step("2/6 backbone");
@@ -52,21 +52,18 @@ public static class DemoCommand
             var truncated = GraphTruncator.Truncate(model, [layer], PoolMode.Avg);
 
             Step($"3/6 extract {layer} (avg pooled)");
-            string features = Path.Combine(root, "features");
+            string features = folder.Features;
             using (var extractor = new FeatureExtractor(truncated, new ExtractionOptions { ModelName = archName }))
             {
                 extractor.Warning += Terminal.Warn;
                 var s = await extractor.ExtractAsync(images, features, null, ct);
-                // A rerun resumes the earlier extraction; its rate then covers only the images processed now.
-                string rate = s.ProcessedImages > 0 ? $"{s.ImagesPerSecond:F1} images/s" : "nothing left to extract";
-                Console.WriteLine($"{s.ImagesIn} images -> {s.RowsWritten} rows, {s.Errors} errors" +
-                                  (s.ResumedImages > 0 ? $" ({s.ResumedImages} done by an earlier run)" : "") + $", {rate} on {s.Device} " +
-                                  $"({s.OrtThreads} ORT thread(s), {s.DecodeWorkers} decoder thread(s) at {s.DecoderPriority} priority); {s.JpegDecoder}");
+                Say($"{s.ImagesIn} images -> {s.RowsWritten} rows, {s.Errors} errors, {s.ImagesPerSecond:F1} images/s on {s.Device} " +
+                    $"({s.OrtThreads} ORT thread(s), {s.DecodeWorkers} decoder thread(s) at {s.DecoderPriority} priority); {s.JpegDecoder}");
                 JpegAdvice.Once(extractor.JpegDecoderAdvice);
             }
 
             Step("4/6 train BatchNorm-Dropout-Dense head (Adam 1e-3, early stopping on val_loss)");
-            string run = Path.Combine(root, "run");
+            string run = folder.Run;
             var trainer = new Trainer(new TrainerOptions
             {
                 Head = HeadSpec.Parse("bn-dropout"), Optimizer = OptimizerKind.Adam, LearningRate = 1e-3f,
@@ -85,7 +82,13 @@ public static class DemoCommand
             var scanned = InputScanner.Scan(images);
             bool hasVal = scanned.Items.Any(i => i.Split == FeatureSet.Val);
             var evaluation = Evaluator.Evaluate(predictor, images, scanned, hasVal ? FeatureSet.Val : null, cancellation: ct);
-            Console.WriteLine($"accuracy {evaluation.Report.Accuracy:P1} on {evaluation.Report.Samples} {(hasVal ? "validation" : "")} images, {evaluation.Misclassified.Count} misclassified");
+            // As evaluate records it: whether the rows evaluated include the split that chose the epoch (then they read optimistic).
+            bool chose = trained.Validation.ChoseEpoch && evaluation.Report.Split.Split(',').Contains(trained.Validation.Split, StringComparer.Ordinal);
+            evaluation = evaluation with { Report = evaluation.Report with { ChoseEpoch = chose } };
+            string html = EvaluationFiles.Save(folder.Evaluation, evaluation, new EvaluatedData(run, Path.GetFullPath(images), hasVal ? FeatureSet.Val : null, false),
+                scanned.Items.ToDictionary(i => i.RelativePath, i => i.FullPath, StringComparer.Ordinal));
+            Say($"accuracy {evaluation.Report.Accuracy:P1} on {evaluation.Report.Samples} {(hasVal ? "validation " : "")}images, {evaluation.Misclassified.Count} misclassified" +
+                (chose ? $" ({evaluation.Report.Split} chose the epoch, so it reads optimistic)" : ""));
             foreach (var sample in scanned.Items.Where(i => !hasVal || i.Split == FeatureSet.Val).Take(3))
             {
                 var p = predictor.Predict(sample.FullPath);
@@ -93,11 +96,11 @@ public static class DemoCommand
             }
 
             Step("6/6 export");
-            string exported = Path.Combine(root, "classifier.onnx");
+            string exported = folder.Classifier;
             ChainExporter.Export(RunDirectory.Open(run)).Save(exported);
-            Console.WriteLine($"one-file classifier: {exported}");
+            Say($"one-file classifier: {Shown(exported)}");
 
-            Report(root, archName, why, model.Info.RandomWeights, trained, evaluation, features, run, exported, images, DateTime.UtcNow - started);
+            Report(archName, why, model.Info.RandomWeights, trained, evaluation, features, run, html, exported, images, DateTime.UtcNow - started);
             return 0;
         });
         return command;
@@ -105,21 +108,39 @@ public static class DemoCommand
 
     private static void Step(string title) => Terminal.Out.Write(new Rule($"[bold]{Markup.Escape(title)}[/]").LeftJustified());
 
-    private static void Report(string root, string arch, string why, bool random, TrainingResult trained, Evaluation evaluation,
-                               string features, string run, string exported, string images, TimeSpan took)
+    /// <summary>A line of the demo's own, wrapped at 80 columns.</summary>
+    private static void Say(string text) => Console.WriteLine(TextWrap.Hanging("", text));
+
+    /// <summary>A path as the user would type it here: relative to the current folder when it is under it.</summary>
+    private static string Shown(string path)
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+    }
+
+    private static void Report(string arch, string why, bool random, TrainingResult trained, Evaluation evaluation,
+                               string features, string run, string html, string exported, string images, TimeSpan took)
     {
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("backbone", Markup.Escape($"{arch}: {why}"));
         grid.AddRow("validation accuracy", $"{evaluation.Report.Accuracy:P1} (best epoch {trained.BestEpoch} of {trained.History.Count})" + (random ? " [yellow](random backbone weights)[/]" : ""));
-        grid.AddRow("features", Markup.Escape(features));
-        grid.AddRow("training run", Markup.Escape($"{run} (head.onnx, head.json, report.json, curves.png, confusion.png)"));
-        grid.AddRow("classifier", Markup.Escape(exported));
+        grid.AddRow("features", Markup.Escape(Shown(features)));
+        grid.AddRow("training run", Markup.Escape($"{Shown(run)} (head.onnx, head.json, report.json, curves.png, confusion.png)"));
+        grid.AddRow("evaluation", Markup.Escape($"{Shown(html)}: open it in a browser (metrics, confusion matrix, the worst mistakes)"));
+        grid.AddRow("classifier", Markup.Escape(Shown(exported)));
         grid.AddRow("time", $"{took.TotalSeconds:F0} s");
         Terminal.Out.Write(new Panel(grid).Header("demo finished"));
-        Console.WriteLine("next:");
-        Console.WriteLine($"  onnx-transfer predict {run} <image-or-folder>");
-        Console.WriteLine($"  onnx-transfer evaluate {run} {images} --split val");
-        Console.WriteLine("  onnx-transfer demo --data <your labelled photos>   (class sub-folders under train/ and val/)");
-        if (random) Console.WriteLine($"  onnx-transfer models fetch {arch}   (real weights; then run the demo again)");
+        // Each command on its own line, whole, so it can be copied; what it is for on the line above.
+        Console.WriteLine("next, classify photos, or evaluate on a labelled folder:");
+        Console.WriteLine($"  onnx-transfer predict {Shown(run)} <image-or-folder>");
+        string val = Path.Combine(images, FeatureSet.Val);
+        Console.WriteLine($"  onnx-transfer evaluate {Shown(run)} {(Directory.Exists(val) ? Shown(val) : $"{Shown(images)} --split val")}");
+        Console.WriteLine("the demo on your own photos (class sub-folders under train/ and val/):");
+        Console.WriteLine("  onnx-transfer demo --data <photos>");
+        if (random)
+        {
+            Console.WriteLine("real weights, then the demo again:");
+            Console.WriteLine($"  onnx-transfer models fetch {arch}");
+        }
     }
 }

@@ -58,11 +58,7 @@ public static class EvaluateCommand
 
             string dir = parse.GetValue(output)
                 ?? (Directory.Exists(model) ? Path.Combine(model, "evaluation") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, "evaluation"));
-            evaluation.Save(dir);
-            byte[] confusion = ConfusionPicture.Png(evaluation.Report);
-            AtomicFile.WriteAllBytes(Path.Combine(dir, "confusion.png"), confusion);
-            var worst = WorstThumbnails.For(evaluation.Worst(HtmlReport.WorstCount), photos);
-            HtmlReport.Save(Path.Combine(dir, HtmlReport.FileName), evaluation, new EvaluatedData(Path.GetFullPath(model), Path.GetFullPath(inputArg), parse.GetValue(split), fromFeatures), worst, confusion);
+            EvaluationFiles.Save(dir, evaluation, new EvaluatedData(Path.GetFullPath(model), Path.GetFullPath(inputArg), parse.GetValue(split), fromFeatures), photos);
             Console.WriteLine($"accuracy {evaluation.Report.Accuracy:P2} on {evaluation.Report.Samples} {(fromFeatures ? "feature rows" : "images")} " +
                               $"({evaluation.Misclassified.Count} misclassified, {evaluation.Unreadable.Count} unreadable); report in {dir}");
             return 0;
