@@ -32,6 +32,16 @@ public class ConsoleLinesTests
     }
 
     [Fact]
+    public void A_solves_progress_line_fits_80_columns_at_its_widest()
+    {
+        var widest = new SolverProgress(99_999, 100_000, 1.2345e-123, 3.0, 1e-6, TimeSpan.FromHours(50));
+        string line = TrainCommand.SolverLine(widest);
+        Assert.True(line.Length <= 80, $"{line.Length} columns: {line}");
+        Assert.Equal("lbfgs iteration 40/1000: |gradient| 1.0E-03 -> 1E-06, 50 %, 00:10 left",
+            TrainCommand.SolverLine(new SolverProgress(40, 1000, 1e-3, 1, 1e-6, TimeSpan.FromSeconds(10))));
+    }
+
+    [Fact]
     public void The_training_plan_wraps_its_long_lines_under_their_labels()
     {
         var plan = new TrainingPlan

@@ -39,6 +39,36 @@ public class LbfgsSolverTests
     }
 
     [Fact]
+    public void A_solve_reports_each_iteration_and_its_way_down_to_the_tolerance()
+    {
+        using var data = new TempDir();
+        using var run = new TempDir();
+        SyntheticFeatures.Write(data.Path, 60, 4, 3, separation: 0.7f);
+        var trainer = new Trainer(new TrainerOptions { L2 = L2, Tolerance = 1e-7f });
+        var seen = new List<SolverProgress>();
+        trainer.SolverIterated += seen.Add;
+        var result = trainer.Train(FeatureSet.Load(data.Path), run.Path);
+        Assert.Equal(Enumerable.Range(1, result.Solver.Iterations), seen.Select(p => p.Iteration));
+        Assert.Equal(result.Solver.GradientNorm, seen[^1].GradientNorm);
+        Assert.Equal(1.0, seen[^1].Fraction);
+        // The smallest gradient so far, so the share of the way never goes back.
+        Assert.All(seen.Zip(seen.Skip(1)), pair => Assert.True(pair.First.Fraction <= pair.Second.Fraction && pair.Second.GradientNorm <= pair.First.GradientNorm));
+        Assert.All(seen, p => Assert.True(p.Fraction is >= 0 and <= 1 && p.Remaining is not null && p.MaxIterations == 1000));
+    }
+
+    [Fact]
+    public void A_solves_share_of_the_way_is_on_a_log_scale_and_its_time_left_is_capped_by_the_iterations_left()
+    {
+        var halfway = new SolverProgress(10, 1000, 1e-3, 1, 1e-6, TimeSpan.FromSeconds(10));
+        Assert.Equal(0.5, halfway.Fraction, 12);
+        Assert.Equal(10, halfway.Remaining!.Value.TotalSeconds, 9);
+        Assert.Equal(2, (halfway with { MaxIterations = 12 }).Remaining!.Value.TotalSeconds, 9);
+        Assert.Equal(0, (halfway with { GradientNorm = 2 }).Fraction);
+        Assert.Equal(1, (halfway with { GradientNorm = 1e-7 }).Fraction);
+        Assert.Null((halfway with { Iteration = 0 }).Remaining);
+    }
+
+    [Fact]
     public void A_run_stopped_by_MaxIterations_says_it_did_not_converge()
     {
         using var data = new TempDir();

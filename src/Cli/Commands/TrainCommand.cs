@@ -226,10 +226,25 @@ public static class TrainCommand
         trainer.Planned += plan => epochs = plan.Epochs;
         bool scheduled = options.Schedule != ScheduleKind.Constant || options.WarmupEpochs > 0;
         if (!quiet) trainer.EpochCompleted += m => Console.WriteLine(EpochLine.Format(m, epochs, scheduled));
+        // A solve prints its one line at the end; a long one (100k rows of 2,048 floats) says how it goes every few seconds.
+        var shown = System.Diagnostics.Stopwatch.StartNew();
+        if (!quiet)
+            trainer.SolverIterated += p =>
+            {
+                if (shown.Elapsed < SolverLineInterval) return;
+                shown.Restart();
+                Console.Error.WriteLine(SolverLine(p));
+            };
         var result = trainer.Train(set, runDir, ct);
         RunPictures.Save(result, options.RestoreBest);
         return result;
     }
+
+    private static readonly TimeSpan SolverLineInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>An L-BFGS solve's progress line, e.g. "lbfgs iteration 40/1000: |gradient| 3.2E-05 -> 1E-06, 62 %, 00:45 left".</summary>
+    internal static string SolverLine(SolverProgress p) =>
+        N($"lbfgs iteration {p.Iteration}/{p.MaxIterations}: |gradient| {p.GradientNorm:0.0E+00} -> {p.Tolerance:G3}, {p.Fraction:P0}, {EtaColumn.Format(p.Remaining)} left");
 
     /// <summary>What the run is about to do, a topic a line, wrapped under its label so it reads at 80 columns.</summary>
     internal static string PlanText(TrainingPlan p)

@@ -18,8 +18,9 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// </remarks>
 internal static class FullBatchSolver
 {
+    /// <param name="iterated">Told after each iteration where the solve is.</param>
     public static SolverRun Fit(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, float l2, double tolerance, int maxIterations,
-        CancellationToken ct)
+        Action<SolverProgress>? iterated, CancellationToken ct)
     {
         var layer = (DenseLayer)head.Layers.Single();
         int width = layer.InputWidth, outputs = layer.OutputWidth, kernel = width * outputs;
@@ -57,7 +58,20 @@ internal static class FullBatchSolver
             return largest;
         }
         var theta = new double[kernel + outputs];
-        var (stop, iterations, _, norm) = Lbfgs.Minimize(Objective, theta, tolerance, maxIterations, Largest, ct);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double first = double.NaN, smallest = double.PositiveInfinity;
+        double Measure(double[] gradient)
+        {
+            double largest = Largest(gradient);
+            if (double.IsNaN(first)) first = largest; // the starting point's: the first gradient measured
+            return largest;
+        }
+        void Report(int iteration, double norm)
+        {
+            smallest = Math.Min(smallest, norm);
+            iterated?.Invoke(new SolverProgress(iteration, maxIterations, smallest, first, tolerance, clock.Elapsed));
+        }
+        var (stop, iterations, _, norm) = Lbfgs.Minimize(Objective, theta, tolerance, maxIterations, Measure, Report, ct);
         Unpack(theta, layer, mean);
         return new SolverRun(SolverKind.Lbfgs, iterations, stop == LbfgsStop.Converged, norm, tolerance);
     }

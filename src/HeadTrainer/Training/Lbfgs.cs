@@ -24,9 +24,10 @@ internal static class Lbfgs
     /// Minimises <paramref name="objective"/> (value; writes the gradient into its second argument) from <paramref name="x"/>, in place.
     /// </summary>
     /// <param name="measure">The stopping test's size of a gradient; default its largest component.</param>
+    /// <param name="iterated">Called after each iteration with the iterations done and the new gradient's size.</param>
     public static (LbfgsStop Stop, int Iterations, double Value, double GradientNorm) Minimize(
         Func<double[], double[], double> objective, double[] x, double tolerance, int maxIterations,
-        Func<double[], double>? measure = null, CancellationToken ct = default)
+        Func<double[], double>? measure = null, Action<int, double>? iterated = null, CancellationToken ct = default)
     {
         measure ??= MaxAbs;
         int n = x.Length;
@@ -42,6 +43,7 @@ internal static class Lbfgs
         for (int iteration = 0; ; iteration++)
         {
             double norm = measure(g);
+            if (iteration > 0) iterated?.Invoke(iteration, norm);
             if (norm <= tolerance) return (LbfgsStop.Converged, iteration, f, norm);
             if (iteration == maxIterations) return (LbfgsStop.IterationCap, iteration, f, norm);
             ct.ThrowIfCancellationRequested();

@@ -38,7 +38,7 @@ public sealed partial class Trainer
         SolverRun run;
         try
         {
-            run = FullBatchSolver.Fit(head, data, rows, loss, used.L2 ?? 0, Options.Tolerance, Options.MaxIterations, ct);
+            run = FullBatchSolver.Fit(head, data, rows, loss, used.L2 ?? 0, Options.Tolerance, Options.MaxIterations, SolverIterated, ct);
         }
         catch (OperationCanceledException)
         {

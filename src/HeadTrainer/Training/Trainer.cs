@@ -37,6 +37,9 @@ public sealed partial class Trainer(TrainerOptions options)
     /// <summary>Raised once the data is split and the head built, before the first epoch (the CLI's summary of the run).</summary>
     public event Action<TrainingPlan>? Planned;
 
+    /// <summary>After each L-BFGS iteration: where the solve is (a solve has one "epoch", at its end).</summary>
+    public event Action<SolverProgress>? SolverIterated;
+
     /// <summary>Non-fatal notes, such as a feature set without backbone.onnx.</summary>
     public event Action<string>? Warning;
 
