@@ -238,7 +238,7 @@ public sealed class Predictor : IDisposable
     }
 
     // As extraction runs its sessions: no spinning (the decoders need the CPU time) and no memory pattern (a slow second run).
-    private static SessionSettings Settings(PredictorOptions o) => new() { Device = o.Device, Threads = o.Threads, AllowSpinning = false, MemoryPattern = false };
+    private static SessionSettings Settings(PredictorOptions o) => new() { Device = o.Device, Cuda = o.Cuda, Threads = o.Threads, AllowSpinning = false, MemoryPattern = false };
 
     // Sessions are native handles: if building the predictor fails after creating them, free them.
     private static Predictor Guard(ModelSession first, Func<ModelSession?>? second, Func<Predictor> build)

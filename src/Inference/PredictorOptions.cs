@@ -8,6 +8,9 @@ public sealed class PredictorOptions
     /// <summary>cpu (default), cuda[:id], or auto (CUDA when this build and machine have it, else CPU, saying why).</summary>
     public DeviceSpec Device { get; init; } = DeviceSpec.Cpu;
 
+    /// <summary>The CUDA provider's settings, used on CUDA. Default ONNX Runtime's own (<see cref="CudaOptions"/>), as extraction's.</summary>
+    public CudaOptions Cuda { get; init; } = new();
+
     /// <summary>ONNX Runtime intra-op threads; 0 (default) lets ONNX Runtime use every core.</summary>
     public int Threads { get; init; }
 

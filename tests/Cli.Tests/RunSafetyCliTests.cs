@@ -37,6 +37,20 @@ public class RunSafetyCliTests
         Assert.Equal([$"error: {option} applies to --solver lbfgs, and this run trains on mini-batches{why}: leave it out, or drop the mini-batch options."], r.ErrorLines);
     }
 
+    [Theory]
+    [InlineData("extract")]
+    [InlineData("predict")]
+    [InlineData("evaluate")]
+    public void Every_verb_that_runs_a_backbone_takes_the_CUDA_providers_flags(string verb)
+    {
+        var help = Cli.Run(verb, "--help");
+        foreach (string flag in new[] { "--cudnn-conv-algo-search", "--gpu-arena-extend", "--gpu-mem-limit" }) Assert.Contains(flag, help.Out);
+        string[] args = verb == "extract" ? ["extract", "photos", "--model", "m.onnx", "-o", "out"] : [verb, "run", "photos"];
+        var r = Cli.Run([.. args, "--gpu-mem-limit", "lots"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(["error: --gpu-mem-limit 'lots' is not a size; write e.g. 256MB, 1.5GB or 4096 (bytes)."], r.ErrorLines);
+    }
+
     [Fact]
     public void Restore_best_has_a_plain_off_switch_and_both_at_once_are_refused()
     {

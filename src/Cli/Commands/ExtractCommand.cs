@@ -29,20 +29,7 @@ public static class ExtractCommand
                           $"(found by trial runs, and reported); on CPU auto is the default, {ExtractionOptions.DefaultBatchSize}.",
             DefaultValueFactory = _ => ExtractionOptions.DefaultBatchSize.ToString(CultureInfo.InvariantCulture),
         };
-        var cuda = new CudaOptions();
-        var convSearch = new Option<string>("--cudnn-conv-algo-search")
-        {
-            Description = "On CUDA: how cuDNN picks each convolution's algorithm: exhaustive (times them all on the first batch; ONNX Runtime's default), heuristic or default.",
-            DefaultValueFactory = _ => OptionNames.Name(cuda.ConvAlgoSearch),
-        };
-        convSearch.AcceptOnlyFromAmong([.. Enum.GetValues<CudnnConvAlgoSearch>().Select(v => OptionNames.Name(v))]);
-        var arena = new Option<string>("--gpu-arena-extend")
-        {
-            Description = "On CUDA: how ONNX Runtime's GPU memory arena grows: next-power-of-two (its default) or same-as-requested.",
-            DefaultValueFactory = _ => OptionNames.Name(cuda.ArenaExtendStrategy),
-        };
-        arena.AcceptOnlyFromAmong([.. Enum.GetValues<ArenaExtendStrategy>().Select(v => OptionNames.Name(v))]);
-        var gpuMemory = new Option<string?>("--gpu-mem-limit") { Description = "On CUDA: the most GPU memory ONNX Runtime's arena may take (e.g. 8GB); default no limit." };
+        var cuda = new CudaArguments();
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per physical core).", DefaultValueFactory = _ => 0 };
         var sessions = new Option<int>("--sessions")
         {
@@ -119,7 +106,7 @@ public static class ExtractCommand
 
         var command = new Command("extract", "Extract CNN features from images into sharded Parquet (resumable: rerun the same command to continue).")
         {
-            input, model, layers, pool, output, device, batch, convSearch, arena, gpuMemory, threads, sessions, size, resize, cropFraction, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, shard, shardCount, augment, flip, zoom, shift, rotate, fill, augmentSeed, overwrite, quiet,
+            input, model, layers, pool, output, device, batch, cuda.ConvAlgoSearch, cuda.ArenaExtend, cuda.MemoryLimit, threads, sessions, size, resize, cropFraction, interpolation, jpegDecoder, maxFileSize, checkpoint, dtype, shard, shardCount, augment, flip, zoom, shift, rotate, fill, augmentSeed, overwrite, quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -135,6 +122,7 @@ public static class ExtractCommand
                 throw new OnnxTransferException($"{stray.Name} shapes augmented views; add --augment K (views per training image) or leave it out.");
             var resizeMode = OptionNames.Parse<ResizeMode>(parse.GetValue(resize)!);
             double crop = CropFraction(parse.GetValue(cropFraction), resizeMode);
+            var cudaOptions = cuda.Parse(parse); // a malformed flag is named before any file is read
             var inputs = InputScanner.Scan(parse.GetValue(input)!, outputArg);
             string modelArg = parse.GetValue(model)!;
             var deviceSpec = DeviceSpec.Parse(parse.GetValue(device)!);
@@ -154,12 +142,7 @@ public static class ExtractCommand
                 ModelName = File.Exists(modelArg) ? Path.GetFileNameWithoutExtension(modelArg) : modelArg,
                 Device = deviceSpec,
                 BatchSize = BatchSize(parse.GetValue(batch)!),
-                Cuda = new CudaOptions
-                {
-                    ConvAlgoSearch = OptionNames.Parse<CudnnConvAlgoSearch>(parse.GetValue(convSearch)!),
-                    ArenaExtendStrategy = OptionNames.Parse<ArenaExtendStrategy>(parse.GetValue(arena)!),
-                    GpuMemoryLimit = parse.GetValue(gpuMemory) is { } limit ? ByteSize.Parse(limit, "--gpu-mem-limit") : null,
-                },
+                Cuda = cudaOptions,
                 Threads = parse.GetValue(threads),
                 Sessions = parse.GetValue(sessions),
                 InputSize = parse.GetValue(size),

@@ -21,10 +21,12 @@ internal sealed class PredictorArguments
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress bar." };
 
+    public CudaArguments Cuda { get; } = new();
+
     public void AddTo(Command command)
     {
         command.Arguments.Add(Model);
-        foreach (Option o in new Option[] { Device, Threads, BatchSize, Backbone, TopK, Quiet }) command.Options.Add(o);
+        foreach (Option o in new Option[] { Device, Threads, BatchSize, Backbone, TopK, Quiet }.Concat(Cuda.All)) command.Options.Add(o);
     }
 
     public Predictor Open(ParseResult parse)
@@ -35,6 +37,7 @@ internal sealed class PredictorArguments
             Threads = parse.GetValue(Threads),
             BatchSize = parse.GetValue(BatchSize),
             BackbonePath = parse.GetValue(Backbone),
+            Cuda = Cuda.Parse(parse),
         });
         if (predictor.Backbone.RandomWeights)
             Console.Error.WriteLine($"note: the backbone has {predictor.Backbone.WeightsLabel}.");
