@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using OnnxTransfer.Tests;
 using Xunit;
 
 namespace OnnxTransfer.Cli.Tests;
@@ -20,7 +21,7 @@ public partial class ArchitectureTests
     /// <summary>Console, terminal and plotting packages: the CLI's business only.</summary>
     private static readonly string[] UiPackages = ["Spectre.Console", "ScottPlot", "System.CommandLine"];
 
-    private static string Root { get; } = FindRoot();
+    private static string Root => SharedData.Repo;
 
     /// <summary>The public API section of ARCHITECTURE.md: "# Assembly" headings, then one full type name a line.</summary>
     private static Dictionary<string, SortedSet<string>> DocumentedApi()
@@ -98,13 +99,6 @@ public partial class ArchitectureTests
         Assert.True(tests.Count > 300, $"only {tests.Count} test methods found: the scan is broken");
         var bad = tests.Where(t => !SentenceCase().IsMatch(t.Name)).Select(t => $"{t.File}: {t.Name}").ToList();
         Assert.True(bad.Count == 0, "test names must read as a sentence, words joined by underscores (A_corrupt_shard_is_named):\n" + string.Join("\n", bad));
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "OnnxTransfer.sln"))) return dir.FullName;
-        throw new InvalidOperationException("OnnxTransfer.sln not found above the test binaries");
     }
 
     [GeneratedRegex(@"## Public API.*?```text\n(.*?)```", RegexOptions.Singleline)]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using OnnxTransfer.Tests;
 using Xunit;
 
 namespace OnnxTransfer.Cli.Tests;
@@ -9,7 +10,7 @@ public partial class LibraryTermsTests
 {
     private static readonly string[] Libraries = ["Core", "Extractor", "HeadTrainer", "Inference"];
 
-    private static string Src { get; } = FindSrc();
+    private static string Src { get; } = Path.Combine(SharedData.Repo, "src");
 
     /// <summary>The string literals of every library source file (comments left out), with their file.</summary>
     private static IEnumerable<(string File, string Text)> LibraryStrings() =>
@@ -49,13 +50,6 @@ public partial class LibraryTermsTests
 
     private static IEnumerable<string> AllOptions(Command command) =>
         command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Concat(command.Subcommands.SelectMany(AllOptions));
-
-    private static string FindSrc()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "OnnxTransfer.sln"))) return Path.Combine(dir.FullName, "src");
-        throw new InvalidOperationException("OnnxTransfer.sln not found above the test binaries");
-    }
 
     [GeneratedRegex(@"(?<![\w-])--[a-z]")]
     private static partial Regex FlagSyntax();
