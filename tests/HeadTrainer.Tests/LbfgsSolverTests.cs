@@ -68,6 +68,75 @@ public class LbfgsSolverTests
         Assert.Null((halfway with { Iteration = 0 }).Remaining);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(20)]
+    public void Lbfgs_with_any_memory_reaches_a_quadratics_minimum_solved_by_elimination(int memory)
+    {
+        // f(x) = ½ x'Ax - b'x with A = M'M + I (30 x 30, condition about 100): the minimum solves A x = b.
+        const int n = 30;
+        var rng = new Rng(7);
+        var m = new double[n, n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) m[i, j] = rng.NextGaussian();
+        var a = new double[n, n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) { for (int k = 0; k < n; k++) a[i, j] += m[k, i] * m[k, j]; a[i, j] += i == j ? 1 : 0; }
+        var b = Enumerable.Range(0, n).Select(_ => rng.NextGaussian()).ToArray();
+        double Objective(double[] x, double[] g)
+        {
+            double f = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double ax = 0;
+                for (int j = 0; j < n; j++) ax += a[i, j] * x[j];
+                g[i] = ax - b[i];
+                f += 0.5 * x[i] * ax - b[i] * x[i];
+            }
+            return f;
+        }
+        var x = new double[n];
+        var (stop, iterations, _, norm) = Lbfgs.Minimize(Objective, x, 1e-10, 5000, memory: memory);
+        Assert.True(stop == LbfgsStop.Converged, $"{stop} after {iterations}, |g| {norm}");
+        var expected = Eliminate(a, b);
+        for (int i = 0; i < n; i++) Assert.True(Math.Abs(x[i] - expected[i]) <= 1e-8, $"x[{i}] {x[i]} vs {expected[i]}");
+    }
+
+    [Fact]
+    public void The_history_kept_is_bounded_in_bytes_within_3_to_20_pairs()
+    {
+        Assert.Equal(20, Lbfgs.MemoryFor(256 * 17 + 17, 256L << 20));
+        // A VGG19 block5_pool probe over 101 classes: 2.5 M weights, 40 MB a pair.
+        Assert.Equal(6, Lbfgs.MemoryFor(25_088 * 101 + 101, 256L << 20));
+        Assert.Equal(3, Lbfgs.MemoryFor(100_000_000, 256L << 20));
+    }
+
+    /// <summary>Gaussian elimination with partial pivoting: the reference the quadratic's minimum is checked against.</summary>
+    private static double[] Eliminate(double[,] a, double[] b)
+    {
+        int n = b.Length;
+        var m = (double[,])a.Clone();
+        var r = (double[])b.Clone();
+        for (int c = 0; c < n; c++)
+        {
+            int p = Enumerable.Range(c, n - c).MaxBy(i => Math.Abs(m[i, c]));
+            for (int j = 0; j < n; j++) (m[c, j], m[p, j]) = (m[p, j], m[c, j]);
+            (r[c], r[p]) = (r[p], r[c]);
+            for (int i = c + 1; i < n; i++)
+            {
+                double f = m[i, c] / m[c, c];
+                for (int j = c; j < n; j++) m[i, j] -= f * m[c, j];
+                r[i] -= f * r[c];
+            }
+        }
+        var x = new double[n];
+        for (int i = n - 1; i >= 0; i--)
+        {
+            double sum = r[i];
+            for (int j = i + 1; j < n; j++) sum -= m[i, j] * x[j];
+            x[i] = sum / m[i, i];
+        }
+        return x;
+    }
+
     [Fact]
     public void A_run_stopped_by_MaxIterations_says_it_did_not_converge()
     {

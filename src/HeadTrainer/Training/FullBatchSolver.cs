@@ -18,6 +18,12 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// </remarks>
 internal static class FullBatchSolver
 {
+    /// <summary>The most L-BFGS's history of correction pairs may hold: about the rows' own gathered copy.</summary>
+    internal const long HistoryBytes = 256L << 20;
+
+    /// <summary>The correction pairs a solve of <paramref name="parameters"/> weights keeps (<see cref="Lbfgs.MemoryFor"/>).</summary>
+    internal static int Memory(long parameters) => Lbfgs.MemoryFor(parameters, HistoryBytes);
+
     /// <param name="iterated">Told after each iteration where the solve is.</param>
     public static SolverRun Fit(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, float l2, double tolerance, int maxIterations,
         Action<SolverProgress>? iterated, CancellationToken ct)
@@ -71,7 +77,7 @@ internal static class FullBatchSolver
             smallest = Math.Min(smallest, norm);
             iterated?.Invoke(new SolverProgress(iteration, maxIterations, smallest, first, tolerance, clock.Elapsed));
         }
-        var (stop, iterations, _, norm) = Lbfgs.Minimize(Objective, theta, tolerance, maxIterations, Measure, Report, ct);
+        var (stop, iterations, _, norm) = Lbfgs.Minimize(Objective, theta, tolerance, maxIterations, Measure, Report, Memory(theta.Length), ct);
         Unpack(theta, layer, mean);
         return new SolverRun(SolverKind.Lbfgs, iterations, stop == LbfgsStop.Converged, norm, tolerance);
     }

@@ -6,16 +6,26 @@ namespace OnnxTransfer.HeadTrainer.Training;
 internal enum LbfgsStop { Converged, IterationCap, LineSearchFailed }
 
 /// <summary>
-/// Limited-memory BFGS (Nocedal and Wright, algorithm 7.4: two-loop recursion, memory 20) with a backtracking
+/// Limited-memory BFGS (Nocedal and Wright, algorithm 7.4: two-loop recursion, memory up to 20) with a backtracking
 /// Armijo line search, in double. Stops when the largest gradient component is at most the tolerance, which is
 /// scikit-learn's lbfgs `tol` test (SciPy's pgtol on its mean objective), measured by the caller when it solves in other
 /// coordinates than the ones the tolerance is stated in. Deterministic: no randomness, fixed sums.
 /// </summary>
 internal static class Lbfgs
 {
-    /// <summary>Correction pairs kept. 20 and not SciPy's 10: on flowers17's centred linear probe 140 iterations against 170, each
-    /// pass over the rows costing far more than the longer two-loop recursion (measured 2026-12-01).</summary>
-    private const int Memory = 20;
+    /// <summary>Correction pairs kept at most. 20 and not SciPy's 10: on flowers17's centred linear probe 140 iterations against 170,
+    /// each pass over the rows costing far more than the longer two-loop recursion (measured 2026-12-01).</summary>
+    internal const int MaxMemory = 20;
+
+    /// <summary>The fewest pairs a solve keeps, whatever its size: fewer and L-BFGS is little better than gradient descent.</summary>
+    internal const int MinMemory = 3;
+
+    /// <summary>
+    /// The pairs (two vectors of <paramref name="parameters"/> doubles each) that fit <paramref name="bytes"/>, within
+    /// <see cref="MinMemory"/>..<see cref="MaxMemory"/>: a VGG19 block5_pool probe (25,088 x 101 weights) would hold 800 MB in 20.
+    /// </summary>
+    internal static int MemoryFor(long parameters, long bytes) =>
+        (int)Math.Clamp(bytes / Math.Max(1, 2 * sizeof(double) * parameters), MinMemory, MaxMemory);
     private const double Armijo = 1e-4;
     private const int MaxBacktracks = 40;
     private const double Rounding = 1e-6;
@@ -25,10 +35,12 @@ internal static class Lbfgs
     /// </summary>
     /// <param name="measure">The stopping test's size of a gradient; default its largest component.</param>
     /// <param name="iterated">Called after each iteration with the iterations done and the new gradient's size.</param>
+    /// <param name="memory">Correction pairs kept (<see cref="MemoryFor"/>).</param>
     public static (LbfgsStop Stop, int Iterations, double Value, double GradientNorm) Minimize(
         Func<double[], double[], double> objective, double[] x, double tolerance, int maxIterations,
-        Func<double[], double>? measure = null, Action<int, double>? iterated = null, CancellationToken ct = default)
+        Func<double[], double>? measure = null, Action<int, double>? iterated = null, int memory = MaxMemory, CancellationToken ct = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(memory, 1);
         measure ??= MaxAbs;
         int n = x.Length;
         var g = new double[n];
@@ -39,7 +51,8 @@ internal static class Lbfgs
         var d = new double[n];
         var xNew = new double[n];
         var gNew = new double[n];
-        var alpha = new double[Memory];
+        var alpha = new double[memory];
+        var (spareS, spareY) = (new double[n], new double[n]); // the next pair's arrays; a pair refused leaves them spare
         for (int iteration = 0; ; iteration++)
         {
             double norm = measure(g);
@@ -79,14 +92,15 @@ internal static class Lbfgs
             }
             // No decrease even at tiny steps: the objective's rounding (float32 logits) is larger than what is left to gain.
             if (!accepted) return (LbfgsStop.LineSearchFailed, iteration, f, norm);
-            var sk = new double[n];
-            var yk = new double[n];
+            var (sk, yk) = (spareS, spareY);
             for (int i = 0; i < n; i++) { sk[i] = xNew[i] - x[i]; yk[i] = gNew[i] - g[i]; }
             double sy = Dot(sk, yk);
             // A pair without positive curvature would make H indefinite; Armijo alone does not guarantee one, so skip it.
             if (sy > 1e-12 * Dot(yk, yk))
             {
-                if (s.Count == Memory) { s.RemoveAt(0); y.RemoveAt(0); rho.RemoveAt(0); }
+                // The dropped oldest pair's arrays take the next pair: a solve allocates its history once.
+                if (s.Count == memory) { (spareS, spareY) = (s[0], y[0]); s.RemoveAt(0); y.RemoveAt(0); rho.RemoveAt(0); }
+                else (spareS, spareY) = (new double[n], new double[n]);
                 s.Add(sk);
                 y.Add(yk);
                 rho.Add(1 / sy);
