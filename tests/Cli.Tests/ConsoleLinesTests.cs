@@ -32,6 +32,15 @@ public class ConsoleLinesTests
     }
 
     [Fact]
+    public void An_lbfgs_solve_prints_one_solved_line_within_80_columns_without_an_epoch()
+    {
+        var m = new EpochMetrics(1, 0, 12.3456, 1.0, 1.0, 1.0, 10.5, 0.9999, 1.0, 1.0, 1234.56, true);
+        string line = EpochLine.Solved(m);
+        Assert.True(line.Length <= 80, $"{line.Length} columns: {line}");
+        Assert.Equal("solved    loss 12.346 acc 100.0% val_loss 10.500 val_acc 100.0% 1234.56s", line);
+    }
+
+    [Fact]
     public void A_solves_progress_line_fits_80_columns_at_its_widest()
     {
         var widest = new SolverProgress(99_999, 100_000, 1.2345e-123, 3.0, 1e-6, TimeSpan.FromHours(50));

@@ -245,6 +245,8 @@ public class PipelineCliTests(DemoRun demo)
         Assert.Equal(1f / (2 * trainRows), sidecar.Training.L2); // 3 classes: λ = 1 / (2 C n)
         Assert.Contains(FormattableString.Invariant($"L-BFGS full batch, l2 {1f / (2 * trainRows):G3} (scikit-learn C 1)"), Unwrapped(solved.Out));
         Assert.Contains("(lbfgs, ", solved.Out);
+        Assert.Contains("\nsolved    loss ", solved.Out);
+        Assert.DoesNotContain("epoch   1/1", solved.Out);
         Assert.Contains("converged", solved.Out);
         // Asking for epochs is asking for mini-batch training; its default λ is 0, as Keras's.
         var epochs = Cli.Run("train", features, "--epochs", "2", "-o", demo.File("run-epochs"), "-q");

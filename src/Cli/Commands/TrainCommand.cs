@@ -223,9 +223,10 @@ public static class TrainCommand
         trainer.Warning += Terminal.Warn;
         int epochs = options.Epochs;
         if (!quiet) trainer.Planned += plan => Console.Write(PlanText(plan));
-        trainer.Planned += plan => epochs = plan.Epochs;
+        bool solve = false;
+        trainer.Planned += plan => (epochs, solve) = (plan.Epochs, plan.FullBatch);
         bool scheduled = options.Schedule != ScheduleKind.Constant || options.WarmupEpochs > 0;
-        if (!quiet) trainer.EpochCompleted += m => Console.WriteLine(EpochLine.Format(m, epochs, scheduled));
+        if (!quiet) trainer.EpochCompleted += m => Console.WriteLine(solve ? EpochLine.Solved(m) : EpochLine.Format(m, epochs, scheduled));
         // A solve prints its one line at the end; a long one (100k rows of 2,048 floats) says how it goes every few seconds.
         var shown = System.Diagnostics.Stopwatch.StartNew();
         if (!quiet)

@@ -36,6 +36,9 @@ public sealed record TrainingPlan
     /// <summary>The solver and its settings, e.g. "adam, lr 0.001 constant, batch 32, up to 20 epochs, early stopping on val_loss (patience 5)".</summary>
     public string Solver { get; init; } = "";
 
+    /// <summary>Whether L-BFGS solves the head in one full-batch run (its one "epoch" is the solution) rather than epochs of mini-batches.</summary>
+    public bool FullBatch { get; init; }
+
     /// <summary>Epochs at most: <see cref="TrainerOptions.Epochs"/>, or 1 for a single full-batch solve.</summary>
     public int Epochs { get; init; }
 
@@ -65,6 +68,7 @@ public sealed record TrainingPlan
             Layers = string.Join(" -> ", [data.Width.ToString(CultureInfo.InvariantCulture), .. steps, output]),
             Parameters = head.Parameters.Where(p => p.Trainable).Sum(p => (long)p.Value.Length),
             Solver = lbfgs ? LbfgsText(options, trainRows, head) : SgdText(options),
+            FullBatch = lbfgs,
             Epochs = lbfgs ? 1 : options.Epochs,
             Storage = data.Storage,
         };
