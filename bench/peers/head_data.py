@@ -7,6 +7,19 @@ import os
 import numpy as np
 
 
+def blas():
+    """The BLAS numpy (and Debian's torch) calls, as the peer's result line names it: Debian's reference BLAS
+    (libblas3) runs these products 10 to 30 times slower than OpenBLAS, so a peer on it is not a fair one."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown BLAS (no threadpoolctl)"
+    libs = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not libs:
+        return "reference BLAS (slow: install libopenblas0-pthread)"
+    return ", ".join(f"{i['internal_api']} {i.get('version') or '?'} ({i['num_threads']} threads)" for i in libs)
+
+
 def load(features_dir, layer=None):
     """Returns (x float32 [n, d], y int64 [n], split list[str], classes list[str]) in shard order, labelled rows only.
 

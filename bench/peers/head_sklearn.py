@@ -9,7 +9,7 @@ import time
 
 from sklearn.linear_model import LogisticRegression
 
-from head_data import load, split_masks
+from head_data import blas, load, split_masks
 
 parser = argparse.ArgumentParser()
 parser.add_argument("features_dir")
@@ -24,3 +24,4 @@ model = LogisticRegression(C=args.c, max_iter=2000).fit(x[train], y[train])
 seconds = time.perf_counter() - start
 print(f"sklearn LogisticRegression: {train.sum()} train x {x.shape[1]} features, {len(classes)} classes, "
       f"fit {seconds:.2f} s, val accuracy {model.score(x[val], y[val]):.4f} on {val.sum()} rows")
+print(f"blas: {blas()}")

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from head_data import load, split_masks
+from head_data import blas, load, split_masks
 
 parser = argparse.ArgumentParser()
 parser.add_argument("features_dir")
@@ -32,7 +32,7 @@ args = parser.parse_args()
 if args.threads:
     torch.set_num_threads(args.threads)
 torch.manual_seed(42)
-print(f"torch {torch.__version__} on CPU, {torch.get_num_threads()} threads")
+print(f"torch {torch.__version__} on CPU, {torch.get_num_threads()} threads, BLAS {blas()}")
 
 x, y, splits, classes = load(args.features_dir, args.layer)
 train, val = split_masks(splits, y)

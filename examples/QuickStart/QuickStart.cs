@@ -17,7 +17,8 @@ public static class QuickStart
         string features = Path.Combine(work, "features"), run = Path.Combine(work, "run");
         using (var extractor = new FeatureExtractor(cut, new ExtractionOptions { ModelName = "mobilenet" }))
             await extractor.ExtractAsync(photos, features);
-        new Trainer(new TrainerOptions { Head = HeadSpec.Linear, Epochs = 30 }).Train(FeatureSet.Load(features), run);
+        // A linear head on features in memory is solved to the optimum (L-BFGS, scikit-learn's C = 1) by default.
+        new Trainer(new TrainerOptions { Head = HeadSpec.Linear }).Train(FeatureSet.Load(features), run);
         using var predictor = Predictor.Open(run);
         return predictor.Predict(photo);
     }

@@ -30,6 +30,8 @@ public static partial class ReportSections
         File.WriteAllText(path, text);
     }
 
-    [GeneratedRegex(@"<!-- begin (?<name>[\w-]+) -->.*?<!-- end \k<name> -->", RegexOptions.Singleline)]
+    // Markers count only on lines of their own: the report's prose names them too (`<!-- begin NAME -->`), and once
+    // that sentence was taken for a section called NAME and moved to the end.
+    [GeneratedRegex(@"^<!-- begin (?<name>[\w-]+) -->$.*?^<!-- end \k<name> -->$", RegexOptions.Singleline | RegexOptions.Multiline)]
     private static partial Regex Section();
 }

@@ -92,7 +92,7 @@ public static class E2eRunner
             _goals.Add($"memory flat from 1x to 16x images: live managed heap after full GC (16x <= {MemoryGrowthLimit:F2} x 1x)", $"x{live:F2}", Met(live <= MemoryGrowthLimit));
             Section("Scaling: 1x, 4x, 16x images",
                 $"`FeatureExtractor` over {model.Title}, {model.WeightsLabel}, batch {options.BatchSize}. The 1x input is {options.ScalingBase} photos " +
-                "spread over the set; 4x and 16x repeat them (symbolic links), so only the count changes. " +
+                "spread over the set; 4x and 16x repeat them (copies of the files), so only the count changes. " +
                 $"Memory: {method}, for the whole process (ORT session, decoders, writer); peak RSS also counts garbage the GC has not " +
                 $"collected yet, the live heap after a forced full GC does not.\n\n{table}");
         }
@@ -308,7 +308,8 @@ public static class E2eRunner
         private string Header(string startLoad, TimeSpan total)
         {
             var sb = new StringBuilder("# OnnxTransfer benchmarks\n\n");
-            sb.Append("Written by `").Append(Command).Append("` (see bench/README.md); rerun it rather than editing this file.\n\n");
+            sb.Append("Written by `").Append(Command).Append("` (see bench/README.md); rerun it rather than editing this file. ")
+              .Append("Sections between `<!-- begin NAME -->` and `<!-- end NAME -->` lines at the end are written by the benchmark they name, with its command; e2e keeps them.\n\n");
             var machine = new MarkdownTable("Machine and run", "");
             machine.Add("Date", DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture));
             foreach (var (k, v) in MachineInfo.Describe()) machine.Add(k, v);

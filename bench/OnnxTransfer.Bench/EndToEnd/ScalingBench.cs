@@ -9,7 +9,7 @@ public sealed record ScalingRow(int Multiple, int Images, double Seconds, long P
 }
 
 /// <summary>
-/// The same extraction over 1x, 4x and 16x copies of one set of photos (symbolic links), so only the
+/// The same extraction over 1x, 4x and 16x copies of one set of photos (files of their own), so only the
 /// count changes, with the peak resident memory of each row: time should grow linearly, memory stay flat.
 /// </summary>
 public static class ScalingBench

@@ -33,6 +33,7 @@ public static partial class LinearProbeBench
         var tolerances = Values(args, "--tol").Select(t => float.Parse(t, CultureInfo.InvariantCulture)).DefaultIfEmpty(new TrainerOptions().Tolerance).ToList();
         var table = new MarkdownTable("Problem", "Train x width, classes", "Tolerance", "Ours (lbfgs)", "sklearn", "Accuracy ours / sklearn (goal within 0.2 pt)", "Fit s ours / sklearn", "Speed-up (goal >= 20x)");
         string loadAtStart = MachineInfo.LoadAverage();
+        string blas = "?";
         var problems = new List<(string Name, FeatureSet Set)>();
         foreach (string dir in Values(args, "--features")) problems.Add((Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')), FeatureSet.Load(dir)));
         problems.Add(("synthetic Caltech-101-sized", CaltechLike()));
@@ -40,6 +41,7 @@ public static partial class LinearProbeBench
         {
             var (train, val) = DataSplits.Of(set, new TrainerOptions());
             var peer = Sklearn(set, val, c);
+            blas = peer.Blas;
             string sk = peer.Problem ?? F($"{peer.Accuracy:P2}");
             foreach (float tolerance in tolerances)
             {
@@ -75,7 +77,7 @@ public static partial class LinearProbeBench
         string section = $"""
             ## Linear probe solved to the optimum (linear-probe)
 
-            Written by `{command}` on {DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}, {Environment.ProcessorCount} logical cores, load average (1/5/15 min) at start / end {loadAtStart} / {MachineInfo.LoadAverage()}. `train --head linear` (default `Solver` auto: L-BFGS, to the `Tolerance` of each row on the largest gradient component of the mean objective; the default is {new TrainerOptions().Tolerance.ToString(CultureInfo.InvariantCulture)}) against scikit-learn LogisticRegression(C={c.ToString(CultureInfo.InvariantCulture)}, lbfgs, max_iter 2000) on the same training rows and split, with `L2` = 1 / (2 C n_train) (for C = 1 the trainer's default); validation accuracy, fit seconds (ours: the median of {TimedFits} whole `Trainer.Train` fits, run folder written, after one untimed warm-up fit; sklearn: one `fit` alone, seconds long) measured in this run.
+            Written by `{command}` on {DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}, {Environment.ProcessorCount} logical cores, load average (1/5/15 min) at start / end {loadAtStart} / {MachineInfo.LoadAverage()}. `train --head linear` (default `Solver` auto: L-BFGS, to the `Tolerance` of each row on the largest gradient component of the mean objective; the default is {new TrainerOptions().Tolerance.ToString(CultureInfo.InvariantCulture)}) against scikit-learn LogisticRegression(C={c.ToString(CultureInfo.InvariantCulture)}, lbfgs, max_iter 2000; numpy on {blas}) on the same training rows and split, with `L2` = 1 / (2 C n_train) (for C = 1 the trainer's default); validation accuracy, fit seconds (ours: the median of {TimedFits} whole `Trainer.Train` fits, run folder written, after one untimed warm-up fit; sklearn: one `fit` alone, seconds long) measured in this run.
 
             {table}
             """;
@@ -107,7 +109,8 @@ public static partial class LinearProbeBench
             new FeatureSource { Directory = Path.GetTempPath() });
     }
 
-    private sealed record Peer(double Accuracy, double Seconds, string? Problem);
+    /// <param name="Blas">The BLAS numpy called (head_data.blas): on Debian's reference BLAS sklearn is 10x slower than on OpenBLAS.</param>
+    private sealed record Peer(double Accuracy, double Seconds, string? Problem, string Blas = "?");
 
     /// <summary>Runs head_sklearn.py on this set's rows as .npy, with our validation rows marked "val" so it fits and scores the same rows.</summary>
     private static Peer Sklearn(FeatureSet set, int[] val, double c)
@@ -135,7 +138,8 @@ public static partial class LinearProbeBench
                     string output = process.StandardOutput.ReadToEnd();
                     process.WaitForExit();
                     if (ResultLine().Match(output) is { Success: true } m)
-                        return new(double.Parse(m.Groups["a"].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups["s"].Value, CultureInfo.InvariantCulture), null);
+                        return new(double.Parse(m.Groups["a"].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups["s"].Value, CultureInfo.InvariantCulture), null,
+                            BlasLine().Match(output) is { Success: true } b ? b.Groups["b"].Value : "?");
                     if (python == Pythons[^1]) return new(0, 0, $"head_sklearn.py exited {process.ExitCode}: {errors.Result.Trim().Split('\n')[^1]}");
                 }
             }
@@ -151,6 +155,9 @@ public static partial class LinearProbeBench
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^blas: (?<b>[^\n]+)$", RegexOptions.Multiline)]
+    private static partial Regex BlasLine();
 
     [GeneratedRegex(@"fit (?<s>[0-9.]+) s, val accuracy (?<a>[0-9.]+)")]
     private static partial Regex ResultLine();

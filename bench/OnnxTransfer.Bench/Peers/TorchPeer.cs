@@ -60,7 +60,7 @@ public static partial class TorchPeer
             if (epochs.Count < options.Epochs)
                 return Failed($"head_torch.py exited {exit}: {errors.Trim().Split('\n')[^1]}");
             return new TorchEpochs(epochs.Select(m => double.Parse(m.Groups["s"].Value, CultureInfo.InvariantCulture)).ToArray(),
-                VersionLine().Match(output).Groups["v"].Value, int.Parse(epochs[^1].Groups["t"].Value, CultureInfo.InvariantCulture), null);
+                VersionLine().Match(output) is { Success: true } v ? $"{v.Groups["v"].Value} on {v.Groups["b"].Value}" : "?", int.Parse(epochs[^1].Groups["t"].Value, CultureInfo.InvariantCulture), null);
         }
         finally { dir.Delete(recursive: true); }
     }
@@ -83,6 +83,6 @@ public static partial class TorchPeer
     [GeneratedRegex(@"epoch \d+: (?<s>[0-9.]+) s CPU \((?<t>\d+) threads\)")]
     private static partial Regex EpochLine();
 
-    [GeneratedRegex(@"^torch (?<v>\S+) on CPU", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^torch (?<v>\S+) on CPU, \d+ threads, BLAS (?<b>[^\n]+)$", RegexOptions.Multiline)]
     private static partial Regex VersionLine();
 }

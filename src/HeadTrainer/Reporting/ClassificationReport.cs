@@ -114,17 +114,19 @@ public sealed record ClassificationReport
     public static double BinaryAuc(ReadOnlySpan<float> scores, ReadOnlySpan<bool> positive)
     {
         int n = scores.Length;
-        var order = Enumerable.Range(0, n).ToArray();
+        // The labels sorted along with the scores as keys: the primitive-key sort, not one through a comparison
+        // delegate, which made a 101-class AUC of 5,816 rows a fifth of a linear probe's whole fit.
         var s = scores.ToArray();
-        Array.Sort(order, (a, b) => s[a].CompareTo(s[b]));
+        var p = positive.ToArray();
+        Array.Sort(s, p);
         double rankSum = 0;
         long pos = 0;
         for (int i = 0; i < n;)
         {
             int j = i;
-            while (j + 1 < n && s[order[j + 1]] == s[order[i]]) j++;
+            while (j + 1 < n && s[j + 1] == s[i]) j++;
             double rank = (i + j) / 2.0 + 1;
-            for (int t = i; t <= j; t++) if (positive[order[t]]) { rankSum += rank; pos++; }
+            for (int t = i; t <= j; t++) if (p[t]) { rankSum += rank; pos++; }
             i = j + 1;
         }
         long neg = n - pos;
