@@ -32,6 +32,7 @@ internal sealed class FullBatchPass
     private readonly LossFunction _loss;
     private readonly Worker[] _workers;
     private readonly float[][]? _gathered;
+    private readonly int _chunks;
 
     /// <param name="cores">Chunks run at once; the result is the same for any number.</param>
     /// <param name="gatheredBytes">Gathers the rows once when they fit in this many bytes (<see cref="GatheredBytes"/>).</param>
@@ -39,11 +40,11 @@ internal sealed class FullBatchPass
     {
         (_data, _rows, _loss) = (data, rows, loss);
         _labels = rows.Select(i => data.Labels[i]).ToArray();
-        int chunks = (rows.Length + ChunkRows - 1) / ChunkRows;
+        _chunks = (rows.Length + ChunkRows - 1) / ChunkRows;
         if ((long)rows.Length * data.Width * sizeof(float) <= gatheredBytes)
-            _gathered = Enumerable.Range(0, chunks).Select(c => Gather(c, new float[Rows(c) * data.Width])).ToArray();
+            _gathered = Enumerable.Range(0, _chunks).Select(c => Gather(c, new float[Rows(c) * data.Width])).ToArray();
         var gemm = layer.Multiplier.OnCallingThread;
-        _workers = Enumerable.Range(0, Math.Clamp(cores, 1, Math.Max(1, chunks)))
+        _workers = Enumerable.Range(0, Math.Clamp(cores, 1, Math.Max(1, _chunks)))
             .Select(_ => new Worker(new DenseLayer("worker", layer.InputWidth, layer.OutputWidth, gemm)))
             .ToArray();
     }
@@ -62,10 +63,9 @@ internal sealed class FullBatchPass
         Array.Clear(kernelGradient);
         Array.Clear(biasGradient);
         double value = 0;
-        int chunks = (_rows.Length + ChunkRows - 1) / ChunkRows;
-        for (int first = 0; first < chunks; first += _workers.Length)
+        for (int first = 0; first < _chunks; first += _workers.Length)
         {
-            int count = Math.Min(_workers.Length, chunks - first);
+            int count = Math.Min(_workers.Length, _chunks - first);
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count }, t => _workers[t].Run(this, first + t));
             for (int t = 0; t < count; t++)
             {

@@ -18,7 +18,10 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// </remarks>
 internal static class FullBatchSolver
 {
-    /// <summary>The most L-BFGS's history of correction pairs may hold: about the rows' own gathered copy.</summary>
+    /// <summary>
+    /// The most L-BFGS's history of correction pairs may hold, about the rows' own gathered copy; only a head of over 5.6 M
+    /// weights goes past it, with <see cref="Lbfgs.MinMemory"/> pairs (the plan says the size).
+    /// </summary>
     internal const long HistoryBytes = 256L << 20;
 
     /// <summary>The correction pairs a solve of <paramref name="parameters"/> weights keeps (<see cref="Lbfgs.MemoryFor"/>).</summary>

@@ -78,9 +78,10 @@ public sealed partial class Trainer(TrainerOptions options)
         var loss = new LossFunction(Options.Loss, Options.LabelSmoothing, weights);
         var valLoss = new LossFunction(Options.Loss, Options.LabelSmoothing, null);
         bool lbfgs = UsesLbfgs(data);
-        float l2 = Options.L2Used(lbfgs, rowsPerImage.Sum(), data.Classes.Count);
+        int trainRows = rowsPerImage.Sum();
+        float l2 = Options.L2Used(lbfgs, trainRows, data.Classes.Count);
         var used = Options with { L2 = l2 };
-        Planned?.Invoke(TrainingPlan.Of(data, splits, rowsPerImage.Sum(), head, used, lbfgs));
+        Planned?.Invoke(TrainingPlan.Of(data, splits, trainRows, head, used, lbfgs));
         if (lbfgs)
             return FitFullBatch(data, runDirectory, splits, rowsPerImage, head, loss, valLoss, warnings, used, ct);
         var optimizer = new Optimizer(Options.Optimizer, Options.Momentum, Options.Nesterov, Options.WeightDecay);

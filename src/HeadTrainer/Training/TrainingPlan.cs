@@ -56,6 +56,7 @@ public sealed record TrainingPlan
             _ => l.GetType().Name,
         });
         string output = head.Loss == LossKind.Binary ? "sigmoid" : "softmax";
+        long parameters = head.Parameters.Where(p => p.Trainable).Sum(p => (long)p.Value.Length);
         return new TrainingPlan
         {
             TrainImages = splits.Train.Length,
@@ -66,19 +67,18 @@ public sealed record TrainingPlan
             Classes = data.Classes.Count,
             FeatureWidth = data.Width,
             Layers = string.Join(" -> ", [data.Width.ToString(CultureInfo.InvariantCulture), .. steps, output]),
-            Parameters = head.Parameters.Where(p => p.Trainable).Sum(p => (long)p.Value.Length),
-            Solver = lbfgs ? LbfgsText(options, trainRows, head) : SgdText(options),
+            Parameters = parameters,
+            Solver = lbfgs ? LbfgsText(options, trainRows, head, parameters) : SgdText(options),
             FullBatch = lbfgs,
             Epochs = lbfgs ? 1 : options.Epochs,
             Storage = data.Storage,
         };
     }
 
-    private static string LbfgsText(TrainerOptions o, int trainRows, DenseHead head)
+    private static string LbfgsText(TrainerOptions o, int trainRows, DenseHead head, long parameters)
     {
         float l2 = o.L2 ?? 0;
         string penalty = l2 > 0 ? Invariant($"l2 {l2:G3} (scikit-learn C {TrainerOptions.CForL2(l2, trainRows, head.ClassCount, head.Loss):G3})") : "no l2 penalty";
-        long parameters = head.Parameters.Where(p => p.Trainable).Sum(p => (long)p.Value.Length);
         int pairs = FullBatchSolver.Memory(parameters);
         return Invariant($"L-BFGS full batch, {penalty}, to tolerance {o.Tolerance:G3}, at most {o.MaxIterations} iterations, keeping {pairs} gradient pairs ({2.0 * sizeof(double) * parameters * pairs / 1e6:N1} MB)");
     }
