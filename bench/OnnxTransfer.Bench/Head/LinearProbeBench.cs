@@ -42,7 +42,7 @@ public static partial class LinearProbeBench
             var (train, val) = DataSplits.Of(set, new TrainerOptions());
             var peer = Sklearn(set, val, c);
             blas = peer.Blas;
-            string sk = peer.Problem ?? F($"{peer.Accuracy:P2}");
+            string sk = peer.Problem ?? F($"{peer.Accuracy:P2}; {peer.Iterations} iterations");
             foreach (float tolerance in tolerances)
             {
                 // C = 1 is the trainer's default L2 for L-BFGS: that default is what is measured.
@@ -77,7 +77,7 @@ public static partial class LinearProbeBench
         string section = $"""
             ## Linear probe solved to the optimum (linear-probe)
 
-            Written by `{command}` on {DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}, {Environment.ProcessorCount} logical cores, load average (1/5/15 min) at start / end {loadAtStart} / {MachineInfo.LoadAverage()}. `train --head linear` (default `Solver` auto: L-BFGS, to the `Tolerance` of each row on the largest gradient component of the mean objective; the default is {new TrainerOptions().Tolerance.ToString(CultureInfo.InvariantCulture)}) against scikit-learn LogisticRegression(C={c.ToString(CultureInfo.InvariantCulture)}, lbfgs, max_iter 2000; numpy on {blas}) on the same training rows and split, with `L2` = 1 / (2 C n_train) (for C = 1 the trainer's default); validation accuracy, fit seconds (ours: the median of {TimedFits} whole `Trainer.Train` fits, run folder written, after one untimed warm-up fit; sklearn: one `fit` alone, seconds long) measured in this run.
+            Written by `{command}` on {DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}, {Environment.ProcessorCount} logical cores, load average (1/5/15 min) at start / end {loadAtStart} / {MachineInfo.LoadAverage()}. `train --head linear` (default `Solver` auto: L-BFGS, to the `Tolerance` of each row on the largest gradient component of the mean objective; the default is {new TrainerOptions().Tolerance.ToString(CultureInfo.InvariantCulture)}) against scikit-learn LogisticRegression(C={c.ToString(CultureInfo.InvariantCulture)}, lbfgs, max_iter 2000; numpy on {blas}) on the same training rows and split, with `L2` = 1 / (2 C n_train) (for C = 1 the trainer's default); validation accuracy, fit seconds (ours: the median of {TimedFits} whole `Trainer.Train` fits, run folder written, after one untimed warm-up fit; sklearn: the median of {PeerFits} `fit` calls alone, in one Python process after its imports) measured in this run.
 
             {table}
             """;
@@ -110,7 +110,10 @@ public static partial class LinearProbeBench
     }
 
     /// <param name="Blas">The BLAS numpy called (head_data.blas): on Debian's reference BLAS sklearn is 10x slower than on OpenBLAS.</param>
-    private sealed record Peer(double Accuracy, double Seconds, string? Problem, string Blas = "?");
+    private sealed record Peer(double Accuracy, double Seconds, string? Problem, string Blas = "?", int Iterations = 0);
+
+    /// <summary>Fits of sklearn's timed, the median reported: its fits swing as ours do.</summary>
+    private const int PeerFits = 3;
 
     /// <summary>Runs head_sklearn.py on this set's rows as .npy, with our validation rows marked "val" so it fits and scores the same rows.</summary>
     private static Peer Sklearn(FeatureSet set, int[] val, double c)
@@ -127,7 +130,7 @@ public static partial class LinearProbeBench
             File.WriteAllText(Path.Combine(dir.FullName, "splits.json"), JsonSerializer.Serialize(splits));
             foreach (string python in Pythons)
             {
-                var start = new ProcessStartInfo(python, [script, dir.FullName, "--c", c.ToString(CultureInfo.InvariantCulture)])
+                var start = new ProcessStartInfo(python, [script, dir.FullName, "--c", c.ToString(CultureInfo.InvariantCulture), "--repeats", PeerFits.ToString(CultureInfo.InvariantCulture)])
                     { RedirectStandardOutput = true, RedirectStandardError = true };
                 Process process;
                 try { process = Process.Start(start)!; }
@@ -139,7 +142,7 @@ public static partial class LinearProbeBench
                     process.WaitForExit();
                     if (ResultLine().Match(output) is { Success: true } m)
                         return new(double.Parse(m.Groups["a"].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups["s"].Value, CultureInfo.InvariantCulture), null,
-                            BlasLine().Match(output) is { Success: true } b ? b.Groups["b"].Value : "?");
+                            BlasLine().Match(output) is { Success: true } b ? b.Groups["b"].Value : "?", int.Parse(m.Groups["i"].Value, CultureInfo.InvariantCulture));
                     if (python == Pythons[^1]) return new(0, 0, $"head_sklearn.py exited {process.ExitCode}: {errors.Result.Trim().Split('\n')[^1]}");
                 }
             }
@@ -159,6 +162,6 @@ public static partial class LinearProbeBench
     [GeneratedRegex(@"^blas: (?<b>[^\n]+)$", RegexOptions.Multiline)]
     private static partial Regex BlasLine();
 
-    [GeneratedRegex(@"fit (?<s>[0-9.]+) s, val accuracy (?<a>[0-9.]+)")]
+    [GeneratedRegex(@"fit (?<s>[0-9.]+) s, val accuracy (?<a>[0-9.]+) on [0-9]+ rows, (?<i>[0-9]+) iterations")]
     private static partial Regex ResultLine();
 }

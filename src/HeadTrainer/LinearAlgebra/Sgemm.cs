@@ -214,77 +214,15 @@ internal static unsafe class Sgemm
         static abstract void Run(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite);
     }
 
+    /// <summary><see cref="PanelTile"/>'s 32 x 12 tile on Sgemm's step-major panels.</summary>
     private readonly struct Kernel32x12 : IMicroKernel
     {
-        public static int MR => 32;
+        public static int MR => PanelTile.Rows;
         public static int NR => 12;
 
         /// <summary>C[0..32, 0..12] += (or, with overwrite, =) alpha * sum_p pa[p] (x) pb[p].</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite)
-        {
-            Vector512<float> c00 = default, c10 = default, c01 = default, c11 = default, c02 = default, c12 = default;
-            Vector512<float> c03 = default, c13 = default, c04 = default, c14 = default, c05 = default, c15 = default;
-            Vector512<float> c06 = default, c16 = default, c07 = default, c17 = default, c08 = default, c18 = default;
-            Vector512<float> c09 = default, c19 = default, c0a = default, c1a = default, c0b = default, c1b = default;
-            for (int p = 0; p < kc; p++)
-            {
-                var a0 = Vector512.Load(pa);
-                var a1 = Vector512.Load(pa + 16);
-                var b = Vector512.Create(pb[0]);
-                c00 = Avx512F.FusedMultiplyAdd(a0, b, c00); c10 = Avx512F.FusedMultiplyAdd(a1, b, c10);
-                b = Vector512.Create(pb[1]);
-                c01 = Avx512F.FusedMultiplyAdd(a0, b, c01); c11 = Avx512F.FusedMultiplyAdd(a1, b, c11);
-                b = Vector512.Create(pb[2]);
-                c02 = Avx512F.FusedMultiplyAdd(a0, b, c02); c12 = Avx512F.FusedMultiplyAdd(a1, b, c12);
-                b = Vector512.Create(pb[3]);
-                c03 = Avx512F.FusedMultiplyAdd(a0, b, c03); c13 = Avx512F.FusedMultiplyAdd(a1, b, c13);
-                b = Vector512.Create(pb[4]);
-                c04 = Avx512F.FusedMultiplyAdd(a0, b, c04); c14 = Avx512F.FusedMultiplyAdd(a1, b, c14);
-                b = Vector512.Create(pb[5]);
-                c05 = Avx512F.FusedMultiplyAdd(a0, b, c05); c15 = Avx512F.FusedMultiplyAdd(a1, b, c15);
-                b = Vector512.Create(pb[6]);
-                c06 = Avx512F.FusedMultiplyAdd(a0, b, c06); c16 = Avx512F.FusedMultiplyAdd(a1, b, c16);
-                b = Vector512.Create(pb[7]);
-                c07 = Avx512F.FusedMultiplyAdd(a0, b, c07); c17 = Avx512F.FusedMultiplyAdd(a1, b, c17);
-                b = Vector512.Create(pb[8]);
-                c08 = Avx512F.FusedMultiplyAdd(a0, b, c08); c18 = Avx512F.FusedMultiplyAdd(a1, b, c18);
-                b = Vector512.Create(pb[9]);
-                c09 = Avx512F.FusedMultiplyAdd(a0, b, c09); c19 = Avx512F.FusedMultiplyAdd(a1, b, c19);
-                b = Vector512.Create(pb[10]);
-                c0a = Avx512F.FusedMultiplyAdd(a0, b, c0a); c1a = Avx512F.FusedMultiplyAdd(a1, b, c1a);
-                b = Vector512.Create(pb[11]);
-                c0b = Avx512F.FusedMultiplyAdd(a0, b, c0b); c1b = Avx512F.FusedMultiplyAdd(a1, b, c1b);
-                pa += 32;
-                pb += 12;
-            }
-            var al = Vector512.Create(alpha);
-            Store(c, al, c00, c10, overwrite);
-            Store(c + ldc, al, c01, c11, overwrite);
-            Store(c + 2L * ldc, al, c02, c12, overwrite);
-            Store(c + 3L * ldc, al, c03, c13, overwrite);
-            Store(c + 4L * ldc, al, c04, c14, overwrite);
-            Store(c + 5L * ldc, al, c05, c15, overwrite);
-            Store(c + 6L * ldc, al, c06, c16, overwrite);
-            Store(c + 7L * ldc, al, c07, c17, overwrite);
-            Store(c + 8L * ldc, al, c08, c18, overwrite);
-            Store(c + 9L * ldc, al, c09, c19, overwrite);
-            Store(c + 10L * ldc, al, c0a, c1a, overwrite);
-            Store(c + 11L * ldc, al, c0b, c1b, overwrite);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Store(float* col, Vector512<float> alpha, Vector512<float> lo, Vector512<float> hi, bool overwrite)
-        {
-            if (overwrite)
-            {
-                (lo * alpha).Store(col);
-                (hi * alpha).Store(col + 16);
-                return;
-            }
-            Avx512F.FusedMultiplyAdd(lo, alpha, Vector512.Load(col)).Store(col);
-            Avx512F.FusedMultiplyAdd(hi, alpha, Vector512.Load(col + 16)).Store(col + 16);
-        }
+        public static void Run(int kc, float* pa, float* pb, float* c, int ldc, float alpha, bool overwrite) =>
+            PanelTile.Run<TwelveColumns, StepMajor>(kc, pa, pb, 0, c, ldc, alpha, overwrite);
     }
 
     private readonly struct Kernel16x6 : IMicroKernel

@@ -92,46 +92,78 @@ public sealed record ClassificationReport
     }
 
     /// <summary>Binary: AUC of class 1's score. K > 2: mean one-vs-rest AUC over classes with both outcomes present.</summary>
+    /// <remarks>The classes' AUCs on every core, averaged in class order: the same sum whatever the number of cores.</remarks>
     public static double MacroAuc(IReadOnlyList<int> labels, float[] probabilities, int k)
     {
-        int n = labels.Count;
-        var scores = new float[n];
-        var positive = new bool[n];
-        double sum = 0;
-        int used = 0;
-        for (int c = k == 2 ? 1 : 0; c < k; c++)
+        int n = labels.Count, first = k == 2 ? 1 : 0;
+        var aucs = new double[k - first];
+        Parallel.For(first, k, () => (new ulong[n], new ulong[n]), (c, _, buffers) =>
         {
-            for (int i = 0; i < n; i++) { scores[i] = probabilities[i * k + c]; positive[i] = labels[i] == c; }
-            double auc = BinaryAuc(scores, positive);
-            if (double.IsNaN(auc)) continue;
-            sum += auc;
-            used++;
-        }
-        return used == 0 ? double.NaN : sum / used;
+            for (int i = 0; i < n; i++) buffers.Item1[i] = Key(probabilities[i * k + c], labels[i] == c);
+            aucs[c - first] = SortedAuc(buffers.Item1, buffers.Item2);
+            return buffers;
+        }, _ => { });
+        var present = aucs.Where(a => !double.IsNaN(a)).ToList();
+        return present.Count == 0 ? double.NaN : present.Sum() / present.Count;
     }
 
     /// <summary>Mann-Whitney U / (P N) with average ranks for ties; NaN without both classes.</summary>
     public static double BinaryAuc(ReadOnlySpan<float> scores, ReadOnlySpan<bool> positive)
     {
-        int n = scores.Length;
-        // The labels sorted along with the scores as keys: the primitive-key sort, not one through a comparison
-        // delegate, which made a 101-class AUC of 5,816 rows a fifth of a linear probe's whole fit.
-        var s = scores.ToArray();
-        var p = positive.ToArray();
-        Array.Sort(s, p);
+        var keys = new ulong[scores.Length];
+        for (int i = 0; i < keys.Length; i++) keys[i] = Key(scores[i], positive[i]);
+        return SortedAuc(keys, new ulong[keys.Length]);
+    }
+
+    /// <summary>
+    /// A score and its label as one sort key: the score's order in bits 1 to 32, the label in bit 0. NaN sorts first, as
+    /// in Array.Sort, and -0 with +0.
+    /// </summary>
+    private static ulong Key(float score, bool positive)
+    {
+        uint bits = float.IsNaN(score) ? 0 : BitConverter.SingleToUInt32Bits(score == 0 ? 0f : score);
+        uint order = float.IsNaN(score) ? 0 : (bits & 0x8000_0000) != 0 ? ~bits : bits | 0x8000_0000;
+        return (ulong)order << 1 | (positive ? 1UL : 0UL);
+    }
+
+    /// <summary>The AUC of <see cref="Key"/>s, sorted in place (<paramref name="spare"/> as long, its contents lost).</summary>
+    private static double SortedAuc(ulong[] keys, ulong[] spare)
+    {
+        var sorted = RadixSort(keys, spare);
+        int n = sorted.Length;
         double rankSum = 0;
         long pos = 0;
         for (int i = 0; i < n;)
         {
             int j = i;
-            while (j + 1 < n && s[j + 1] == s[i]) j++;
+            while (j + 1 < n && sorted[j + 1] >> 1 == sorted[i] >> 1) j++;
             double rank = (i + j) / 2.0 + 1;
-            for (int t = i; t <= j; t++) if (p[t]) { rankSum += rank; pos++; }
+            for (int t = i; t <= j; t++) if ((sorted[t] & 1) != 0) { rankSum += rank; pos++; }
             i = j + 1;
         }
         long neg = n - pos;
         if (pos == 0 || neg == 0) return double.NaN;
         return (rankSum - pos * (pos + 1) / 2.0) / ((double)pos * neg);
+    }
+
+    /// <summary>
+    /// Least-significant-digit radix sort of 33-bit keys, three passes of 11 bits; returns the array that holds them sorted.
+    /// A comparison sort per class made the 101-class AUC of 5,816 training rows 38 ms, a tenth of a linear probe's fit.
+    /// </summary>
+    private static ulong[] RadixSort(ulong[] keys, ulong[] spare)
+    {
+        const int bits = 11, digits = 1 << bits;
+        Span<int> start = stackalloc int[digits];
+        var (from, to) = (keys, spare);
+        for (int shift = 0; shift < 33; shift += bits)
+        {
+            start.Clear();
+            foreach (ulong key in from) start[(int)(key >> shift) & (digits - 1)]++;
+            for (int d = 0, sum = 0; d < digits; d++) (start[d], sum) = (sum, sum + start[d]);
+            foreach (ulong key in from) to[start[(int)(key >> shift) & (digits - 1)]++] = key;
+            (from, to) = (to, from);
+        }
+        return from;
     }
 
     private static readonly JsonSerializerOptions Json = new()

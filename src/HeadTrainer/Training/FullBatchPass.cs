@@ -1,4 +1,3 @@
-using MathNet.Numerics.LinearAlgebra.Single;
 using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Model;
 
@@ -6,13 +5,16 @@ namespace OnnxTransfer.HeadTrainer.Training;
 
 /// <summary>
 /// One pass of a linear layer over every training row: the mean loss and its gradient, for <see cref="FullBatchSolver"/>.
-/// The rows go in fixed chunks, one per core at a time, each through its own copy of the layer; the chunks' sums are added
-/// in chunk order, so the result does not depend on the number of cores or on which finishes first.
+/// The rows go in fixed chunks, one per core at a time; the chunks' sums are added in chunk order, so the result does not
+/// depend on the number of cores or on which finishes first.
 /// </summary>
 /// <remarks>
 /// Chunks and not the GEMM's own threads: a linear head's products are thin (17 or 101 classes), and Sgemm splits the
 /// kernel gradient (256 x 17) along its 17 columns into one part, so most of a pass ran on one core. Memory is a chunk of
-/// rows and a kernel-sized gradient per core, whatever the number of rows.
+/// rows and a kernel-sized gradient per core, whatever the number of rows. A softmax head on a CPU with AVX-512 takes
+/// <see cref="SoftmaxChunks"/> (rows packed once per solve, softmax in vectors of rows); anything else
+/// <see cref="LayerChunks"/> (the layer's own Forward and Backward and <see cref="LossFunction"/>). The two round
+/// differently in the last bits (float32 against double softmax), each the same on every run.
 /// </remarks>
 internal sealed class FullBatchPass
 {
@@ -26,98 +28,104 @@ internal sealed class FullBatchPass
     /// </summary>
     internal const long GatheredBytes = 256L << 20;
 
-    private readonly FeatureSet _data;
-    private readonly int[] _rows;
-    private readonly int[] _labels;
-    private readonly LossFunction _loss;
-    private readonly Worker[] _workers;
-    private readonly float[][]? _gathered;
-    private readonly int _chunks;
+    /// <summary>
+    /// The most bytes the chunks' gradients may hold at once: a pass runs that many chunks (at least one per core) before
+    /// adding their gradients, in chunk order. Caltech-sized (26,000 weights) holds all 12 of its chunks and makes one
+    /// round; a VGG19 block5_pool probe (2.5 M weights) 6 at a time.
+    /// </summary>
+    internal const long ResultBytes = 64L << 20;
+
+    private readonly IChunks _chunks;
+    private readonly int _count, _workers, _slots;
+    private readonly double[] _values;
+    private readonly Stack<int> _idle;
+    private readonly ParallelOptions _parallel;
 
     /// <param name="cores">Chunks run at once; the result is the same for any number.</param>
     /// <param name="gatheredBytes">Gathers the rows once when they fit in this many bytes (<see cref="GatheredBytes"/>).</param>
-    public FullBatchPass(DenseLayer layer, FeatureSet data, int[] rows, LossFunction loss, int cores, long gatheredBytes = GatheredBytes)
+    /// <param name="fused">Whether to take <see cref="SoftmaxChunks"/>; default where it runs (tests force each).</param>
+    /// <param name="resultBytes">The most the chunks' gradients hold at once (<see cref="ResultBytes"/>; at least a chunk per core).</param>
+    public FullBatchPass(DenseLayer layer, FeatureSet data, int[] rows, LossFunction loss, int cores, long gatheredBytes = GatheredBytes,
+        bool? fused = null, long resultBytes = ResultBytes)
     {
-        (_data, _rows, _loss) = (data, rows, loss);
-        _labels = rows.Select(i => data.Labels[i]).ToArray();
-        _chunks = (rows.Length + ChunkRows - 1) / ChunkRows;
-        if ((long)rows.Length * data.Width * sizeof(float) <= gatheredBytes)
-            _gathered = Enumerable.Range(0, _chunks).Select(c => Gather(c, new float[Rows(c) * data.Width])).ToArray();
-        var gemm = layer.Multiplier.OnCallingThread;
-        _workers = Enumerable.Range(0, Math.Clamp(cores, 1, Math.Max(1, _chunks)))
-            .Select(_ => new Worker(new DenseLayer("worker", layer.InputWidth, layer.OutputWidth, gemm)))
-            .ToArray();
+        _count = (rows.Length + ChunkRows - 1) / ChunkRows;
+        _workers = Math.Clamp(cores, 1, Math.Max(1, _count));
+        _chunks = fused ?? SoftmaxChunks.Runs(loss)
+            ? new SoftmaxChunks(data, rows, loss, layer.OutputWidth, _workers, gatheredBytes)
+            : new LayerChunks(layer, data, rows, loss, _workers, gatheredBytes);
+        _slots = (int)Math.Clamp(resultBytes / (sizeof(float) * _chunks.ResultFloats), _workers, Math.Max(1, _count));
+        _chunks.Hold(_slots);
+        _values = new double[_slots];
+        _idle = new Stack<int>(Enumerable.Range(0, _workers));
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _workers };
     }
 
     /// <summary>
     /// The mean loss over the rows at <paramref name="layer"/>'s weights; its gradient (kernel, then bias) into the two
     /// arrays, overwritten. The penalty is the caller's.
     /// </summary>
+    /// <remarks>
+    /// Rounds of as many chunks as the gradients held allow, each core taking the next chunk when done with one (a round
+    /// of 12 chunks on 2 cores is one start and one wait, not 6); each gradient element then adds the round's chunks in
+    /// chunk order, the elements split between the cores.
+    /// </remarks>
     public double Run(DenseLayer layer, double[] kernelGradient, double[] biasGradient)
     {
-        foreach (var w in _workers)
-        {
-            layer.Kernel.Value.CopyTo(w.Layer.Kernel.Value, 0);
-            layer.Bias.Value.CopyTo(w.Layer.Bias.Value, 0);
-        }
+        _chunks.Load(layer);
         Array.Clear(kernelGradient);
         Array.Clear(biasGradient);
         double value = 0;
-        for (int first = 0; first < _chunks; first += _workers.Length)
+        for (int first = 0; first < _count; first += _slots)
         {
-            int count = Math.Min(_workers.Length, _chunks - first);
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count }, t => _workers[t].Run(this, first + t));
-            for (int t = 0; t < count; t++)
+            int count = Math.Min(_slots, _count - first);
+            Parallel.For(0, count, _parallel, Rent, (slot, _, worker) =>
             {
-                var w = _workers[t];
-                value += w.Value;
-                var kg = w.Layer.Kernel.Grad;
-                for (int i = 0; i < kg.Length; i++) kernelGradient[i] += kg[i];
-                var bg = w.Layer.Bias.Grad;
-                for (int i = 0; i < bg.Length; i++) biasGradient[i] += bg[i];
-            }
+                _values[slot] = _chunks.Run(worker, first + slot, slot);
+                return worker;
+            }, Return);
+            for (int slot = 0; slot < count; slot++) value += _values[slot];
+            // Adding 12 chunks of 26,000 weights took 0.15 ms on one core, more than a start of the other.
+            if (_workers == 1 || (long)count * _chunks.ResultFloats < 1 << 18) _chunks.AddGradients(count, 0, 1, kernelGradient, biasGradient);
+            else Parallel.For(0, _workers, _parallel, part => _chunks.AddGradients(count, part, _workers, kernelGradient, biasGradient));
         }
         return value;
     }
 
-    private int Rows(int chunk) => Math.Min(ChunkRows, _rows.Length - chunk * ChunkRows);
-
-    /// <summary>The chunk's rows, each a column of <paramref name="into"/> (width x rows, column-major).</summary>
-    private float[] Gather(int chunk, float[] into)
+    private int Rent()
     {
-        int width = _data.Width;
-        for (int j = 0, start = chunk * ChunkRows; j < Rows(chunk); j++) _data.Row(_rows[start + j]).CopyTo(into.AsSpan(j * width, width));
-        return into;
+        lock (_idle) return _idle.Pop();
     }
 
-    /// <summary>A core's copy of the layer and buffers; <see cref="Value"/> and the layer's gradients hold its last chunk's share.</summary>
-    private sealed class Worker(DenseLayer layer)
+    private void Return(int worker)
     {
-        private readonly Rng _rng = new(0); // a dense layer draws nothing
-        private float[] _rows = [];
-        private DenseMatrix? _dLogits;
+        lock (_idle) _idle.Push(worker);
+    }
 
-        public DenseLayer Layer { get; } = layer;
-        public double Value { get; private set; }
+    /// <summary>The rows of chunk <paramref name="chunk"/> of <paramref name="total"/> rows.</summary>
+    internal static int Rows(int chunk, int total) => Math.Min(ChunkRows, total - chunk * ChunkRows);
 
-        public void Run(FullBatchPass pass, int chunk)
-        {
-            int start = chunk * ChunkRows, b = pass.Rows(chunk), width = Layer.InputWidth;
-            var rows = pass._gathered?[chunk];
-            if (rows is null)
-            {
-                if (_rows.Length != b * width) _rows = new float[b * width];
-                rows = pass.Gather(chunk, _rows);
-            }
-            var logits = (DenseMatrix)Layer.Forward(new DenseMatrix(width, b, rows), training: true, _rng);
-            if (_dLogits is null || _dLogits.ColumnCount != b) _dLogits = new DenseMatrix(Layer.OutputWidth, b);
-            // Compute gives the chunk's mean and a gradient over b rows; weighting by b / n makes both the whole set's mean.
-            double share = (double)b / pass._rows.Length;
-            Value = pass._loss.Compute(logits, pass._labels.AsSpan(start, b), _dLogits) * share;
-            var dv = _dLogits.Values;
-            for (int i = 0; i < dv.Length; i++) dv[i] = (float)(dv[i] * share);
-            Layer.Backward(_dLogits, needInputGrad: false);
-        }
+    /// <summary>
+    /// How a pass computes its chunks: each worker (one per core at a time) with buffers of its own, each chunk's gradient
+    /// into a slot of its round.
+    /// </summary>
+    internal interface IChunks
+    {
+        /// <summary>Floats one chunk's gradient takes (kernel and bias, with any padding).</summary>
+        long ResultFloats { get; }
+
+        /// <summary>Allocates the slots a round's gradients go to.</summary>
+        void Hold(int slots);
+
+        /// <summary>Takes the layer's weights for the pass to come.</summary>
+        void Load(DenseLayer layer);
+
+        /// <summary>The chunk's share of the mean loss; its share of the gradient into <paramref name="slot"/>.</summary>
+        double Run(int worker, int chunk, int slot);
+
+        /// <summary>
+        /// Adds slots 0 to <paramref name="slots"/> - 1, in that order, into part <paramref name="part"/> of
+        /// <paramref name="parts"/> of the gradient (kernel in x out, column-major; bias).
+        /// </summary>
+        void AddGradients(int slots, int part, int parts, double[] kernel, double[] bias);
     }
 }
-

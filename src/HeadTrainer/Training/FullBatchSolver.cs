@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Model;
 
@@ -19,7 +20,7 @@ namespace OnnxTransfer.HeadTrainer.Training;
 internal static class FullBatchSolver
 {
     /// <summary>
-    /// The most L-BFGS's history of correction pairs may hold, about the rows' own gathered copy; only a head of over 5.6 M
+    /// The most L-BFGS's history of correction pairs may hold, about the rows' own gathered copy; only a head of over 11.2 M
     /// weights goes past it, with <see cref="Lbfgs.MinMemory"/> pairs (the plan says the size).
     /// </summary>
     internal const long HistoryBytes = 256L << 20;
@@ -28,15 +29,18 @@ internal static class FullBatchSolver
     internal static int Memory(long parameters) => Lbfgs.MemoryFor(parameters, HistoryBytes);
 
     /// <param name="iterated">Told after each iteration where the solve is.</param>
-    public static SolverRun Fit(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, float l2, double tolerance, int maxIterations,
-        Action<SolverProgress>? iterated, CancellationToken ct)
+    /// <param name="fused">Which pass computes the objective (<see cref="FullBatchPass"/>); default where it runs.</param>
+    /// <returns>The run and the objective at the solution (mean loss plus penalty), the train loss a report would recompute.</returns>
+    public static (SolverRun Run, double Objective) Fit(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, float l2, double tolerance, int maxIterations,
+        Action<SolverProgress>? iterated, CancellationToken ct, bool? fused = null)
     {
         var layer = (DenseLayer)head.Layers.Single();
         int width = layer.InputWidth, outputs = layer.OutputWidth, kernel = width * outputs;
         var mean = Mean(data, rows, width);
-        var pass = new FullBatchPass(layer, data, rows, loss, Environment.ProcessorCount);
+        var pass = new FullBatchPass(layer, data, rows, loss, Environment.ProcessorCount, fused: fused);
         var gradW = new double[kernel];
         var gradB = new double[outputs];
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         double Objective(double[] theta, double[] gradient)
         {
             Unpack(theta, layer, mean);
@@ -55,6 +59,7 @@ internal static class FullBatchSolver
             return value;
         }
         // Back from the centred coordinates: ∂/∂W(i, o) = ∂/∂Wc(i, o) + μ(i) ∂/∂c(o).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         double Largest(double[] gradient)
         {
             double largest = 0;
@@ -80,9 +85,9 @@ internal static class FullBatchSolver
             smallest = Math.Min(smallest, norm);
             iterated?.Invoke(new SolverProgress(iteration, maxIterations, smallest, first, tolerance, clock.Elapsed));
         }
-        var (stop, iterations, _, norm) = Lbfgs.Minimize(Objective, theta, tolerance, maxIterations, Measure, Report, Memory(theta.Length), ct);
+        var (stop, iterations, objective, norm) = Lbfgs.Minimize(Objective, theta, tolerance, maxIterations, Measure, Report, Memory(theta.Length), ct);
         Unpack(theta, layer, mean);
-        return new SolverRun(SolverKind.Lbfgs, iterations, stop == LbfgsStop.Converged, norm, tolerance);
+        return (new SolverRun(SolverKind.Lbfgs, iterations, stop == LbfgsStop.Converged, norm, tolerance), objective);
     }
 
     /// <summary>The rows' mean feature, summed in double in row order.</summary>

@@ -36,9 +36,10 @@ public sealed partial class Trainer
         var clock = Stopwatch.StartNew();
         var rows = train.SelectMany((row, i) => Enumerable.Range(row, rowsPerImage[i])).ToArray();
         SolverRun run;
+        double objective;
         try
         {
-            run = FullBatchSolver.Fit(head, data, rows, loss, used.L2 ?? 0, Options.Tolerance, Options.MaxIterations, SolverIterated, ct);
+            (run, objective) = FullBatchSolver.Fit(head, data, rows, loss, used.L2 ?? 0, Options.Tolerance, Options.MaxIterations, SolverIterated, ct);
         }
         catch (OperationCanceledException)
         {
@@ -56,9 +57,10 @@ public sealed partial class Trainer
             Warning?.Invoke(message);
         }
         double penalty = L2Penalty(head, used.L2 ?? 0);
-        var (trainReport, trainLoss) = Evaluate(head, data, rows, loss, null);
+        // The solve's last value is the train loss at these weights: not computed again.
+        var (trainReport, _) = Evaluate(head, data, rows, null, Options.TopK);
         var (valReport, valLossValue) = Evaluate(head, data, val, valLoss, null);
-        var metrics = new EpochMetrics(1, 0, trainLoss + penalty, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
+        var metrics = new EpochMetrics(1, 0, objective, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
             valLossValue + penalty, valReport.Accuracy, valReport.TopKAccuracy, valReport.Auc, clock.Elapsed.TotalSeconds, true);
         EpochCompleted?.Invoke(metrics);
         // One solve, nothing selected: the validation rows only report, so they are as clean as the others.

@@ -80,7 +80,7 @@ public sealed record TrainingPlan
         float l2 = o.L2 ?? 0;
         string penalty = l2 > 0 ? Invariant($"l2 {l2:G3} (scikit-learn C {TrainerOptions.CForL2(l2, trainRows, head.ClassCount, head.Loss):G3})") : "no l2 penalty";
         int pairs = FullBatchSolver.Memory(parameters);
-        return Invariant($"L-BFGS full batch, {penalty}, to tolerance {o.Tolerance:G3}, at most {o.MaxIterations} iterations, keeping {pairs} gradient pairs ({2.0 * sizeof(double) * parameters * pairs / 1e6:N1} MB)");
+        return Invariant($"L-BFGS full batch, {penalty}, to tolerance {o.Tolerance:G3}, at most {o.MaxIterations} iterations, keeping {pairs} gradient pairs ({2.0 * sizeof(float) * parameters * pairs / 1e6:N1} MB)");
     }
 
     private static string SgdText(TrainerOptions o)

@@ -1,0 +1,281 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using OnnxTransfer.Features;
+using OnnxTransfer.HeadTrainer.LinearAlgebra;
+using OnnxTransfer.HeadTrainer.Model;
+
+namespace OnnxTransfer.HeadTrainer.Training;
+
+/// <summary>
+/// <see cref="FullBatchPass"/>'s chunks for a softmax head on AVX-512: logits, the weighted and smoothed cross-entropy
+/// (<see cref="LossFunction"/>'s) and its gradient in one sweep, with the rows packed once for <see cref="PanelTile"/>.
+/// </summary>
+/// <remarks>
+/// Through the layer, a pass over the Caltech-sized probe (5,816 x 256, 101 classes) spent a third in the softmax (a
+/// row at a time, in double) and most of the rest packing the same rows into the GEMM's panels again for each of its
+/// two products, with 17 classes filling 17 of the kernel's 32 rows. Here a chunk's rows are packed once per solve in
+/// both layouts the products read: blocks of 32 rows for the logits (rows along the kernel's 32, classes along its 12),
+/// and panels of 32 features for the kernel's gradient. The softmax runs on 8 rows per vector, in double from the
+/// float32 logits on. Memory: twice the rows (within the caller's gathered bytes, else a chunk
+/// per core packed on each pass), plus per core a chunk's logits twice and a kernel.
+/// </remarks>
+// The hot methods are compiled optimized at once: a solve is seconds, and under tiered compilation the first fits of a process
+// ran them unoptimized (a flowers17 probe 0.2 s on its second fit against 0.06 s once tiered up).
+internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
+{
+    private const int Tile = PanelTile.Rows;      // rows in a block of the logits' product, features in a panel of the gradient's
+    private const int Panel = 12;                 // classes in a panel; a tail of 6 or fewer gets a panel of 6
+    private const int Lanes = 16;                 // floats in a Vector512
+
+    /// <summary>Whether a pass with <paramref name="loss"/> runs here: a softmax, and AVX-512 for the kernel.</summary>
+    public static bool Runs(LossFunction loss) => loss.Kind == LossKind.Softmax && Sgemm.IsAccelerated(SgemmKernel.Vector512);
+
+    private readonly FeatureSet _data;
+    private readonly int[] _rows;
+    private readonly int _width, _classes, _widthPad, _classPad;
+    private readonly float _smoothing;
+    private readonly int[][] _labels;      // per chunk, padded to whole blocks
+    private readonly float[][] _weights;   // per chunk: the row's class weight, 0 on padding
+    private readonly float[][]? _byBlock, _byPanel;
+    private readonly float[] _kernel, _bias;
+    private readonly Buffers[] _buffers;
+    private float[][] _kernelGradients = [], _biasGradients = []; // per slot: [class][feature], padded
+
+    public SoftmaxChunks(FeatureSet data, int[] rows, LossFunction loss, int classes, int workers, long gatheredBytes)
+    {
+        if (loss.Kind != LossKind.Softmax) throw new ArgumentException("SoftmaxChunks computes a softmax loss.", nameof(loss));
+        (_data, _rows, _classes, _width, _smoothing) = (data, rows, classes, data.Width, loss.LabelSmoothing);
+        _widthPad = RoundUp(_width, Tile);
+        _classPad = classes % Panel is > 0 and <= 6 ? classes / Panel * Panel + 6 : RoundUp(classes, Panel);
+        int chunks = (rows.Length + FullBatchPass.ChunkRows - 1) / FullBatchPass.ChunkRows;
+        _labels = new int[chunks][];
+        _weights = new float[chunks][];
+        for (int c = 0; c < chunks; c++)
+        {
+            int first = c * FullBatchPass.ChunkRows, count = FullBatchPass.Rows(c, rows.Length);
+            _labels[c] = new int[RoundUp(count, Tile)];
+            _weights[c] = new float[_labels[c].Length];
+            for (int j = 0; j < count; j++)
+            {
+                int label = data.Labels[rows[first + j]];
+                _labels[c][j] = label;
+                _weights[c][j] = loss.ClassWeights is { } w ? w[label] : 1f;
+            }
+        }
+        if (2L * rows.Length * _widthPad * sizeof(float) <= gatheredBytes)
+        {
+            _byBlock = new float[chunks][];
+            _byPanel = new float[chunks][];
+            for (int c = 0; c < chunks; c++)
+            {
+                int length = _labels[c].Length * _widthPad;
+                Pack(c, _byBlock[c] = new float[length], _byPanel[c] = new float[length]);
+            }
+        }
+        _kernel = new float[_widthPad * _classPad];
+        _bias = new float[_classPad];
+        _buffers = Enumerable.Range(0, workers).Select(_ => new Buffers(_widthPad, _classPad, packs: _byBlock is null)).ToArray();
+    }
+
+    /// <summary>The kernel into panels of 12 classes, feature-major ([panel][feature][class]); padding stays zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Load(DenseLayer layer)
+    {
+        var w = layer.Kernel.Value;
+        for (int o = 0; o < _classes; o++)
+        {
+            int start = o / Panel * Panel, columns = Columns(start);
+            for (int i = 0; i < _width; i++) _kernel[start * _widthPad + i * columns + o - start] = w[i + o * _width];
+        }
+        layer.Bias.Value.CopyTo(_bias, 0);
+    }
+
+    public long ResultFloats => (long)(_widthPad + 1) * _classPad;
+
+    public void Hold(int slots)
+    {
+        _kernelGradients = Enumerable.Range(0, slots).Select(_ => new float[_widthPad * _classPad]).ToArray();
+        _biasGradients = Enumerable.Range(0, slots).Select(_ => new float[_classPad]).ToArray();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public double Run(int worker, int chunk, int slot)
+    {
+        var buffers = _buffers[worker];
+        int rowsPad = _labels[chunk].Length, blocks = rowsPad / Tile;
+        var (byBlock, byPanel) = _byBlock is null ? Pack(chunk, buffers.ByBlock, buffers.ByPanel) : (_byBlock[chunk], _byPanel![chunk]);
+        var sum = Vector512<double>.Zero;
+        fixed (float* rowsByBlock = byBlock, rowsByPanel = byPanel, kernel = _kernel, bias = _bias, weights = _weights[chunk])
+        fixed (float* logits = buffers.Logits, kernelGradient = _kernelGradients[slot])
+        fixed (int* labels = _labels[chunk])
+        fixed (double* scratch = buffers.Exponentials)
+        {
+            // Logits ([block][class][row in block]) for each block of 32 rows, then its softmax, in place.
+            for (int b = 0; b < blocks; b++)
+            {
+                float* z = logits + (long)b * _classPad * Tile;
+                for (int c = 0; c < _classPad; c += Panel)
+                    Product<StepMajor>(c, _widthPad, rowsByBlock + (long)b * _widthPad * Tile, kernel + (long)c * _widthPad, 0, z + c * Tile, Tile);
+                for (int half = 0; half < Tile; half += Lanes)
+                    sum += Softmax(z + half, bias, labels + b * Tile + half, weights + b * Tile + half, scratch);
+            }
+            BiasGradient(logits, blocks, _biasGradients[slot]);
+            for (int t = 0; t < _widthPad; t += Tile)
+                for (int c = 0; c < _classPad; c += Panel) // the gradient read where the softmax left it, a block of 32 rows at a time
+                    Product<BlockColumnMajor>(c, rowsPad, rowsByPanel + (long)t * rowsPad, logits + c * Tile, (_classPad - 1) * Tile, kernelGradient + t + (long)c * _widthPad, _widthPad);
+        }
+        return Vector512.Sum(sum) / _rows.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void AddGradients(int slots, int part, int parts, double[] kernel, double[] bias)
+    {
+        for (int o = part * _classes / parts; o < (part + 1) * _classes / parts; o++)
+            for (int slot = 0; slot < slots; slot++)
+            {
+                var from = _kernelGradients[slot].AsSpan(o * _widthPad, _width);
+                var to = kernel.AsSpan(o * _width, _width);
+                for (int i = 0; i < to.Length; i++) to[i] += from[i];
+                bias[o] += _biasGradients[slot][o];
+            }
+    }
+
+    /// <summary>
+    /// Adds the bias to 16 rows' logits (class o at z + 32 o), turns them into the gradient of Σ weight × loss / n, and
+    /// returns Σ weight × loss for those rows (padding has weight 0).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Vector512<double> Softmax(float* z, float* bias, int* labelsAt, float* weightsAt, double* scratch)
+    {
+        var max = Vector512.Create(float.NegativeInfinity);
+        for (int o = 0; o < _classes; o++)
+        {
+            var v = Vector512.Load(z + o * Tile) + Vector512.Create(bias[o]);
+            v.Store(z + o * Tile);
+            max = Vector512.Max(max, v);
+        }
+        var (weightLow, weightHigh) = Vector512.Widen(Vector512.Load(weightsAt));
+        var (labelLow, labelHigh) = Vector512.Widen(Vector512.Load(labelsAt));
+        var (maxLow, maxHigh) = Vector512.Widen(max);
+        return Half(z, labelLow, weightLow, maxLow, false, scratch) + Half(z, labelHigh, weightHigh, maxHigh, true, scratch);
+    }
+
+    /// <summary><see cref="Softmax"/> for 8 of its 16 rows, the low or the high ones, with the exponentials in <paramref name="scratch"/>.</summary>
+    /// <remarks>
+    /// In double from the float32 logits on, as <see cref="LossFunction"/>, the gradient rounded to float32 once: a row the
+    /// head fits well has p ≈ 1 for its class, and float32 probabilities give its gradient p - 1 only to 6e-8 absolute. On
+    /// features shifted by 40 (the centring's test) float32 softmaxes held the gradient near 2e-6 and took 60 to 150
+    /// iterations against 13.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Vector512<double> Half(float* z, Vector512<long> labels, Vector512<double> weights, Vector512<double> max, bool high, double* scratch)
+    {
+        Vector512<double> total = default, all = default, target = default;
+        for (int o = 0; o < _classes; o++)
+        {
+            var (low, upper) = Vector512.Widen(Vector512.Load(z + o * Tile));
+            var v = high ? upper : low;
+            target = Vector512.ConditionalSelect(Vector512.Equals(labels, Vector512.Create((long)o)).AsDouble(), v, target);
+            all += v;
+            var e = Exp(v - max);
+            e.Store(scratch + o * 8);
+            total += e;
+        }
+        // Σ_k t_k (logSum - z_k) with t = (1 - e) onehot + e / K, as LossFunction: logSum - (1 - e) z_y - e mean(z).
+        double e0 = _smoothing, spread = e0 / _classes;
+        var loss = (Vector512.Log(total) + max - target * (1 - e0) - all * spread) * weights;
+        var scale = weights / _rows.Length;
+        var inverse = scale / total;
+        var off = scale * spread;
+        var on = scale * (1 - e0);
+        for (int o = 0; o < _classes; o++)
+        {
+            var label = Vector512.Equals(labels, Vector512.Create((long)o)).AsDouble();
+            var g = Vector512.Load(scratch + o * 8) * inverse - off - (label & on);
+            Vector256.Narrow(g.GetLower(), g.GetUpper()).Store(z + o * Tile + (high ? 8 : 0));
+        }
+        return loss;
+    }
+
+    /// <summary>
+    /// e^x for x ≤ 0 within 3e-10 relative, 500 times float32's rounding: Vector512.Exp(double) is exact to double's but
+    /// made the softmax as long as a product of the pass. 2^k × e^r with |r| ≤ ln 2 / 2 and e^r to its degree-8 Taylor
+    /// polynomial (remainder below |r|^9 / 9! = 2.1e-10 relative); x is clamped at -700, short of double's smallest
+    /// normal number, where e^x is zero to a float32 gradient.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<double> Exp(Vector512<double> x)
+    {
+        x = Vector512.Max(x, Vector512.Create(-700.0));
+        const double ln2High = 0.693145751953125, ln2Low = 1.42860682030941723212e-6; // ln 2 in two parts: k ln2High is exact
+        var k = Vector512.Round(x * (1 / Math.Log(2)));
+        var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-ln2Low), Vector512.FusedMultiplyAdd(k, Vector512.Create(-ln2High), x));
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(1.0 / 40320), r, Vector512.Create(1.0 / 5040));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 720));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 120));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 24));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 6));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
+        var twoToK = Vector512.ShiftLeft(Vector512.ConvertToInt64(k) + Vector512.Create(1023L), 52).AsDouble();
+        return p * twoToK;
+    }
+
+    /// <summary>Each class's gradient summed over the chunk's rows, block by block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void BiasGradient(float* gradient, int blocks, float[] into)
+    {
+        for (int o = 0; o < _classes; o++)
+        {
+            var sum = Vector512<float>.Zero;
+            for (int b = 0; b < blocks; b++)
+            {
+                float* at = gradient + (long)b * _classPad * Tile + o * Tile;
+                sum += Vector512.Load(at) + Vector512.Load(at + Lanes);
+            }
+            into[o] = Vector512.Sum(sum);
+        }
+    }
+
+    /// <summary>
+    /// The chunk's rows in the two layouts: blocks of 32 rows ([block][feature][row in block]) and panels of 32 features
+    /// ([panel][row][feature in panel]), zero past the rows and features.
+    /// </summary>
+    private (float[] ByBlock, float[] ByPanel) Pack(int chunk, float[] byBlock, float[] byPanel)
+    {
+        int first = chunk * FullBatchPass.ChunkRows, count = FullBatchPass.Rows(chunk, _rows.Length), rowsPad = _labels[chunk].Length;
+        Array.Clear(byBlock);
+        Array.Clear(byPanel);
+        for (int j = 0; j < count; j++)
+        {
+            var row = _data.Row(_rows[first + j]);
+            var block = byBlock.AsSpan(j / Tile * _widthPad * Tile + j % Tile);
+            for (int i = 0; i < _width; i++) block[i * Tile] = row[i];
+            for (int t = 0; t < _width; t += Tile)
+                row[t..Math.Min(_width, t + Tile)].CopyTo(byPanel.AsSpan(t * rowsPad + j * Tile));
+        }
+        return (byBlock, byPanel);
+    }
+
+    /// <summary>The width of the class panel starting at <paramref name="start"/>: 12, or 6 for a short tail.</summary>
+    private int Columns(int start) => Math.Min(Panel, _classPad - start);
+
+    /// <summary>The tile of the class panel at <paramref name="start"/>, in its width.</summary>
+    private void Product<TLayout>(int start, int kc, float* a, float* b, int blockJump, float* c, int ldc) where TLayout : struct, IPanelLayout
+    {
+        if (Columns(start) == Panel) PanelTile.Run<TwelveColumns, TLayout>(kc, a, b, blockJump, c, ldc, 1f, overwrite: true);
+        else PanelTile.Run<SixColumns, TLayout>(kc, a, b, blockJump, c, ldc, 1f, overwrite: true);
+    }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    /// <summary>A core's buffers, sized for a whole chunk.</summary>
+    private sealed class Buffers(int widthPad, int classPad, bool packs)
+    {
+        public float[] ByBlock { get; } = packs ? new float[FullBatchPass.ChunkRows * widthPad] : [];
+        public float[] ByPanel { get; } = packs ? new float[FullBatchPass.ChunkRows * widthPad] : [];
+        public float[] Logits { get; } = new float[FullBatchPass.ChunkRows * classPad];
+        public double[] Exponentials { get; } = new double[8 * classPad];
+    }
+}
