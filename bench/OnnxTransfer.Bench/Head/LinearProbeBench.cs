@@ -68,7 +68,7 @@ public static partial class LinearProbeBench
                         peer.Problem is null ? F($"{Math.Round((result.Validation.Accuracy - peer.Accuracy) * 100, 2) + 0.0:+0.00;-0.00;0.00} pt") : "-",
                         peer.Problem is null ? F($"{ours:F2} / {peer.Seconds:F2}") : F($"{ours:F2} / -"),
                         peer.Problem is null ? F($"{peer.Seconds / ours:F1}x") : "-");
-                    Console.WriteLine($"{name}, tol {tolerance:G3}: ours {result.Validation.Accuracy:P2} in {ours:F2} s ({result.Solver}); sklearn {sk} in {peer.Seconds:F2} s");
+                    Console.WriteLine($"{name}, tol {tolerance:G3}: ours {result.Validation.Accuracy:P2} in {ours:F2} s ({result.Solver}; fits {string.Join(' ', seconds.Select(t => t.ToString("F3", CultureInfo.InvariantCulture)))} s); sklearn {sk} in {peer.Seconds:F2} s");
                 }
                 finally { run.Delete(recursive: true); }
             }
