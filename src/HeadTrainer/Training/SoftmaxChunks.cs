@@ -15,12 +15,13 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// row at a time, in double) and most of the rest packing the same rows into the GEMM's panels again for each of its
 /// two products, with 17 classes filling 17 of the kernel's 32 rows. Here a chunk's rows are packed once per solve in
 /// both layouts the products read: blocks of 32 rows for the logits (rows along the kernel's 32, classes along its 12),
-/// and panels of 32 features for the kernel's gradient. The softmax runs on 8 rows per vector, in double from the
-/// float32 logits on. Memory: twice the rows (within the caller's gathered bytes, else a chunk
-/// per core packed on each pass), plus per core a chunk's logits twice and a kernel.
+/// and panels of 32 features for the kernel's gradient, which reads the softmax's gradient where it was written. The
+/// softmax runs on 8 rows per vector, in double from the float32 logits on. 17 classes cost 18 columns (a 6-wide tile
+/// for the tail), not 24. Memory: twice the rows (within the caller's gathered bytes, else a chunk per core packed on
+/// each pass), per core a chunk's logits (as floats) and exponentials (8 rows' doubles), per slot a kernel gradient.
+/// The hot methods are compiled optimized at once: a solve is seconds, and under tiered compilation the first fits of a
+/// process ran them unoptimized (a flowers17 probe 0.2 s on its second fit against 0.06 s once tiered up).
 /// </remarks>
-// The hot methods are compiled optimized at once: a solve is seconds, and under tiered compilation the first fits of a process
-// ran them unoptimized (a flowers17 probe 0.2 s on its second fit against 0.06 s once tiered up).
 internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
 {
     private const int Tile = PanelTile.Rows;      // rows in a block of the logits' product, features in a panel of the gradient's
