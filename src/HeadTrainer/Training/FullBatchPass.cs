@@ -5,16 +5,17 @@ namespace OnnxTransfer.HeadTrainer.Training;
 
 /// <summary>
 /// One pass of a linear layer over every training row: the mean loss and its gradient, for <see cref="FullBatchSolver"/>.
-/// The rows go in fixed chunks, one per core at a time; the chunks' sums are added in chunk order, so the result does not
-/// depend on the number of cores or on which finishes first.
+/// The rows go in fixed chunks, each core taking the next; the chunks' sums are added in chunk order, so the result does
+/// not depend on the number of cores or on which finishes first.
 /// </summary>
 /// <remarks>
 /// Chunks and not the GEMM's own threads: a linear head's products are thin (17 or 101 classes), and Sgemm splits the
 /// kernel gradient (256 x 17) along its 17 columns into one part, so most of a pass ran on one core. Memory is a chunk of
-/// rows and a kernel-sized gradient per core, whatever the number of rows. A softmax head on a CPU with AVX-512 takes
-/// <see cref="SoftmaxChunks"/> (rows packed once per solve, softmax in vectors of rows); anything else
-/// <see cref="LayerChunks"/> (the layer's own Forward and Backward and <see cref="LossFunction"/>). The two round
-/// differently in the last bits (float32 against double softmax), each the same on every run.
+/// rows per core and a kernel-sized gradient per chunk of a round (<see cref="ResultBytes"/>), whatever the number of
+/// rows. A softmax head on a CPU with AVX-512 takes <see cref="SoftmaxChunks"/> (rows packed once per solve, softmax in
+/// vectors of rows); anything else <see cref="LayerChunks"/> (the layer's own Forward and Backward and
+/// <see cref="LossFunction"/>). The two round differently in the last bits (their products' sums and exponentials), each
+/// the same on every run.
 /// </remarks>
 internal sealed class FullBatchPass
 {
