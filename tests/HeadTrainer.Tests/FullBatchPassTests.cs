@@ -72,6 +72,65 @@ public class FullBatchPassTests
         for (int i = 0; i < w.Length; i++) Assert.True(Math.Abs(ours[i] - grad[i]) <= 1e-5 * scale, $"gradient [{i}] {ours[i]} vs naive {grad[i]}");
     }
 
+    [Theory]
+    [InlineData(5, 7UL, false)]
+    [InlineData(17, 8UL, false)]
+    [InlineData(2, 9UL, true)]
+    public void Probabilities_through_the_layer_are_the_naive_ones_row_by_row_and_the_same_bits_on_any_number_of_cores(int classes, ulong seed, bool binary) =>
+        CheckProbabilities(classes, seed, 7, binary, fused: false);
+
+    /// <summary>
+    /// <see cref="FullBatchPass.Probabilities"/> at 1, 2 and 8 cores, rows gathered or not: the same bits; each row's
+    /// probabilities, in the rows' order, within 1e-6 of a naive double softmax (or sigmoid) of the weights, and the mean
+    /// loss within 1e-6 relative of the naive mean cross-entropy.
+    /// </summary>
+    internal static void CheckProbabilities(int classes, ulong seed, int width, bool binary, bool fused)
+    {
+        var (set, layer, rows) = Problem(classes, seed, width);
+        if (binary) layer = new DenseLayer("logits", width, 1, GemmBackend.Simd);
+        var rng = new Rng(seed + 100);
+        foreach (var p in layer.Parameters)
+            for (int i = 0; i < p.Value.Length; i++) p.Value[i] = (float)rng.NextGaussian() * 0.5f;
+        var loss = new LossFunction(binary ? LossKind.Binary : LossKind.Softmax, 0f, null);
+        (double Loss, float[] Probabilities) Run(int cores, long gathered)
+        {
+            var into = new float[rows.Length * classes];
+            double value = new FullBatchPass(layer, set, rows, loss, cores, gathered, fused).Probabilities(layer, into);
+            return (value, into);
+        }
+        var one = Run(1, FullBatchPass.GatheredBytes);
+        foreach (var (cores, gathered) in new[] { (2, FullBatchPass.GatheredBytes), (2, 0L), (8, 0L) })
+        {
+            var other = Run(cores, gathered);
+            Assert.Equal(one.Loss, other.Loss);
+            Assert.Equal(one.Probabilities, other.Probabilities);
+        }
+        double expectedLoss = 0;
+        for (int j = 0; j < rows.Length; j++)
+        {
+            var x = set.Row(rows[j]);
+            var z = new double[layer.OutputWidth];
+            for (int o = 0; o < z.Length; o++)
+            {
+                z[o] = layer.Bias.Value[o];
+                for (int i = 0; i < width; i++) z[o] += (double)layer.Kernel.Value[i + o * width] * x[i];
+            }
+            double[] p = binary ? [1 / (1 + Math.Exp(z[0])), 1 / (1 + Math.Exp(-z[0]))] : Softmax(z);
+            int label = set.Labels[rows[j]];
+            expectedLoss -= Math.Log(p[label]) / rows.Length;
+            for (int o = 0; o < classes; o++)
+                Assert.True(Math.Abs(one.Probabilities[j * classes + o] - p[o]) <= 1e-6, $"row {j} class {o}: {one.Probabilities[j * classes + o]} vs naive {p[o]}");
+        }
+        Assert.True(Math.Abs(one.Loss - expectedLoss) <= 1e-6 * expectedLoss, $"loss {one.Loss} vs naive {expectedLoss}");
+    }
+
+    private static double[] Softmax(double[] z)
+    {
+        double max = z.Max();
+        var e = z.Select(v => Math.Exp(v - max)).ToArray();
+        return [.. e.Select(v => v / e.Sum())];
+    }
+
     [Fact]
     public void Shifting_every_feature_by_a_constant_moves_only_the_bias_and_costs_no_extra_iterations()
     {

@@ -201,6 +201,32 @@ public class LbfgsSolverTests
         Assert.Contains("or use `Solver` sgd", error.Message);
     }
 
+    /// <summary>The run's train and validation numbers come from its own passes, not Evaluate's: they must say the same.</summary>
+    [Fact]
+    public void An_lbfgs_runs_reports_are_what_evaluating_its_head_gives()
+    {
+        using var data = new TempDir();
+        using var run = new TempDir();
+        SyntheticFeatures.Write(data.Path, 300, 6, 5, separation: 0.4f);
+        var set = FeatureSet.Load(data.Path);
+        var result = new Trainer(new TrainerOptions { L2 = L2 }).Train(set, run.Path);
+        var (train, val) = DataSplits.Of(set, new TrainerOptions());
+        var loss = new LossFunction(LossKind.Softmax, 0f, null);
+        var (trainReport, _) = Trainer.Evaluate(result.Head, set, train, loss);
+        var (valReport, valLoss) = Trainer.Evaluate(result.Head, set, val, loss);
+        var epoch = result.History.Single();
+        Assert.True(valReport.Accuracy is > 0.3 and < 1, $"val accuracy {valReport.Accuracy}: the check needs errors to count");
+        Assert.Equal(trainReport.Accuracy, epoch.Accuracy);
+        Assert.Equal(trainReport.TopKAccuracy, epoch.TopKAccuracy);
+        Assert.Equal(valReport.Accuracy, result.Validation.Accuracy);
+        Assert.Equal(valReport.Confusion, result.Validation.Confusion);
+        Assert.True(Math.Abs(trainReport.Auc - epoch.Auc) <= 1e-6, $"train AUC {epoch.Auc} vs {trainReport.Auc}");
+        Assert.True(Math.Abs(valReport.Auc - result.Validation.Auc) <= 1e-6, $"val AUC {result.Validation.Auc} vs {valReport.Auc}");
+        Assert.True(Math.Abs(valReport.LogLoss - result.Validation.LogLoss) <= 1e-6, $"val log loss {result.Validation.LogLoss} vs {valReport.LogLoss}");
+        double penalty = L2 * result.Head.Parameters.Where(p => p.Regularized).Sum(p => p.Value.Sum(w => (double)w * w));
+        Assert.True(Math.Abs(valLoss + penalty - epoch.ValLoss) <= 1e-6 * valLoss, $"val loss {epoch.ValLoss} vs {valLoss} + {penalty}");
+    }
+
     [Fact]
     public void Lbfgs_gives_the_same_head_byte_for_byte_on_every_run()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using OnnxTransfer.IO;
@@ -41,6 +42,11 @@ public sealed record ClassificationReport
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary><paramref name="probabilities"/>: n x K row-major, K = classes.Count; ties in argmax go to the lower index.</summary>
+    /// <remarks>
+    /// Its loops are compiled optimized at once, as are the AUC's: a process computes a few reports, and at tier 0 the
+    /// train report of a Caltech-sized linear probe (5,816 rows, 101 classes) took 25 ms against 5.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ClassificationReport Compute(IReadOnlyList<int> labels, float[] probabilities, IReadOnlyList<string> classes, int topK)
     {
         int n = labels.Count, k = classes.Count;
@@ -93,6 +99,7 @@ public sealed record ClassificationReport
 
     /// <summary>Binary: AUC of class 1's score. K > 2: mean one-vs-rest AUC over classes with both outcomes present.</summary>
     /// <remarks>The classes' AUCs on every core, averaged in class order: the same sum whatever the number of cores.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double MacroAuc(IReadOnlyList<int> labels, float[] probabilities, int k)
     {
         int n = labels.Count, first = k == 2 ? 1 : 0;
@@ -127,6 +134,7 @@ public sealed record ClassificationReport
     }
 
     /// <summary>The AUC of <see cref="Key"/>s, sorted in place (<paramref name="spare"/> as long, its contents lost).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SortedAuc(ulong[] keys, ulong[] spare)
     {
         var sorted = RadixSort(keys, spare);
@@ -150,6 +158,7 @@ public sealed record ClassificationReport
     /// Least-significant-digit radix sort of 33-bit keys, three passes of 11 bits; returns the array that holds them sorted.
     /// A comparison sort per class made the 101-class AUC of 5,816 training rows 38 ms, a tenth of a linear probe's fit.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong[] RadixSort(ulong[] keys, ulong[] spare)
     {
         const int bits = 11, digits = 1 << bits;

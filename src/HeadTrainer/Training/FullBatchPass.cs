@@ -37,7 +37,7 @@ internal sealed class FullBatchPass
     internal const long ResultBytes = 64L << 20;
 
     private readonly IChunks _chunks;
-    private readonly int _count, _workers, _slots;
+    private readonly int _rowCount, _count, _workers, _slots;
     private readonly double[] _values;
     private readonly ParallelOptions _parallel;
 
@@ -48,6 +48,7 @@ internal sealed class FullBatchPass
     public FullBatchPass(DenseLayer layer, FeatureSet data, int[] rows, LossFunction loss, int cores, long gatheredBytes = GatheredBytes,
         bool? fused = null, long resultBytes = ResultBytes)
     {
+        _rowCount = rows.Length;
         _count = (rows.Length + ChunkRows - 1) / ChunkRows;
         _workers = Math.Clamp(cores, 1, Math.Max(1, _count));
         _chunks = fused ?? SoftmaxChunks.Runs(loss)
@@ -91,6 +92,24 @@ internal sealed class FullBatchPass
         return value;
     }
 
+    /// <summary>
+    /// Each row's class probabilities at <paramref name="layer"/>'s weights, into <paramref name="into"/> (rows x
+    /// classes, row-major, in the rows' order), and the mean loss there: what a report of these rows needs, from the
+    /// chunks already packed, a chunk a core.
+    /// </summary>
+    public double Probabilities(DenseLayer layer, float[] into)
+    {
+        _chunks.Load(layer);
+        int next = -1, classes = into.Length / Math.Max(1, _rowCount);
+        var values = new double[_count];
+        Parallel.For(0, _workers, _parallel, worker =>
+        {
+            for (int chunk; (chunk = Interlocked.Increment(ref next)) < _count;)
+                values[chunk] = _chunks.Probabilities(worker, chunk, into.AsSpan(chunk * ChunkRows * classes, Rows(chunk, _rowCount) * classes));
+        });
+        return values.Sum(); // in chunk order, as a pass's value
+    }
+
     /// <summary>The rows of chunk <paramref name="chunk"/> of <paramref name="total"/> rows.</summary>
     internal static int Rows(int chunk, int total) => Math.Min(ChunkRows, total - chunk * ChunkRows);
 
@@ -111,6 +130,12 @@ internal sealed class FullBatchPass
 
         /// <summary>The chunk's share of the mean loss; its share of the gradient into <paramref name="slot"/>.</summary>
         double Run(int worker, int chunk, int slot);
+
+        /// <summary>
+        /// The chunk's rows' class probabilities into <paramref name="into"/> (its rows x classes, row-major) and its
+        /// share of the mean loss, at the weights loaded.
+        /// </summary>
+        double Probabilities(int worker, int chunk, Span<float> into);
 
         /// <summary>
         /// Adds slots 0 to <paramref name="slots"/> - 1, in that order, into part <paramref name="part"/> of

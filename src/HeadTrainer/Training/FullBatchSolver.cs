@@ -1,6 +1,8 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using OnnxTransfer.Features;
 using OnnxTransfer.HeadTrainer.Model;
+using OnnxTransfer.HeadTrainer.Reporting;
 
 namespace OnnxTransfer.HeadTrainer.Training;
 
@@ -30,8 +32,11 @@ internal static class FullBatchSolver
 
     /// <param name="iterated">Told after each iteration where the solve is.</param>
     /// <param name="fused">Which pass computes the objective (<see cref="FullBatchPass"/>); default where it runs.</param>
-    /// <returns>The run and the objective at the solution (mean loss plus penalty), the train loss a report would recompute.</returns>
-    public static (SolverRun Run, double Objective) Fit(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, float l2, double tolerance, int maxIterations,
+    /// <returns>
+    /// The run; the objective at the solution (mean loss plus penalty), the train loss a report would recompute; and the
+    /// rows' class probabilities there (rows x classes, row-major), from one more pass over the rows already packed.
+    /// </returns>
+    public static (SolverRun Run, double Objective, float[] Probabilities) Fit(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, float l2, double tolerance, int maxIterations,
         Action<SolverProgress>? iterated, CancellationToken ct, bool? fused = null)
     {
         var layer = (DenseLayer)head.Layers.Single();
@@ -87,17 +92,46 @@ internal static class FullBatchSolver
         }
         var (stop, iterations, objective, norm) = Lbfgs.Minimize(Objective, theta, tolerance, maxIterations, Measure, Report, Memory(theta.Length), ct);
         Unpack(theta, layer, mean);
-        return (new SolverRun(SolverKind.Lbfgs, iterations, stop == LbfgsStop.Converged, norm, tolerance), objective);
+        var probabilities = new float[rows.Length * data.Classes.Count];
+        pass.Probabilities(layer, probabilities);
+        return (new SolverRun(SolverKind.Lbfgs, iterations, stop == LbfgsStop.Converged, norm, tolerance), objective, probabilities);
     }
 
+    /// <summary>
+    /// The report of a linear <paramref name="head"/> on <paramref name="rows"/> and its mean <paramref name="loss"/>, as
+    /// <see cref="Trainer.Evaluate(DenseHead, FeatureSet, int[], LossFunction?, int, int, Features.StreamBuffers?)"/>
+    /// gives them, through a <see cref="FullBatchPass"/>: a chunk a core and, on AVX-512, the packed kernel.
+    /// </summary>
+    public static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK)
+    {
+        if (rows.Length == 0) return Trainer.Evaluate(head, data, rows, loss, topK);
+        var layer = (DenseLayer)head.Layers.Single();
+        var probabilities = new float[rows.Length * data.Classes.Count];
+        double value = new FullBatchPass(layer, data, rows, loss, Environment.ProcessorCount).Probabilities(layer, probabilities);
+        return (Report(data, rows, probabilities, topK), value);
+    }
+
+    /// <summary>The report of <paramref name="rows"/> from their <paramref name="probabilities"/>.</summary>
+    public static ClassificationReport Report(FeatureSet data, int[] rows, float[] probabilities, int topK) =>
+        ClassificationReport.Compute(Array.ConvertAll(rows, i => data.Labels[i]), probabilities, data.Classes, topK);
+
     /// <summary>The rows' mean feature, summed in double in row order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[] Mean(FeatureSet data, int[] rows, int width)
     {
         var mean = new double[width];
+        int vector = Vector<float>.Count, half = Vector<double>.Count;
         foreach (int row in rows)
         {
             var values = data.Row(row);
-            for (int i = 0; i < width; i++) mean[i] += values[i];
+            int i = 0;
+            for (; i <= width - vector; i += vector)
+            {
+                var v = new Vector<float>(values[i..]);
+                (new Vector<double>(mean, i) + Vector.WidenLower(v)).CopyTo(mean, i);
+                (new Vector<double>(mean, i + half) + Vector.WidenUpper(v)).CopyTo(mean, i + half);
+            }
+            for (; i < width; i++) mean[i] += values[i];
         }
         for (int i = 0; i < width; i++) mean[i] /= Math.Max(1, rows.Length);
         return mean;

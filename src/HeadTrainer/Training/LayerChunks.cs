@@ -58,6 +58,8 @@ internal sealed class LayerChunks : FullBatchPass.IChunks
         return value;
     }
 
+    public double Probabilities(int worker, int chunk, Span<float> into) => _workers[worker].Probabilities(this, chunk, into);
+
     public void AddGradients(int slots, int part, int parts, double[] kernel, double[] bias)
     {
         int from = (int)((long)part * kernel.Length / parts), to = (int)((long)(part + 1) * kernel.Length / parts);
@@ -92,6 +94,24 @@ internal sealed class LayerChunks : FullBatchPass.IChunks
 
         public double Run(LayerChunks pass, int chunk)
         {
+            var (logits, value) = Forward(pass, chunk, training: true);
+            var dv = _dLogits!.Values;
+            double share = (double)logits.ColumnCount / pass._rows.Length;
+            for (int i = 0; i < dv.Length; i++) dv[i] = (float)(dv[i] * share);
+            Layer.Backward(_dLogits, needInputGrad: false);
+            return value;
+        }
+
+        public double Probabilities(LayerChunks pass, int chunk, Span<float> into)
+        {
+            var (logits, value) = Forward(pass, chunk, training: false);
+            Activation.Probabilities(logits.Values, Layer.OutputWidth, logits.ColumnCount, pass._loss.Kind == LossKind.Binary, into);
+            return value;
+        }
+
+        /// <summary>The chunk's logits and its share of the mean loss, the loss's gradient over the chunk in <see cref="_dLogits"/>.</summary>
+        private (DenseMatrix Logits, double Value) Forward(LayerChunks pass, int chunk, bool training)
+        {
             int start = chunk * FullBatchPass.ChunkRows, b = pass.Rows(chunk), width = Layer.InputWidth;
             var rows = pass._gathered?[chunk];
             if (rows is null)
@@ -99,15 +119,10 @@ internal sealed class LayerChunks : FullBatchPass.IChunks
                 if (_rows.Length != b * width) _rows = new float[b * width];
                 rows = pass.Gather(chunk, _rows);
             }
-            var logits = (DenseMatrix)Layer.Forward(new DenseMatrix(width, b, rows), training: true, _rng);
+            var logits = (DenseMatrix)Layer.Forward(new DenseMatrix(width, b, rows), training, _rng);
             if (_dLogits is null || _dLogits.ColumnCount != b) _dLogits = new DenseMatrix(Layer.OutputWidth, b);
-            // Compute gives the chunk's mean and a gradient over b rows; weighting by b / n makes both the whole set's mean.
-            double share = (double)b / pass._rows.Length;
-            double value = pass._loss.Compute(logits, pass._labels.AsSpan(start, b), _dLogits) * share;
-            var dv = _dLogits.Values;
-            for (int i = 0; i < dv.Length; i++) dv[i] = (float)(dv[i] * share);
-            Layer.Backward(_dLogits, needInputGrad: false);
-            return value;
+            // Compute gives the chunk's mean and a gradient over b rows; weighting by b / n makes the mean the whole set's.
+            return (logits, pass._loss.Compute(logits, pass._labels.AsSpan(start, b), _dLogits) * ((double)b / pass._rows.Length));
         }
     }
 }

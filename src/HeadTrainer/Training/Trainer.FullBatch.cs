@@ -37,9 +37,10 @@ public sealed partial class Trainer
         var rows = train.SelectMany((row, i) => Enumerable.Range(row, rowsPerImage[i])).ToArray();
         SolverRun run;
         double objective;
+        float[] probabilities;
         try
         {
-            (run, objective) = FullBatchSolver.Fit(head, data, rows, loss, used.L2 ?? 0, Options.Tolerance, Options.MaxIterations, SolverIterated, ct);
+            (run, objective, probabilities) = FullBatchSolver.Fit(head, data, rows, loss, used.L2 ?? 0, Options.Tolerance, Options.MaxIterations, SolverIterated, ct);
         }
         catch (OperationCanceledException)
         {
@@ -57,9 +58,11 @@ public sealed partial class Trainer
             Warning?.Invoke(message);
         }
         double penalty = L2Penalty(head, used.L2 ?? 0);
-        // The solve's last value is the train loss at these weights: not computed again.
-        var (trainReport, _) = Evaluate(head, data, rows, null, Options.TopK);
-        var (valReport, valLossValue) = Evaluate(head, data, val, valLoss, null);
+        // The solve's last value is the train loss at these weights, and one more pass over the rows it packed gives the
+        // probabilities: in Evaluate's batches of 256 rows through the layer, the two reports took 50 ms of a 0.3 s
+        // Caltech-sized probe (measured 2026-12-02).
+        var trainReport = FullBatchSolver.Report(data, rows, probabilities, Options.TopK);
+        var (valReport, valLossValue) = FullBatchSolver.Evaluate(head, data, val, valLoss, Options.TopK);
         var metrics = new EpochMetrics(1, 0, objective, trainReport.Accuracy, trainReport.TopKAccuracy, trainReport.Auc,
             valLossValue + penalty, valReport.Accuracy, valReport.TopKAccuracy, valReport.Auc, clock.Elapsed.TotalSeconds, true);
         EpochCompleted?.Invoke(metrics);
