@@ -42,7 +42,7 @@ public static partial class LinearProbeBench
             var (train, val) = DataSplits.Of(set, new TrainerOptions());
             var peer = Sklearn(set, val, c);
             blas = peer.Blas;
-            string sk = peer.Problem ?? F($"{peer.Accuracy:P2}; {peer.Iterations} iterations");
+            string sk = peer.Problem ?? F($"{peer.Accuracy:P2}; {peer.Iterations} iterations, stopped at max |gradient| {peer.Gradient:0.00E+00}");
             foreach (float tolerance in tolerances)
             {
                 // C = 1 is the trainer's default L2 for L-BFGS: that default is what is measured.
@@ -64,7 +64,7 @@ public static partial class LinearProbeBench
                     }
                     double ours = seconds.Order().ElementAt(TimedFits / 2);
                     table.Add(name, F($"{train.Length:N0} x {set.Width}, {set.Classes.Count} (val {val.Length:N0})"), tolerance.ToString("G3", CultureInfo.InvariantCulture),
-                        F($"{result.Validation.Accuracy:P2}; {result.Solver}").Replace("|", "\\|", StringComparison.Ordinal), sk,
+                        F($"{result.Validation.Accuracy:P2}; {result.Solver}").Replace("|", "\\|", StringComparison.Ordinal), sk.Replace("|", "\\|", StringComparison.Ordinal),
                         peer.Problem is null ? F($"{Math.Round((result.Validation.Accuracy - peer.Accuracy) * 100, 2) + 0.0:+0.00;-0.00;0.00} pt") : "-",
                         peer.Problem is null ? F($"{ours:F2} / {peer.Seconds:F2}") : F($"{ours:F2} / -"),
                         peer.Problem is null ? F($"{peer.Seconds / ours:F1}x") : "-");
@@ -77,7 +77,7 @@ public static partial class LinearProbeBench
         string section = $"""
             ## Linear probe solved to the optimum (linear-probe)
 
-            Written by `{command}` on {DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}, {Environment.ProcessorCount} logical cores, load average (1/5/15 min) at start / end {loadAtStart} / {MachineInfo.LoadAverage()}. `train --head linear` (default `Solver` auto: L-BFGS, to the `Tolerance` of each row on the largest gradient component of the mean objective; the default is {new TrainerOptions().Tolerance.ToString(CultureInfo.InvariantCulture)}) against scikit-learn LogisticRegression(C={c.ToString(CultureInfo.InvariantCulture)}, lbfgs, max_iter 2000; numpy on {blas}) on the same training rows and split, with `L2` = 1 / (2 C n_train) (for C = 1 the trainer's default); validation accuracy, fit seconds (ours: the median of {TimedFits} whole `Trainer.Train` fits, run folder written, after one untimed warm-up fit; sklearn: the median of {PeerFits} `fit` calls alone, in one Python process after its imports) measured in this run.
+            Written by `{command}` on {DateTime.Now.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}, {Environment.ProcessorCount} logical cores, load average (1/5/15 min) at start / end {loadAtStart} / {MachineInfo.LoadAverage()}. `train --head linear` (default `Solver` auto: L-BFGS, to the `Tolerance` of each row on the largest gradient component of the mean objective; the default is {new TrainerOptions().Tolerance.ToString(CultureInfo.InvariantCulture)}) against scikit-learn LogisticRegression(C={c.ToString(CultureInfo.InvariantCulture)}, lbfgs, max_iter 2000; numpy on {blas}) on the same training rows and split, with `L2` = 1 / (2 C n_train) (for C = 1 the trainer's default); validation accuracy, fit seconds (ours: the median of {TimedFits} whole `Trainer.Train` fits, run folder written, after one untimed warm-up fit; sklearn: the median of {PeerFits} `fit` calls alone, in one Python process after its imports) measured in this run. sklearn's column says where its fit stopped on the measure `Tolerance` bounds (the largest gradient component of the mean objective, computed by head_sklearn.py at its solution): its lbfgs ends on SciPy's relative decrease (ftol), not on its `tol`, which scikit-learn before 1.4 applies to the sum objective.
 
             {table}
             """;
@@ -110,7 +110,8 @@ public static partial class LinearProbeBench
     }
 
     /// <param name="Blas">The BLAS numpy called (head_data.blas): on Debian's reference BLAS sklearn is 10x slower than on OpenBLAS.</param>
-    private sealed record Peer(double Accuracy, double Seconds, string? Problem, string Blas = "?", int Iterations = 0);
+    /// <param name="Gradient">Where sklearn's fit stopped, on ours's measure (the largest gradient component of the mean objective).</param>
+    private sealed record Peer(double Accuracy, double Seconds, string? Problem, string Blas = "?", int Iterations = 0, double Gradient = double.NaN);
 
     /// <summary>Fits of sklearn's timed, the median reported: its fits swing as ours do.</summary>
     private const int PeerFits = 3;
@@ -142,7 +143,8 @@ public static partial class LinearProbeBench
                     process.WaitForExit();
                     if (ResultLine().Match(output) is { Success: true } m)
                         return new(double.Parse(m.Groups["a"].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups["s"].Value, CultureInfo.InvariantCulture), null,
-                            BlasLine().Match(output) is { Success: true } b ? b.Groups["b"].Value : "?", int.Parse(m.Groups["i"].Value, CultureInfo.InvariantCulture));
+                            BlasLine().Match(output) is { Success: true } b ? b.Groups["b"].Value : "?", int.Parse(m.Groups["i"].Value, CultureInfo.InvariantCulture),
+                            double.Parse(m.Groups["g"].Value, CultureInfo.InvariantCulture));
                     if (python == Pythons[^1]) return new(0, 0, $"head_sklearn.py exited {process.ExitCode}: {errors.Result.Trim().Split('\n')[^1]}");
                 }
             }
@@ -162,6 +164,6 @@ public static partial class LinearProbeBench
     [GeneratedRegex(@"^blas: (?<b>[^\n]+)$", RegexOptions.Multiline)]
     private static partial Regex BlasLine();
 
-    [GeneratedRegex(@"fit (?<s>[0-9.]+) s, val accuracy (?<a>[0-9.]+) on [0-9]+ rows, (?<i>[0-9]+) iterations")]
+    [GeneratedRegex(@"fit (?<s>[0-9.]+) s, val accuracy (?<a>[0-9.]+) on [0-9]+ rows, (?<i>[0-9]+) iterations, median of [0-9]+ fits, max \|gradient\| (?<g>[0-9.e+-]+)")]
     private static partial Regex ResultLine();
 }

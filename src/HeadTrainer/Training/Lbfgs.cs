@@ -8,9 +8,10 @@ internal enum LbfgsStop { Converged, IterationCap, LineSearchFailed }
 
 /// <summary>
 /// Limited-memory BFGS (Nocedal and Wright, algorithm 7.4: two-loop recursion, memory up to 20) with a backtracking
-/// Armijo line search, in double. Stops when the largest gradient component is at most the tolerance, which is
-/// scikit-learn's lbfgs `tol` test (SciPy's pgtol on its mean objective), measured by the caller when it solves in other
-/// coordinates than the ones the tolerance is stated in. Deterministic: no randomness, fixed sums.
+/// Armijo line search, in double. Stops when the largest gradient component is at most the tolerance (SciPy's pgtol
+/// test), measured by the caller when it solves in other coordinates than the ones the tolerance is stated in; no
+/// stop on a small decrease, which is how scikit-learn's lbfgs usually ends (SciPy's ftol, before its `tol`: the
+/// linear-probe bench reports where it stopped). Deterministic: no randomness, fixed sums.
 /// </summary>
 /// <remarks>
 /// The correction pairs are kept in float32. The two-loop recursion reads the whole history twice an iteration, and in
