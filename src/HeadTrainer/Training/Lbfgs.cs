@@ -68,16 +68,23 @@ internal static class Lbfgs
             if (norm <= tolerance) return (LbfgsStop.Converged, iteration, f, norm);
             if (iteration == maxIterations) return (LbfgsStop.IterationCap, iteration, f, norm);
             ct.ThrowIfCancellationRequested();
-            // Two-loop recursion: d = -H g, with H0 = (s'y / y'y) I from the newest pair.
-            Scale(-1, g, d);
-            for (int j = pairs.Count - 1; j >= 0; j--)
+            // Two-loop recursion: d = -H g, with H0 = (s'y / y'y) I from the newest pair; each pair's update of d and
+            // the next pair's dot with it in one sweep over d (Recurse).
+            int m = pairs.Count;
+            if (m == 0) Scale(-1, g, d);
+            else
             {
-                alpha[j] = pairs[j].Rho * Dot(pairs[j].S, d);
-                Axpy(-alpha[j], pairs[j].Y, d);
+                double dot = ScaleDot(-1, g, d, pairs[m - 1].S);
+                for (int j = m - 1; j > 0; j--)
+                {
+                    alpha[j] = pairs[j].Rho * dot;
+                    dot = AxpyDot(-alpha[j], pairs[j].Y, d, pairs[j - 1].S);
+                }
+                alpha[0] = pairs[0].Rho * dot;
+                dot = AxpyScaleDot(-alpha[0], pairs[0].Y, 1 / (pairs[^1].Rho * pairs[^1].YY), d, pairs[0].Y);
+                for (int j = 0; j < m - 1; j++) dot = AxpyDot(alpha[j] - pairs[j].Rho * dot, pairs[j].S, d, pairs[j + 1].Y);
+                Axpy(alpha[m - 1] - pairs[m - 1].Rho * dot, pairs[m - 1].S, d);
             }
-            if (pairs.Count > 0) Scale(1 / (pairs[^1].Rho * pairs[^1].YY), d, d);
-            for (int j = 0; j < pairs.Count; j++)
-                Axpy(alpha[j] - pairs[j].Rho * Dot(pairs[j].Y, d), pairs[j].S, d);
             double slope = Dot(g, d);
             // The first step has no curvature to scale it: a unit-length step along -g, as SciPy's first iteration takes.
             double t = pairs.Count == 0 ? 1 / Math.Sqrt(Dot(g, g)) : 1;
@@ -209,6 +216,65 @@ internal static class Lbfgs
             (new Vector<double>(y, i + half) + va * Vector.WidenUpper(v)).CopyTo(y, i + half);
         }
         for (; i < x.Length; i++) y[i] += a * x[i];
+    }
+
+    // The recursion's sweeps: an update of d and the next dot with it in one pass, the same operations per element and
+    // the same two chains as Axpy, Scale and Dot one after the other (so the same bits), reading d once and not twice.
+    // d is the weights' size in double (208 KB for the Caltech-sized probe, past L1): the separate passes made the
+    // recursion about 0.9 ms an iteration there.
+
+    /// <summary>into = a x; returns s'into.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ScaleDot(double a, double[] x, double[] into, float[] s)
+    {
+        var va = new Vector<double>(a);
+        int w = Vector<float>.Count, half = Vector<double>.Count, i = 0;
+        Vector<double> s0 = default, s1 = default;
+        for (; i <= x.Length - w; i += w)
+        {
+            var (low, high) = (va * new Vector<double>(x, i), va * new Vector<double>(x, i + half));
+            low.CopyTo(into, i);
+            high.CopyTo(into, i + half);
+            var v = new Vector<float>(s, i);
+            s0 += Vector.WidenLower(v) * low;
+            s1 += Vector.WidenUpper(v) * high;
+        }
+        double total = Vector.Sum(s0 + s1);
+        for (; i < x.Length; i++) total += s[i] * (into[i] = a * x[i]);
+        return total;
+    }
+
+    /// <summary>y += a x; returns s'y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double AxpyDot(double a, float[] x, double[] y, float[] s) => AxpyScaleDot(a, x, 1, y, s, scale: false);
+
+    /// <summary>y = scale (y + a x); returns s'y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double AxpyScaleDot(double a, float[] x, double factor, double[] y, float[] s, bool scale = true)
+    {
+        var (va, vf) = (new Vector<double>(a), new Vector<double>(factor));
+        int w = Vector<float>.Count, half = Vector<double>.Count, i = 0;
+        Vector<double> s0 = default, s1 = default;
+        for (; i <= x.Length - w; i += w)
+        {
+            var v = new Vector<float>(x, i);
+            var low = new Vector<double>(y, i) + va * Vector.WidenLower(v);
+            var high = new Vector<double>(y, i + half) + va * Vector.WidenUpper(v);
+            if (scale) (low, high) = (vf * low, vf * high);
+            low.CopyTo(y, i);
+            high.CopyTo(y, i + half);
+            var u = new Vector<float>(s, i);
+            s0 += Vector.WidenLower(u) * low;
+            s1 += Vector.WidenUpper(u) * high;
+        }
+        double total = Vector.Sum(s0 + s1);
+        for (; i < x.Length; i++)
+        {
+            y[i] += a * x[i];
+            if (scale) y[i] *= factor;
+            total += s[i] * y[i];
+        }
+        return total;
     }
 
     /// <summary>into = x + t d.</summary>
