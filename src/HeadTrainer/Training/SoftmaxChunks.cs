@@ -110,8 +110,9 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
         fixed (float* rowsByBlock = byBlock, rowsByPanel = byPanel, kernel = _kernel, bias = _bias, weights = _weights[chunk])
         fixed (float* logits = buffers.Logits, kernelGradient = _kernelGradients[slot])
         fixed (int* labels = _labels[chunk])
-        fixed (double* scratch = buffers.Exponentials)
+        fixed (double* exponentials = buffers.Exponentials)
         {
+            float* scratch = (float*)exponentials; // 16 rows' float32 exponentials a class, as Probabilities's 8 rows' doubles
             // Logits ([block][class][row in block]) for each block of 32 rows, then its softmax, in place.
             for (int b = 0; b < blocks; b++)
             {
@@ -201,10 +202,18 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
 
     /// <summary>
     /// Adds the bias to 16 rows' logits (class o at z + 32 o), turns them into the gradient of Σ weight × loss / n, and
-    /// returns Σ weight × loss for those rows (padding has weight 0).
+    /// returns Σ weight × loss for those rows (padding has weight 0), as <see cref="LossFunction"/> computes them.
     /// </summary>
+    /// <remarks>
+    /// The exponentials are float32 (<see cref="Exp(Vector512{float})"/>, 16 rows a vector) and everything they are
+    /// summed into is double: each class's probability e / Σe and gradient are then good to float32's rounding, and what
+    /// needs more is done in double. That is the true class's gradient p - 1 = -(Σe - e_y) / Σe: a row the head fits
+    /// well has p ≈ 1 there, and p - 1 taken in float32 is good only to 6e-8 absolute; on features shifted by 40 (the
+    /// centring's test) that held the gradient near 2e-6 and took 60 to 150 iterations against 13. In double throughout
+    /// (8 rows a vector) the softmax was a quarter of the pass (Caltech-sized probe, perf, 2026-12-02).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Vector512<double> Softmax(float* z, float* bias, int* labelsAt, float* weightsAt, double* scratch)
+    private Vector512<double> Softmax(float* z, float* bias, int* labelsAt, float* weightsAt, float* scratch)
     {
         var max = Vector512.Create(float.NegativeInfinity);
         for (int o = 0; o < _classes; o++)
@@ -213,47 +222,71 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
             v.Store(z + o * Tile);
             max = Vector512.Max(max, v);
         }
-        var (weightLow, weightHigh) = Vector512.Widen(Vector512.Load(weightsAt));
-        var (labelLow, labelHigh) = Vector512.Widen(Vector512.Load(labelsAt));
-        var (maxLow, maxHigh) = Vector512.Widen(max);
-        return Half(z, labelLow, weightLow, maxLow, false, scratch) + Half(z, labelHigh, weightHigh, maxHigh, true, scratch);
-    }
-
-    /// <summary><see cref="Softmax"/> for 8 of its 16 rows, the low or the high ones, with the exponentials in <paramref name="scratch"/>.</summary>
-    /// <remarks>
-    /// In double from the float32 logits on, as <see cref="LossFunction"/>, the gradient rounded to float32 once: a row the
-    /// head fits well has p ≈ 1 for its class, and float32 probabilities give its gradient p - 1 only to 6e-8 absolute. On
-    /// features shifted by 40 (the centring's test) float32 softmaxes held the gradient near 2e-6 and took 60 to 150
-    /// iterations against 13.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Vector512<double> Half(float* z, Vector512<long> labels, Vector512<double> weights, Vector512<double> max, bool high, double* scratch)
-    {
-        Vector512<double> total = default, all = default, target = default;
+        Vector512<double> totalLow = default, totalHigh = default, allLow = default, allHigh = default;
+        bool smoothing = _smoothing != 0;
         for (int o = 0; o < _classes; o++)
         {
-            var (low, upper) = Vector512.Widen(Vector512.Load(z + o * Tile));
-            var v = high ? upper : low;
-            target = Vector512.ConditionalSelect(Vector512.Equals(labels, Vector512.Create((long)o)).AsDouble(), v, target);
-            all += v;
+            var v = Vector512.Load(z + o * Tile);
             var e = Exp(v - max);
-            e.Store(scratch + o * 8);
-            total += e;
+            e.Store(scratch + o * Lanes);
+            var (low, high) = Vector512.Widen(e);
+            (totalLow, totalHigh) = (totalLow + low, totalHigh + high);
+            if (!smoothing) continue;
+            (low, high) = Vector512.Widen(v);
+            (allLow, allHigh) = (allLow + low, allHigh + high);
         }
-        // Σ_k t_k (logSum - z_k) with t = (1 - e) onehot + e / K, as LossFunction: logSum - (1 - e) z_y - e mean(z).
-        double e0 = _smoothing, spread = e0 / _classes;
-        var loss = (Vector512.Log(total) + max - target * (1 - e0) - all * spread) * weights;
-        var scale = weights / _rows.Length;
-        var inverse = scale / total;
-        var off = scale * spread;
-        var on = scale * (1 - e0);
-        for (int o = 0; o < _classes; o++)
+        // The true class's logit and exponential, row by row.
+        double* target = stackalloc double[2 * Lanes];
+        for (int r = 0; r < Lanes; r++)
         {
-            var label = Vector512.Equals(labels, Vector512.Create((long)o)).AsDouble();
-            var g = Vector512.Load(scratch + o * 8) * inverse - off - (label & on);
-            Vector256.Narrow(g.GetLower(), g.GetUpper()).Store(z + o * Tile + (high ? 8 : 0));
+            int label = labelsAt[r];
+            target[r] = z[label * Tile + r];
+            target[Lanes + r] = scratch[label * Lanes + r];
+        }
+        var (maxLow, maxHigh) = Vector512.Widen(max);
+        var (weightLow, weightHigh) = Vector512.Widen(Vector512.Load(weightsAt));
+        double e0 = _smoothing, spread = e0 / _classes;
+        // Σ_k t_k (logSum - z_k) with t = (1 - e) onehot + e / K, as LossFunction: logSum - (1 - e) z_y - e mean(z).
+        var loss = (Vector512.Log(totalLow) + maxLow - Vector512.Load(target) * (1 - e0) - allLow * spread) * weightLow
+            + (Vector512.Log(totalHigh) + maxHigh - Vector512.Load(target + 8) * (1 - e0) - allHigh * spread) * weightHigh;
+        var (scaleLow, scaleHigh) = (weightLow / _rows.Length, weightHigh / _rows.Length);
+        var (inverseLow, inverseHigh) = (scaleLow / totalLow, scaleHigh / totalHigh);
+        var inverse = Vector512.Narrow(inverseLow, inverseHigh);
+        var off = Vector512.Narrow(scaleLow * spread, scaleHigh * spread);
+        for (int o = 0; o < _classes; o++)
+            (Vector512.Load(scratch + o * Lanes) * inverse - off).Store(z + o * Tile);
+        // The true class's in double: e_y / Σe - 1 keeps its digits when p ≈ 1.
+        var gradientLow = Vector512.Load(target + Lanes) * inverseLow - scaleLow * spread - scaleLow * (1 - e0);
+        var gradientHigh = Vector512.Load(target + Lanes + 8) * inverseHigh - scaleHigh * spread - scaleHigh * (1 - e0);
+        for (int r = 0; r < 8; r++)
+        {
+            z[labelsAt[r] * Tile + r] = (float)gradientLow.GetElement(r);
+            z[labelsAt[r + 8] * Tile + r + 8] = (float)gradientHigh.GetElement(r);
         }
         return loss;
+    }
+
+    /// <summary>
+    /// e^x in float32 for x ≤ 0, within 2e-7 relative (a few float32 roundings): 2^k × e^r with |r| ≤ ln 2 / 2 and e^r
+    /// to its degree-7 Taylor polynomial (remainder below |r|^8 / 8! = 5e-9); x is clamped at -87, short of float32's
+    /// smallest normal number, where e^x is zero to the gradient.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Exp(Vector512<float> x)
+    {
+        x = Vector512.Max(x, Vector512.Create(-87f));
+        const float ln2High = 0.693145751953125f, ln2Low = 1.42860677e-6f; // ln 2 in two parts: k ln2High is exact
+        var k = Vector512.Round(x * (float)(1 / Math.Log(2)));
+        var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-ln2Low), Vector512.FusedMultiplyAdd(k, Vector512.Create(-ln2High), x));
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(1f / 5040), r, Vector512.Create(1f / 720));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 120));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 24));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 6));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        var twoToK = Vector512.ShiftLeft(Vector512.ConvertToInt32(k) + Vector512.Create(127), 23).AsSingle();
+        return p * twoToK;
     }
 
     /// <summary>
