@@ -16,8 +16,8 @@ internal static partial class LibraryTerms
         ["CheckpointInterval"] = "--checkpoint-seconds", ["Device"] = "--device", ["Dropout"] = "--dropout", ["Dtype"] = "--dtype", ["EndLearningRate"] = "--end-lr",
         ["Epochs"] = "--epochs", ["Fill"] = "--fill", ["Gamma"] = "--gamma", ["Holdout"] = "--holdout", ["Input"] = "--input", ["InputSize"] = "--input-size", ["Interpolation"] = "--interpolation", ["JpegDecoder"] = "--jpeg-decoder", ["L2"] = "--l2",
         ["LabelSmoothing"] = "--label-smoothing", ["Layer"] = "--layer", ["Layers"] = "--layer", ["LearningRate"] = "--lr", ["Loss"] = "--loss",
-        ["MaxFileBytes"] = "--max-file-size", ["MaxIterations"] = "--max-iter", ["MaxMemory"] = "--max-memory", ["MinDelta"] = "--min-delta", ["Momentum"] = "--momentum", ["Optimizer"] = "--optimizer", ["Overwrite"] = "--overwrite",
-        ["Patience"] = "--patience", ["Pool"] = "--pool", ["Power"] = "--power", ["Resize"] = "--resize", ["Resume"] = "--resume", ["Rotate"] = "--rotate", ["Sessions"] = "--sessions", ["Solver"] = "--solver", ["Shift"] = "--shift", ["Shard"] = "--shard", ["ShardCount"] = "--shard-count",
+        ["MaxFileBytes"] = "--max-file-size", ["MaxIterations"] = "--max-iter", ["MaxMemory"] = "--max-memory", ["MinDelta"] = "--min-delta", ["Monitor"] = "--monitor", ["Momentum"] = "--momentum", ["Nesterov"] = "--nesterov", ["Optimizer"] = "--optimizer", ["Overwrite"] = "--overwrite",
+        ["Patience"] = "--patience", ["Pool"] = "--pool", ["Power"] = "--power", ["Resize"] = "--resize", ["RestoreBest"] = "--restore-best", ["Resume"] = "--resume", ["Rotate"] = "--rotate", ["Sessions"] = "--sessions", ["Solver"] = "--solver", ["Shift"] = "--shift", ["Schedule"] = "--schedule", ["Shard"] = "--shard", ["ShardCount"] = "--shard-count",
         ["StepSize"] = "--step-size", ["Threads"] = "--threads", ["Tolerance"] = "--tol", ["TopK"] = "--top-k", ["ValidationSplit"] = "--val-split", ["Views"] = "--augment",
         ["WarmupEpochs"] = "--warmup-epochs", ["WeightDecay"] = "--weight-decay", ["Zoom"] = "--zoom",
     };

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using OnnxTransfer.HeadTrainer.Training;
 using OnnxTransfer.Tests;
 using Xunit;
 
@@ -35,6 +36,22 @@ public partial class LibraryTermsTests
         var options = AllOptions(CliApp.CreateRoot()).ToHashSet();
         var missing = LibraryTerms.Flags.Values.Where(f => !options.Contains(f)).ToList();
         Assert.True(missing.Count == 0, $"flags in LibraryTerms.Flags that no command has: {string.Join(", ", missing)}");
+    }
+
+    /// <summary>
+    /// `train` picks the solver from the flags given (`--epochs 30`, the default, still asks for epochs), the library from
+    /// the values changed: both from TrainerOptions' lists, each setting a flag of `train`'s (RestoreBest two).
+    /// </summary>
+    [Fact]
+    public void Trains_solver_flags_are_the_librarys_mini_batch_and_lbfgs_settings()
+    {
+        var train = Commands.TrainCommand.Create();
+        var miniBatch = Commands.TrainCommand.SettingFlags(train, TrainerOptions.MiniBatchSettings).Select(o => o.Name).ToList();
+        Assert.Equal(TrainerOptions.MiniBatchSettings.Count + 1, miniBatch.Distinct().Count());
+        Assert.Superset(new HashSet<string> { "--epochs", "--lr", "--optimizer", "--patience", "--monitor", "--schedule", "--restore-best", "--no-restore-best", "--resume" }, miniBatch.ToHashSet());
+        Assert.DoesNotContain("--seed", miniBatch);
+        Assert.DoesNotContain("--l2", miniBatch);
+        Assert.Equal(["--max-iter", "--tol"], Commands.TrainCommand.SettingFlags(train, TrainerOptions.LbfgsSettings).Select(o => o.Name).Order());
     }
 
     [Theory]

@@ -20,6 +20,8 @@ public class RunSafetyCliTests
     [InlineData("--epochs", "3")]
     [InlineData("--lr", "0.1")]
     [InlineData("--patience", "2")]
+    [InlineData("--monitor", "val_auc")]
+    [InlineData("--no-restore-best", "true")]
     public void A_mini_batch_option_with_lbfgs_is_refused_rather_than_ignored(string option, string value)
     {
         var r = Cli.Run("train", "features", "-o", "run", "--solver", "lbfgs", option, value);

@@ -178,6 +178,36 @@ public class LbfgsSolverTests
         Assert.Equal(0f, HeadSidecar.Load(mlp.Path).Training.L2);
     }
 
+    /// <summary>
+    /// Every settable option, changed from its default one at a time: the mini-batch settings ask for mini-batches and
+    /// nothing else does, so the list (which the CLI's flags follow too) names each property it reads and misses none.
+    /// </summary>
+    [Fact]
+    public void Exactly_the_listed_mini_batch_settings_changed_from_their_defaults_ask_for_mini_batches()
+    {
+        var changedSome = new List<string>();
+        foreach (var property in typeof(TrainerOptions).GetProperties().Where(p => p.CanWrite))
+        {
+            var options = new TrainerOptions();
+            object? other = property.GetValue(options) switch
+            {
+                bool b => !b,
+                int i => i + 1,
+                float f => f + 0.25f,
+                double x => x + 0.25,
+                Enum e => Enum.GetValues(e.GetType()).Cast<object>().First(v => !v.Equals(e)),
+                null when Nullable.GetUnderlyingType(property.PropertyType) == typeof(float) => 0.01f,
+                _ => null, // a head, a layer name, a backend: no mini-batch setting is one
+            };
+            if (other is null) continue;
+            property.SetValue(options, other);
+            changedSome.Add(property.Name);
+            Assert.True(TrainerOptions.MiniBatchSettings.Contains(property.Name) == options.AsksForMiniBatches,
+                $"{property.Name} changed: AsksForMiniBatches {options.AsksForMiniBatches}");
+        }
+        Assert.Empty(TrainerOptions.MiniBatchSettings.Concat(TrainerOptions.LbfgsSettings).Except(changedSome));
+    }
+
     [Fact]
     public void Lbfgs_on_a_hidden_layer_head_is_refused_naming_the_fix()
     {

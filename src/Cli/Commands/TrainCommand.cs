@@ -99,8 +99,7 @@ public static class TrainCommand
             if (opt != "sgd")
                 foreach (var sgdOnly in new Option[] { momentum, nesterov }.Where(o => parse.GetResult(o) is { Implicit: false }))
                     throw new OnnxTransferException($"{sgdOnly.Name} applies to --optimizer sgd; {opt} keeps its own moment estimates: leave it out, or use --optimizer sgd.");
-            var solverKind = Solver(parse, solver, [optimizer, lr, momentum, nesterov, weightDecay, schedule, stepSize, gamma, power, endLr, warmup, batch,
-                epochs, monitor, patience, minDelta, restoreBest, noRestoreBest, resume], [tol, maxIter]);
+            var solverKind = Solver(parse, solver, SettingFlags(command, TrainerOptions.MiniBatchSettings), SettingFlags(command, TrainerOptions.LbfgsSettings));
             var options = new TrainerOptions
             {
                 Layer = parse.GetValue(layer),
@@ -197,6 +196,16 @@ public static class TrainCommand
         if (asked && notAsked) throw new OnnxTransferException("--restore-best and --no-restore-best contradict each other; give one.");
         return !notAsked && parse.GetValue(on);
     }
+
+    /// <summary>
+    /// The options of <paramref name="command"/> that set <paramref name="settings"/> (TrainerOptions property names, through
+    /// <see cref="LibraryTerms.Flags"/>); `RestoreBest` is set by --no-restore-best too.
+    /// </summary>
+    internal static Option[] SettingFlags(Command command, IReadOnlyList<string> settings) =>
+    [
+        .. settings.SelectMany(name => name == nameof(TrainerOptions.RestoreBest) ? [LibraryTerms.Flags[name], "--no-restore-best"] : new[] { LibraryTerms.Flags[name] })
+            .Select(flag => command.Options.Single(o => o.Name == flag)),
+    ];
 
     /// <summary>
     /// --solver, where auto takes mini-batch training when an option only it reads is given (asking for --epochs is asking

@@ -44,14 +44,27 @@ public sealed record TrainerOptions
     private static readonly TrainerOptions Defaults = new();
 
     /// <summary>
-    /// Whether a setting only mini-batch training reads differs from its default: setting `Epochs` or `LearningRate` is
-    /// asking for epochs, so <see cref="SolverKind.Auto"/> does not answer it with an L-BFGS solve that reads neither.
+    /// The settings only mini-batch training reads, by property name: changing one from its default is asking for epochs,
+    /// so <see cref="SolverKind.Auto"/> does not answer it with an L-BFGS solve that reads none of them, and `Solver`
+    /// lbfgs refuses it. A front end that knows which settings were given (the CLI's flags) applies the same list.
     /// </summary>
-    internal bool AsksForMiniBatches =>
-        (Optimizer, LearningRate, Momentum, Nesterov, WeightDecay, Schedule, StepSize, Gamma, Power, EndLearningRate, WarmupEpochs, BatchSize) !=
-            (Defaults.Optimizer, Defaults.LearningRate, Defaults.Momentum, Defaults.Nesterov, Defaults.WeightDecay, Defaults.Schedule, Defaults.StepSize,
-             Defaults.Gamma, Defaults.Power, Defaults.EndLearningRate, Defaults.WarmupEpochs, Defaults.BatchSize) ||
-        (Epochs, Monitor, Patience, MinDelta, RestoreBest, Resume) != (Defaults.Epochs, Defaults.Monitor, Defaults.Patience, Defaults.MinDelta, Defaults.RestoreBest, Defaults.Resume);
+    public static IReadOnlyList<string> MiniBatchSettings => [.. MiniBatchOnly.Select(s => s.Name)];
+
+    private static readonly (string Name, Func<TrainerOptions, object> Value)[] MiniBatchOnly =
+    [
+        (nameof(Optimizer), o => o.Optimizer), (nameof(LearningRate), o => o.LearningRate), (nameof(Momentum), o => o.Momentum),
+        (nameof(Nesterov), o => o.Nesterov), (nameof(WeightDecay), o => o.WeightDecay), (nameof(Schedule), o => o.Schedule),
+        (nameof(StepSize), o => o.StepSize), (nameof(Gamma), o => o.Gamma), (nameof(Power), o => o.Power),
+        (nameof(EndLearningRate), o => o.EndLearningRate), (nameof(WarmupEpochs), o => o.WarmupEpochs), (nameof(BatchSize), o => o.BatchSize),
+        (nameof(Epochs), o => o.Epochs), (nameof(Monitor), o => o.Monitor), (nameof(Patience), o => o.Patience),
+        (nameof(MinDelta), o => o.MinDelta), (nameof(RestoreBest), o => o.RestoreBest), (nameof(Resume), o => o.Resume),
+    ];
+
+    /// <summary>The settings only an L-BFGS solve reads, by property name: given with mini-batch training, they are refused.</summary>
+    public static IReadOnlyList<string> LbfgsSettings { get; } = [nameof(Tolerance), nameof(MaxIterations)];
+
+    /// <summary>Whether one of <see cref="MiniBatchSettings"/> differs from its default.</summary>
+    internal bool AsksForMiniBatches => MiniBatchOnly.Any(s => !Equals(s.Value(this), s.Value(Defaults)));
 
     /// <summary>The λ a run uses: `L2` when given, else its solver's default.</summary>
     internal float L2Used(bool lbfgs, int trainRows, int classes) => L2 ?? (lbfgs ? L2ForC(1, trainRows, classes, Loss) : 0f);
