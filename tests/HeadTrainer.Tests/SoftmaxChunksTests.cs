@@ -59,29 +59,6 @@ public class SoftmaxChunksTests
     }
 
     /// <summary>
-    /// The softmax's exponential against Math.Exp on 100,000 random x in [-750, 0] and on the ends of its range reduction
-    /// (x = k ln 2 ± ln 2 / 2): within 3e-10 relative, its stated bound, and 0 to a float below -700.
-    /// </summary>
-    [Fact]
-    public void The_softmax_exponential_is_within_3e_10_of_math_exp()
-    {
-        var rng = new Rng(12);
-        var xs = Enumerable.Range(0, 100_000).Select(_ => -750.0 * rng.NextFloat())
-            .Concat(Enumerable.Range(0, 200).SelectMany(k => new[] { -k * Math.Log(2) - Math.Log(2) / 2, -k * Math.Log(2) + Math.Log(2) / 2 }).Where(x => x <= 0))
-            .Append(0).ToArray();
-        for (int i = 0; i + 8 <= xs.Length; i += 8)
-        {
-            var e = SoftmaxChunks.Exp(System.Runtime.Intrinsics.Vector512.Create(xs.AsSpan(i, 8)));
-            for (int j = 0; j < 8; j++)
-            {
-                double x = xs[i + j], expected = Math.Exp(x);
-                if (x < -700) Assert.True(e[j] < 1e-300, $"exp({x}) = {e[j]}");
-                else Assert.True(Math.Abs(e[j] - expected) <= 3e-10 * expected, $"exp({x}) = {e[j]:R} vs {expected:R}");
-            }
-        }
-    }
-
-    /// <summary>
     /// The pass's float32 exponential against Math.Exp on 100,000 random x in [-100, 0] and on the ends of its range
     /// reduction: within 2e-7 relative, its stated bound, and at most e^-87 (zero to the gradient) below -87.
     /// </summary>

@@ -16,9 +16,10 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// two products, with 17 classes filling 17 of the kernel's 32 rows. Here a chunk's rows are packed once per solve in
 /// both layouts the products read: blocks of 32 rows for the logits (rows along the kernel's 32, classes along its 12),
 /// and panels of 32 features for the kernel's gradient, which reads the softmax's gradient where it was written. The
-/// softmax runs on 8 rows per vector, in double from the float32 logits on. 17 classes cost 18 columns (a 6-wide tile
-/// for the tail), not 24. Memory: twice the rows (within the caller's gathered bytes, else a chunk per core packed on
-/// each pass), per core a chunk's logits (as floats) and exponentials (8 rows' doubles), per slot a kernel gradient.
+/// softmax runs on 16 rows per vector (<see cref="Softmax"/>). 17 classes cost 18 columns (a 6-wide tile for the
+/// tail), not 24. Memory: twice the rows (within the caller's gathered bytes, else a chunk per core packed on each
+/// pass), per core a chunk's logits and 16 rows' exponentials (as floats), per slot a kernel gradient. A report's
+/// probabilities (<see cref="Probabilities(int, int, Span{float})"/>) come from the same rows and the same softmax.
 /// The hot methods are compiled optimized at once: a solve is seconds, and under tiered compilation the first fits of a
 /// process ran them unoptimized (a flowers17 probe 0.2 s on its second fit against 0.06 s once tiered up).
 /// </remarks>
@@ -110,9 +111,8 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
         fixed (float* rowsByBlock = byBlock, rowsByPanel = byPanel, kernel = _kernel, bias = _bias, weights = _weights[chunk])
         fixed (float* logits = buffers.Logits, kernelGradient = _kernelGradients[slot])
         fixed (int* labels = _labels[chunk])
-        fixed (double* exponentials = buffers.Exponentials)
+        fixed (float* scratch = buffers.Exponentials)
         {
-            float* scratch = (float*)exponentials; // 16 rows' float32 exponentials a class, as Probabilities's 8 rows' doubles
             // Logits ([block][class][row in block]) for each block of 32 rows, then its softmax, in place.
             for (int b = 0; b < blocks; b++)
             {
@@ -139,52 +139,36 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
         double loss = 0;
         fixed (float* rowsByBlock = byBlock, kernel = _kernel, bias = _bias, logits = buffers.Logits, weights = _weights[chunk])
         fixed (int* labels = _labels[chunk])
-        fixed (double* scratch = buffers.Exponentials)
+        fixed (float* scratch = buffers.Exponentials)
         {
             for (int b = 0; b < blocks; b++)
             {
                 float* z = logits + (long)b * _classPad * Tile;
                 for (int c = 0; c < _classPad; c += Panel)
                     Product<StepMajor>(c, _widthPad, rowsByBlock + (long)b * _widthPad * Tile, kernel + (long)c * _widthPad, 0, z + c * Tile, Tile);
-                for (int first = b * Tile; first < Math.Min(count, (b + 1) * Tile); first += 8)
-                    loss += Probabilities(z + first % Tile, bias, labels + first, weights + first, scratch, into[(first * _classes)..], Math.Min(8, count - first));
+                for (int first = b * Tile; first < Math.Min(count, (b + 1) * Tile); first += Lanes)
+                    loss += Vector512.Sum(Probabilities(z + first % Tile, bias, labels + first, weights + first, scratch, into[(first * _classes)..], Math.Min(Lanes, count - first)));
             }
         }
         return loss / _rows.Length;
     }
 
     /// <summary>
-    /// The softmax of 8 rows' logits (class o at z + 32 o) with the bias, in double as <see cref="Half"/>, rounded to
-    /// float32 into <paramref name="into"/> row-major for the first <paramref name="rows"/>; returns their Σ weight × loss.
+    /// The softmax of 16 rows' logits (class o at z + 32 o) with the bias, as the pass takes it (<see cref="Softmax"/>),
+    /// into <paramref name="into"/> row-major for the first <paramref name="rows"/>; returns their weight × loss.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private double Probabilities(float* z, float* bias, int* labelsAt, float* weightsAt, double* scratch, Span<float> into, int rows)
+    private Vector512<double> Probabilities(float* z, float* bias, int* labelsAt, float* weightsAt, float* scratch, Span<float> into, int rows)
     {
-        var max = Vector512.Create(double.NegativeInfinity);
-        for (int o = 0; o < _classes; o++)
-            max = Vector512.Max(max, Vector512.WidenLower(Vector256.Load(z + o * Tile).ToVector512()) + Vector512.Create((double)bias[o]));
-        Vector512<double> total = default, all = default, target = default;
-        var labels = Vector512.WidenLower(Vector256.Load(labelsAt).ToVector512());
+        double* sums = stackalloc double[Sums];
+        var loss = Exponentials(z, bias, labelsAt, weightsAt, scratch, sums);
+        var inverse = Vector512.Narrow(Vector512<double>.One / Vector512.Load(sums), Vector512<double>.One / Vector512.Load(sums + 8));
         for (int o = 0; o < _classes; o++)
         {
-            var v = Vector512.WidenLower(Vector256.Load(z + o * Tile).ToVector512()) + Vector512.Create((double)bias[o]);
-            target = Vector512.ConditionalSelect(Vector512.Equals(labels, Vector512.Create((long)o)).AsDouble(), v, target);
-            all += v;
-            var e = Exp(v - max);
-            e.Store(scratch + o * 8);
-            total += e;
+            var p = Vector512.Load(scratch + o * Lanes) * inverse;
+            for (int r = 0; r < rows; r++) into[r * _classes + o] = p.GetElement(r);
         }
-        var inverse = Vector512<double>.One / total;
-        for (int o = 0; o < _classes; o++)
-        {
-            var p = Vector512.Load(scratch + o * 8) * inverse;
-            for (int r = 0; r < rows; r++) into[r * _classes + o] = (float)p.GetElement(r);
-        }
-        double e0 = _smoothing, spread = e0 / _classes;
-        var loss = (Vector512.Log(total) + max - target * (1 - e0) - all * spread) * Vector512.WidenLower(Vector256.Load(weightsAt).ToVector512());
-        double sum = 0;
-        for (int r = 0; r < rows; r++) sum += loss.GetElement(r);
-        return sum;
+        return loss;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -201,8 +185,8 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
     }
 
     /// <summary>
-    /// Adds the bias to 16 rows' logits (class o at z + 32 o), turns them into the gradient of Σ weight × loss / n, and
-    /// returns Σ weight × loss for those rows (padding has weight 0), as <see cref="LossFunction"/> computes them.
+    /// Turns 16 rows' logits (class o at z + 32 o; the bias added here) into the gradient of Σ weight × loss / n, and
+    /// returns weight × loss for those rows (padding has weight 0), as <see cref="LossFunction"/> computes them.
     /// </summary>
     /// <remarks>
     /// The exponentials are float32 (<see cref="Exp(Vector512{float})"/>, 16 rows a vector) and everything they are
@@ -214,6 +198,37 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Vector512<double> Softmax(float* z, float* bias, int* labelsAt, float* weightsAt, float* scratch)
+    {
+        double* sums = stackalloc double[Sums];
+        var loss = Exponentials(z, bias, labelsAt, weightsAt, scratch, sums);
+        var (weightLow, weightHigh) = Vector512.Widen(Vector512.Load(weightsAt));
+        var (scaleLow, scaleHigh) = (weightLow / _rows.Length, weightHigh / _rows.Length);
+        var (inverseLow, inverseHigh) = (scaleLow / Vector512.Load(sums), scaleHigh / Vector512.Load(sums + 8));
+        double e0 = _smoothing, spread = e0 / _classes;
+        var inverse = Vector512.Narrow(inverseLow, inverseHigh);
+        var off = Vector512.Narrow(scaleLow * spread, scaleHigh * spread);
+        for (int o = 0; o < _classes; o++)
+            (Vector512.Load(scratch + o * Lanes) * inverse - off).Store(z + o * Tile);
+        // The true class's in double: e_y / Σe - 1 keeps its digits when p ≈ 1.
+        var gradientLow = Vector512.Load(sums + Lanes) * inverseLow - scaleLow * spread - scaleLow * (1 - e0);
+        var gradientHigh = Vector512.Load(sums + Lanes + 8) * inverseHigh - scaleHigh * spread - scaleHigh * (1 - e0);
+        for (int r = 0; r < 8; r++)
+        {
+            z[labelsAt[r] * Tile + r] = (float)gradientLow.GetElement(r);
+            z[labelsAt[r + 8] * Tile + r + 8] = (float)gradientHigh.GetElement(r);
+        }
+        return loss;
+    }
+
+    /// <summary>Doubles <see cref="Exponentials"/> leaves for 16 rows: Σe, then the true class's e.</summary>
+    private const int Sums = 2 * Lanes;
+
+    /// <summary>
+    /// Adds the bias to 16 rows' logits (in place), their exponentials e^(z - max) into <paramref name="scratch"/>
+    /// (class o at 16 o), each row's Σe and true class's e into <paramref name="sums"/>; returns the rows' weight × loss.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Vector512<double> Exponentials(float* z, float* bias, int* labelsAt, float* weightsAt, float* scratch, double* sums)
     {
         var max = Vector512.Create(float.NegativeInfinity);
         for (int o = 0; o < _classes; o++)
@@ -235,35 +250,22 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
             (low, high) = Vector512.Widen(v);
             (allLow, allHigh) = (allLow + low, allHigh + high);
         }
+        totalLow.Store(sums);
+        totalHigh.Store(sums + 8);
         // The true class's logit and exponential, row by row.
-        double* target = stackalloc double[2 * Lanes];
+        double* target = stackalloc double[Lanes];
         for (int r = 0; r < Lanes; r++)
         {
             int label = labelsAt[r];
             target[r] = z[label * Tile + r];
-            target[Lanes + r] = scratch[label * Lanes + r];
+            sums[Lanes + r] = scratch[label * Lanes + r];
         }
         var (maxLow, maxHigh) = Vector512.Widen(max);
         var (weightLow, weightHigh) = Vector512.Widen(Vector512.Load(weightsAt));
         double e0 = _smoothing, spread = e0 / _classes;
         // Σ_k t_k (logSum - z_k) with t = (1 - e) onehot + e / K, as LossFunction: logSum - (1 - e) z_y - e mean(z).
-        var loss = (Vector512.Log(totalLow) + maxLow - Vector512.Load(target) * (1 - e0) - allLow * spread) * weightLow
+        return (Vector512.Log(totalLow) + maxLow - Vector512.Load(target) * (1 - e0) - allLow * spread) * weightLow
             + (Vector512.Log(totalHigh) + maxHigh - Vector512.Load(target + 8) * (1 - e0) - allHigh * spread) * weightHigh;
-        var (scaleLow, scaleHigh) = (weightLow / _rows.Length, weightHigh / _rows.Length);
-        var (inverseLow, inverseHigh) = (scaleLow / totalLow, scaleHigh / totalHigh);
-        var inverse = Vector512.Narrow(inverseLow, inverseHigh);
-        var off = Vector512.Narrow(scaleLow * spread, scaleHigh * spread);
-        for (int o = 0; o < _classes; o++)
-            (Vector512.Load(scratch + o * Lanes) * inverse - off).Store(z + o * Tile);
-        // The true class's in double: e_y / Σe - 1 keeps its digits when p ≈ 1.
-        var gradientLow = Vector512.Load(target + Lanes) * inverseLow - scaleLow * spread - scaleLow * (1 - e0);
-        var gradientHigh = Vector512.Load(target + Lanes + 8) * inverseHigh - scaleHigh * spread - scaleHigh * (1 - e0);
-        for (int r = 0; r < 8; r++)
-        {
-            z[labelsAt[r] * Tile + r] = (float)gradientLow.GetElement(r);
-            z[labelsAt[r + 8] * Tile + r + 8] = (float)gradientHigh.GetElement(r);
-        }
-        return loss;
     }
 
     /// <summary>
@@ -286,31 +288,6 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         var twoToK = Vector512.ShiftLeft(Vector512.ConvertToInt32(k) + Vector512.Create(127), 23).AsSingle();
-        return p * twoToK;
-    }
-
-    /// <summary>
-    /// e^x for x ≤ 0 within 3e-10 relative, 500 times float32's rounding: Vector512.Exp(double) is exact to double's but
-    /// made the softmax as long as a product of the pass. 2^k × e^r with |r| ≤ ln 2 / 2 and e^r to its degree-8 Taylor
-    /// polynomial (remainder below |r|^9 / 9! = 2.1e-10 relative); x is clamped at -700, short of double's smallest
-    /// normal number, where e^x is zero to a float32 gradient.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<double> Exp(Vector512<double> x)
-    {
-        x = Vector512.Max(x, Vector512.Create(-700.0));
-        const double ln2High = 0.693145751953125, ln2Low = 1.42860682030941723212e-6; // ln 2 in two parts: k ln2High is exact
-        var k = Vector512.Round(x * (1 / Math.Log(2)));
-        var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-ln2Low), Vector512.FusedMultiplyAdd(k, Vector512.Create(-ln2High), x));
-        var p = Vector512.FusedMultiplyAdd(Vector512.Create(1.0 / 40320), r, Vector512.Create(1.0 / 5040));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 720));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 120));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 24));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 6));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
-        var twoToK = Vector512.ShiftLeft(Vector512.ConvertToInt64(k) + Vector512.Create(1023L), 52).AsDouble();
         return p * twoToK;
     }
 
@@ -368,6 +345,6 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
         public float[] ByBlock { get; } = packs ? new float[FullBatchPass.ChunkRows * widthPad] : [];
         public float[] ByPanel { get; } = packs ? new float[FullBatchPass.ChunkRows * widthPad] : [];
         public float[] Logits { get; } = new float[FullBatchPass.ChunkRows * classPad];
-        public double[] Exponentials { get; } = new double[8 * classPad];
+        public float[] Exponentials { get; } = new float[Lanes * classPad];
     }
 }
