@@ -117,8 +117,7 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
             for (int b = 0; b < blocks; b++)
             {
                 float* z = logits + (long)b * _classPad * Tile;
-                for (int c = 0; c < _classPad; c += Panel)
-                    Product<StepMajor>(c, _widthPad, rowsByBlock + (long)b * _widthPad * Tile, kernel + (long)c * _widthPad, 0, z + c * Tile, Tile);
+                BlockLogits(rowsByBlock + (long)b * _widthPad * Tile, kernel, z);
                 for (int half = 0; half < Tile; half += Lanes)
                     sum += Softmax(z + half, bias, labels + b * Tile + half, weights + b * Tile + half, scratch);
             }
@@ -144,13 +143,19 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
             for (int b = 0; b < blocks; b++)
             {
                 float* z = logits + (long)b * _classPad * Tile;
-                for (int c = 0; c < _classPad; c += Panel)
-                    Product<StepMajor>(c, _widthPad, rowsByBlock + (long)b * _widthPad * Tile, kernel + (long)c * _widthPad, 0, z + c * Tile, Tile);
+                BlockLogits(rowsByBlock + (long)b * _widthPad * Tile, kernel, z);
                 for (int first = b * Tile; first < Math.Min(count, (b + 1) * Tile); first += Lanes)
                     loss += Vector512.Sum(Probabilities(z + first % Tile, bias, labels + first, weights + first, scratch, into[(first * _classes)..], Math.Min(Lanes, count - first)));
             }
         }
         return loss / _rows.Length;
+    }
+
+    /// <summary>A block of 32 rows' logits without the bias, [class][row in block], every class panel against its rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void BlockLogits(float* block, float* kernel, float* z)
+    {
+        for (int c = 0; c < _classPad; c += Panel) Product<StepMajor>(c, _widthPad, block, kernel + (long)c * _widthPad, 0, z + c * Tile, Tile);
     }
 
     /// <summary>
