@@ -127,6 +127,8 @@ internal static class Lbfgs
         public double YY { get; private set; }
 
         /// <summary>Takes the step's pair; false (this pair unusable) without positive curvature.</summary>
+        /// <remarks>Compiled optimized at once, as Minimize is: called once an iteration, it ran tiering's unoptimized code through a process's first solve (perf: Difference quick-jitted and instrumented).</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Set(double[] xNew, double[] x, double[] gNew, double[] g)
         {
             Difference(xNew, x, S);
