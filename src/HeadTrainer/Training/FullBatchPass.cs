@@ -40,6 +40,7 @@ internal sealed class FullBatchPass
     private readonly int _rowCount, _count, _workers, _slots;
     private readonly double[] _values;
     private readonly ParallelOptions _parallel;
+    private bool _holding; // the slots are allocated by the first Run: a pass that only gives probabilities holds none
 
     /// <param name="cores">Chunks run at once; the result is the same for any number.</param>
     /// <param name="gatheredBytes">Gathers the rows once when they fit in this many bytes (<see cref="GatheredBytes"/>).</param>
@@ -55,7 +56,6 @@ internal sealed class FullBatchPass
             ? new SoftmaxChunks(data, rows, loss, layer.OutputWidth, _workers, gatheredBytes)
             : new LayerChunks(layer, data, rows, loss, _workers, gatheredBytes);
         _slots = (int)Math.Clamp(resultBytes / (sizeof(float) * _chunks.ResultFloats), _workers, Math.Max(1, _count));
-        _chunks.Hold(_slots);
         _values = new double[_slots];
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _workers };
     }
@@ -71,6 +71,11 @@ internal sealed class FullBatchPass
     /// </remarks>
     public double Run(DenseLayer layer, double[] kernelGradient, double[] biasGradient)
     {
+        if (!_holding)
+        {
+            _chunks.Hold(_slots);
+            _holding = true;
+        }
         _chunks.Load(layer);
         Array.Clear(kernelGradient);
         Array.Clear(biasGradient);

@@ -99,7 +99,7 @@ internal static class FullBatchSolver
 
     /// <summary>
     /// The report of a linear <paramref name="head"/> on <paramref name="rows"/> and its mean <paramref name="loss"/>, as
-    /// <see cref="Trainer.Evaluate(DenseHead, FeatureSet, int[], LossFunction?, int, int, Features.StreamBuffers?)"/>
+    /// <see cref="Trainer.Evaluate(DenseHead, FeatureSet, int[], LossFunction, int, int, Features.StreamBuffers?)"/>
     /// gives them, through a <see cref="FullBatchPass"/>: a chunk a core and, on AVX-512, the packed kernel.
     /// </summary>
     public static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK)

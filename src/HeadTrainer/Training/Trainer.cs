@@ -220,8 +220,7 @@ public sealed partial class Trainer(TrainerOptions options)
     }
 
     /// <summary>Inference-mode probabilities and mean loss (without class weights or the L2 term) over <paramref name="rows"/>.</summary>
-    /// <param name="loss">Null when the caller knows the loss (an L-BFGS solve's last value): the loss returned is then NaN.</param>
-    internal static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction? loss, int topK = 5,
+    internal static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK = 5,
         int batchSize = EvaluationBatch, StreamBuffers? buffers = null)
     {
         using var source = RowSource.InOrder(data, rows, buffers);
@@ -234,10 +233,10 @@ public sealed partial class Trainer(TrainerOptions options)
         {
             int b = Math.Min(batchSize, rows.Length - start);
             var logits = head.Logits(source.Batch(start, b), training: false, rng);
-            if (loss is not null) sum += loss.Compute(logits, labels.AsSpan(start, b), new DenseMatrix(logits.RowCount, b)) * b;
+            sum += loss.Compute(logits, labels.AsSpan(start, b), new DenseMatrix(logits.RowCount, b)) * b;
             Activation.Probabilities(logits.Values, head.Outputs, b, head.Loss == LossKind.Binary, probabilities.AsSpan(start * k, b * k));
         }
-        return (ClassificationReport.Compute(labels, probabilities, data.Classes, topK), rows.Length == 0 || loss is null ? double.NaN : sum / rows.Length);
+        return (ClassificationReport.Compute(labels, probabilities, data.Classes, topK), rows.Length == 0 ? double.NaN : sum / rows.Length);
     }
 
     private (ClassificationReport, double) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, StreamBuffers? buffers) =>

@@ -43,13 +43,6 @@ public sealed record TrainerOptions
 
     private static readonly TrainerOptions Defaults = new();
 
-    /// <summary>
-    /// The settings only mini-batch training reads, by property name: changing one from its default is asking for epochs,
-    /// so <see cref="SolverKind.Auto"/> does not answer it with an L-BFGS solve that reads none of them, and `Solver`
-    /// lbfgs refuses it. A front end that knows which settings were given (the CLI's flags) applies the same list.
-    /// </summary>
-    public static IReadOnlyList<string> MiniBatchSettings => [.. MiniBatchOnly.Select(s => s.Name)];
-
     private static readonly (string Name, Func<TrainerOptions, object> Value)[] MiniBatchOnly =
     [
         (nameof(Optimizer), o => o.Optimizer), (nameof(LearningRate), o => o.LearningRate), (nameof(Momentum), o => o.Momentum),
@@ -59,6 +52,13 @@ public sealed record TrainerOptions
         (nameof(Epochs), o => o.Epochs), (nameof(Monitor), o => o.Monitor), (nameof(Patience), o => o.Patience),
         (nameof(MinDelta), o => o.MinDelta), (nameof(RestoreBest), o => o.RestoreBest), (nameof(Resume), o => o.Resume),
     ];
+
+    /// <summary>
+    /// The settings only mini-batch training reads, by property name: changing one from its default is asking for epochs,
+    /// so <see cref="SolverKind.Auto"/> does not answer it with an L-BFGS solve that reads none of them, and `Solver`
+    /// lbfgs refuses it. A front end that knows which settings were given (the CLI's flags) applies the same list.
+    /// </summary>
+    public static IReadOnlyList<string> MiniBatchSettings { get; } = [.. MiniBatchOnly.Select(s => s.Name)];
 
     /// <summary>The settings only an L-BFGS solve reads, by property name: given with mini-batch training, they are refused.</summary>
     public static IReadOnlyList<string> LbfgsSettings { get; } = [nameof(Tolerance), nameof(MaxIterations)];
