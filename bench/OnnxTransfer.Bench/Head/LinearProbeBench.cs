@@ -133,7 +133,7 @@ public static partial class LinearProbeBench
     }
 
     /// <param name="Blas">The BLAS numpy called (head_data.blas): on Debian's reference BLAS sklearn is 10x slower than on OpenBLAS.</param>
-    /// <param name="Gradient">Where sklearn's fit stopped, on ours's measure (the largest gradient component of the mean objective).</param>
+    /// <param name="Gradient">Where sklearn's fit stopped, on our measure (the largest gradient component of the mean objective).</param>
     private sealed record Peer(double Accuracy, double Seconds, string? Problem, string Blas = "?", int Iterations = 0, double Gradient = double.NaN);
 
 

@@ -69,7 +69,7 @@ internal static class Lbfgs
             if (iteration == maxIterations) return (LbfgsStop.IterationCap, iteration, f, norm);
             ct.ThrowIfCancellationRequested();
             // Two-loop recursion: d = -H g, with H0 = (s'y / y'y) I from the newest pair; each pair's update of d and
-            // the next pair's dot with it in one sweep over d (Recurse).
+            // the next pair's dot with it in one sweep over d (ScaleDot, AxpyDot, AxpyScaleDot).
             int m = pairs.Count;
             if (m == 0) Scale(-1, g, d);
             else
@@ -171,23 +171,6 @@ internal static class Lbfgs
         return total;
     }
 
-    /// <summary>Σ a_i b_i in double over a pair's floats and a double vector.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Dot(float[] a, double[] b)
-    {
-        int w = Vector<float>.Count, half = Vector<double>.Count, i = 0;
-        Vector<double> s0 = default, s1 = default;
-        for (; i <= a.Length - w; i += w)
-        {
-            var v = new Vector<float>(a, i);
-            s0 += Vector.WidenLower(v) * new Vector<double>(b, i);
-            s1 += Vector.WidenUpper(v) * new Vector<double>(b, i + half);
-        }
-        double total = Vector.Sum(s0 + s1);
-        for (; i < a.Length; i++) total += a[i] * b[i];
-        return total;
-    }
-
     /// <summary>Σ a_i b_i in double over two float vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Dot(float[] a, float[] b)
@@ -220,10 +203,10 @@ internal static class Lbfgs
         for (; i < x.Length; i++) y[i] += a * x[i];
     }
 
-    // The recursion's sweeps: an update of d and the next dot with it in one pass, the same operations per element and
-    // the same two chains as Axpy, Scale and Dot one after the other (so the same bits), reading d once and not twice.
-    // d is the weights' size in double (208 KB for the Caltech-sized probe, past L1): the separate passes made the
-    // recursion about 0.9 ms an iteration there.
+    // The recursion's sweeps: an update of d and the next dot with it in one pass, with the same operations per element
+    // and the same two chains of multiply-adds as the separate Axpy, Scale and dot passes they replaced (so the same
+    // bits), reading d once and not twice. d is the weights' size in double (208 KB for the Caltech-sized probe, past
+    // L1): L-BFGS's own work there went from 0.53-0.66 to 0.45-0.52 ms an iteration (a cheap objective, 300 iterations).
 
     /// <summary>into = a x; returns s'into.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
