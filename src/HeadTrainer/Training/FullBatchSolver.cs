@@ -100,7 +100,8 @@ internal static class FullBatchSolver
     /// <summary>
     /// The report of a linear <paramref name="head"/> on <paramref name="rows"/> and its mean <paramref name="loss"/>, as
     /// <see cref="Trainer.Evaluate(DenseHead, FeatureSet, int[], LossFunction, int, int, Features.StreamBuffers?)"/>
-    /// gives them, through a <see cref="FullBatchPass"/>: a chunk a core and, on AVX-512, the packed kernel.
+    /// gives them, through a <see cref="FullBatchPass"/>: a chunk a core and, on AVX-512, the packed kernel. The pass
+    /// gathers the rows as a solve's does, within <see cref="FullBatchPass.GatheredBytes"/>, and holds no gradients.
     /// </summary>
     public static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK)
     {
