@@ -92,16 +92,17 @@ public class FullBatchPassTests
         foreach (var p in layer.Parameters)
             for (int i = 0; i < p.Value.Length; i++) p.Value[i] = (float)rng.NextGaussian() * 0.5f;
         var loss = new LossFunction(binary ? LossKind.Binary : LossKind.Softmax, 0f, null);
-        (double Loss, float[] Probabilities) Run(int cores, long gathered)
+        (double Loss, float[] Probabilities) Run(int cores, long gathered, bool gradients = true)
         {
             var into = new float[rows.Length * classes];
-            double value = new FullBatchPass(layer, set, rows, loss, cores, gathered, fused).Probabilities(layer, into);
+            double value = new FullBatchPass(layer, set, rows, loss, cores, gathered, fused, gradients: gradients).Probabilities(layer, into);
             return (value, into);
         }
         var one = Run(1, FullBatchPass.GatheredBytes);
-        foreach (var (cores, gathered) in new[] { (2, FullBatchPass.GatheredBytes), (2, 0L), (8, 0L) })
+        // A pass for probabilities only packs the rows for the logits alone: the same bits.
+        foreach (var (cores, gathered, gradients) in new[] { (2, FullBatchPass.GatheredBytes, true), (2, 0L, true), (8, 0L, true), (2, FullBatchPass.GatheredBytes, false), (2, 0L, false) })
         {
-            var other = Run(cores, gathered);
+            var other = Run(cores, gathered, gradients);
             Assert.Equal(one.Loss, other.Loss);
             Assert.Equal(one.Probabilities, other.Probabilities);
         }

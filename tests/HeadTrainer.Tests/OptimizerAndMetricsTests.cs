@@ -215,6 +215,49 @@ public class OptimizerAndMetricsTests
         }
     }
 
+    /// <summary>
+    /// The macro one-vs-rest AUC against the definition, class by class and pair by pair, on class sizes that take each
+    /// way of computing it: a smaller side of positives or of negatives counted in vectors (at most RocAuc.CountedSide
+    /// rows), both sides sorted, a class without rows; scores with ties, both zeros and NaN (below every number).
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 470, 10, 20 })]          // class 0: 30 negatives counted; classes 1 and 2: positives counted
+    [InlineData(new[] { 300, 200, 100, 0 })]      // every class sorted; class 3 has no rows
+    [InlineData(new[] { 64, 65, 500 })]           // 64 counted, 65 sorted
+    [InlineData(new[] { 400, 37 })]               // binary: class 1's AUC, counted
+    [InlineData(new[] { 300, 301 })]              // binary, sorted
+    public void Macro_auc_equals_the_definition_whichever_way_each_class_is_computed(int[] sizes)
+    {
+        var rng = new Rng(17);
+        int k = sizes.Length;
+        var labels = sizes.SelectMany((count, c) => Enumerable.Repeat(c, count)).OrderBy(_ => rng.NextFloat()).ToArray();
+        int n = labels.Length;
+        var scores = Enumerable.Range(0, n * k).Select(_ => rng.NextFloat() switch
+        {
+            < 0.05f => float.NaN,
+            < 0.1f => 0f,
+            < 0.15f => -0f,
+            < 0.5f => MathF.Round((float)rng.NextGaussian() * 4) / 4, // ties
+            _ => (float)rng.NextGaussian(),
+        }).ToArray();
+        var aucs = new List<double>();
+        for (int c = k == 2 ? 1 : 0; c < k; c++)
+        {
+            double pairs = 0, ordered = 0;
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                    if (labels[i] == c && labels[j] != c)
+                    {
+                        float a = scores[i * k + c], b = scores[j * k + c];
+                        pairs++;
+                        // NaN ranks below every number and ties another NaN.
+                        ordered += float.IsNaN(a) ? (float.IsNaN(b) ? 0.5 : 0) : float.IsNaN(b) ? 1 : a > b ? 1 : a == b ? 0.5 : 0;
+                    }
+            if (pairs > 0) aucs.Add(ordered / pairs);
+        }
+        Assert.Equal(aucs.Average(), ClassificationReport.MacroAuc(labels, scores, k), 12);
+    }
+
     [Fact]
     public void Head_specs_parse_and_bad_ones_list_the_valid_forms()
     {

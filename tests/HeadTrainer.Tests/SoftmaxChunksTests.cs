@@ -62,6 +62,15 @@ public class SoftmaxChunksTests
     /// The pass's float32 exponential against Math.Exp on 100,000 random x in [-100, 0] and on the ends of its range
     /// reduction: within 2e-7 relative, its stated bound, and at most e^-87 (zero to the gradient) below -87.
     /// </summary>
+    [Vector512Fact]
+    public void A_pass_built_for_probabilities_only_refuses_to_compute_a_gradient()
+    {
+        var (set, layer, rows) = FullBatchPassTests.Problem(17, 3, 40);
+        var pass = new FullBatchPass(layer, set, rows, new LossFunction(LossKind.Softmax, 0f, null), 2, fused: true, gradients: false);
+        var e = Assert.Throws<InvalidOperationException>(() => pass.Run(layer, new double[layer.Kernel.Value.Length], new double[layer.Bias.Value.Length]));
+        Assert.Contains("probabilities only", e.Message);
+    }
+
     [Fact]
     public void The_float32_softmax_exponential_is_within_2e_7_of_math_exp()
     {

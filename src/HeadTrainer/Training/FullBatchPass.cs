@@ -46,14 +46,15 @@ internal sealed class FullBatchPass
     /// <param name="gatheredBytes">Gathers the rows once when they fit in this many bytes (<see cref="GatheredBytes"/>).</param>
     /// <param name="fused">Whether to take <see cref="SoftmaxChunks"/>; default where it runs (tests force each).</param>
     /// <param name="resultBytes">The most the chunks' gradients hold at once (<see cref="ResultBytes"/>; at least a chunk per core).</param>
+    /// <param name="gradients">False for a pass that only gives <see cref="Probabilities"/>: rows packed for the logits alone, no gradient held.</param>
     public FullBatchPass(DenseLayer layer, FeatureSet data, int[] rows, LossFunction loss, int cores, long gatheredBytes = GatheredBytes,
-        bool? fused = null, long resultBytes = ResultBytes)
+        bool? fused = null, long resultBytes = ResultBytes, bool gradients = true)
     {
         _rowCount = rows.Length;
         _count = (rows.Length + ChunkRows - 1) / ChunkRows;
         _workers = Math.Clamp(cores, 1, Math.Max(1, _count));
         _chunks = fused ?? SoftmaxChunks.Runs(loss)
-            ? new SoftmaxChunks(data, rows, loss, layer.OutputWidth, _workers, gatheredBytes)
+            ? new SoftmaxChunks(data, rows, loss, layer.OutputWidth, _workers, gatheredBytes, gradients)
             : new LayerChunks(layer, data, rows, loss, _workers, gatheredBytes);
         _slots = (int)Math.Clamp(resultBytes / (sizeof(float) * _chunks.ResultFloats), _workers, Math.Max(1, _count));
         _values = new double[_slots];

@@ -101,14 +101,15 @@ internal static class FullBatchSolver
     /// The report of a linear <paramref name="head"/> on <paramref name="rows"/> and its mean <paramref name="loss"/>, as
     /// <see cref="Trainer.Evaluate(DenseHead, FeatureSet, int[], LossFunction, int, int, Features.StreamBuffers?)"/>
     /// gives them, through a <see cref="FullBatchPass"/>: a chunk a core and, on AVX-512, the packed kernel. The pass
-    /// gathers the rows as a solve's does, within <see cref="FullBatchPass.GatheredBytes"/>, and holds no gradients.
+    /// gathers the rows as a solve's does, within <see cref="FullBatchPass.GatheredBytes"/>, but in the logits' layout alone,
+    /// and holds no gradients.
     /// </summary>
     public static (ClassificationReport Report, double Loss) Evaluate(DenseHead head, FeatureSet data, int[] rows, LossFunction loss, int topK)
     {
         if (rows.Length == 0) return Trainer.Evaluate(head, data, rows, loss, topK);
         var layer = (DenseLayer)head.Layers.Single();
         var probabilities = new float[rows.Length * data.Classes.Count];
-        double value = new FullBatchPass(layer, data, rows, loss, Environment.ProcessorCount).Probabilities(layer, probabilities);
+        double value = new FullBatchPass(layer, data, rows, loss, Environment.ProcessorCount, gradients: false).Probabilities(layer, probabilities);
         return (Report(data, rows, probabilities, topK), value);
     }
 

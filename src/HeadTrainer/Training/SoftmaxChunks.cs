@@ -17,7 +17,7 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// both layouts the products read: blocks of 32 rows for the logits (rows along the kernel's 32, classes along its 12),
 /// and panels of 32 features for the kernel's gradient, which reads the softmax's gradient where it was written. The
 /// softmax runs on 16 rows per vector (<see cref="Softmax"/>). 17 classes cost 18 columns (a 6-wide tile for the
-/// tail), not 24. Memory: twice the rows (within the caller's gathered bytes, else a chunk per core packed on each
+/// tail), not 24. Memory: twice the rows (once in a pass for probabilities only; within the caller's gathered bytes, else a chunk per core packed on each
 /// pass), per core a chunk's logits and 16 rows' exponentials (as floats), per slot a kernel gradient. A report's
 /// probabilities (<see cref="Probabilities(int, int, Span{float})"/>) come from the same rows and the same softmax.
 /// The hot methods are compiled optimized at once: a solve is seconds, and under tiered compilation the first fits of a
@@ -36,6 +36,7 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
     private readonly int[] _rows;
     private readonly int _width, _classes, _widthPad, _classPad;
     private readonly float _smoothing;
+    private readonly bool _gradients;
     private readonly int[][] _labels;      // per chunk, padded to whole blocks
     private readonly float[][] _weights;   // per chunk: the row's class weight, 0 on padding
     private readonly float[][]? _byBlock, _byPanel;
@@ -43,7 +44,8 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
     private readonly Buffers[] _buffers;
     private float[][] _kernelGradients = [], _biasGradients = []; // per slot: [class][feature], padded
 
-    public SoftmaxChunks(FeatureSet data, int[] rows, LossFunction loss, int classes, int workers, long gatheredBytes)
+    /// <param name="gradients">False for a pass that only gives probabilities: the rows are packed for the logits alone.</param>
+    public SoftmaxChunks(FeatureSet data, int[] rows, LossFunction loss, int classes, int workers, long gatheredBytes, bool gradients = true)
     {
         if (loss.Kind != LossKind.Softmax) throw new ArgumentException("SoftmaxChunks computes a softmax loss.", nameof(loss));
         (_data, _rows, _classes, _width, _smoothing) = (data, rows, classes, data.Width, loss.LabelSmoothing);
@@ -64,20 +66,21 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
                 _weights[c][j] = loss.ClassWeights is { } w ? w[label] : 1f;
             }
         }
-        if (2L * rows.Length * _widthPad * sizeof(float) <= gatheredBytes)
+        _gradients = gradients;
+        if ((gradients ? 2L : 1L) * rows.Length * _widthPad * sizeof(float) <= gatheredBytes)
         {
             var (byBlock, byPanel) = (new float[chunks][], new float[chunks][]);
             // On the pass's cores: packing 5,816 rows took 9 ms on one, two passes' worth.
             Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = workers }, c =>
             {
                 int length = _labels[c].Length * _widthPad;
-                Pack(c, byBlock[c] = new float[length], byPanel[c] = new float[length]);
+                Pack(c, byBlock[c] = new float[length], byPanel[c] = gradients ? new float[length] : []);
             });
             (_byBlock, _byPanel) = (byBlock, byPanel);
         }
         _kernel = new float[_widthPad * _classPad];
         _bias = new float[_classPad];
-        _buffers = Enumerable.Range(0, workers).Select(_ => new Buffers(_widthPad, _classPad, packs: _byBlock is null)).ToArray();
+        _buffers = Enumerable.Range(0, workers).Select(_ => new Buffers(_widthPad, _classPad, packs: _byBlock is null, gradients)).ToArray();
     }
 
     /// <summary>The kernel into panels of 12 classes, feature-major ([panel][feature][class]); padding stays zero.</summary>
@@ -97,6 +100,7 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
 
     public void Hold(int slots)
     {
+        if (!_gradients) throw new InvalidOperationException("This pass was built for probabilities only: its rows are not packed for the gradient.");
         _kernelGradients = Enumerable.Range(0, slots).Select(_ => new float[_widthPad * _classPad]).ToArray();
         _biasGradients = Enumerable.Range(0, slots).Select(_ => new float[_classPad]).ToArray();
     }
@@ -320,13 +324,13 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
     {
         int first = chunk * FullBatchPass.ChunkRows, count = FullBatchPass.Rows(chunk, _rows.Length), rowsPad = _labels[chunk].Length;
         Array.Clear(byBlock);
-        Array.Clear(byPanel);
+        Array.Clear(byPanel); // empty in a pass for probabilities only
         for (int j = 0; j < count; j++)
         {
             var row = _data.Row(_rows[first + j]);
             var block = byBlock.AsSpan(j / Tile * _widthPad * Tile + j % Tile);
             for (int i = 0; i < _width; i++) block[i * Tile] = row[i];
-            for (int t = 0; t < _width; t += Tile)
+            for (int t = 0; t < _width && byPanel.Length > 0; t += Tile)
                 row[t..Math.Min(_width, t + Tile)].CopyTo(byPanel.AsSpan(t * rowsPad + j * Tile));
         }
         return (byBlock, byPanel);
@@ -345,10 +349,10 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     /// <summary>A core's buffers, sized for a whole chunk.</summary>
-    private sealed class Buffers(int widthPad, int classPad, bool packs)
+    private sealed class Buffers(int widthPad, int classPad, bool packs, bool gradients)
     {
         public float[] ByBlock { get; } = packs ? new float[FullBatchPass.ChunkRows * widthPad] : [];
-        public float[] ByPanel { get; } = packs ? new float[FullBatchPass.ChunkRows * widthPad] : [];
+        public float[] ByPanel { get; } = packs && gradients ? new float[FullBatchPass.ChunkRows * widthPad] : [];
         public float[] Logits { get; } = new float[FullBatchPass.ChunkRows * classPad];
         public float[] Exponentials { get; } = new float[Lanes * classPad];
     }
