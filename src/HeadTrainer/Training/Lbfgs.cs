@@ -7,16 +7,16 @@ namespace OnnxTransfer.HeadTrainer.Training;
 internal enum LbfgsStop { Converged, IterationCap, LineSearchFailed }
 
 /// <summary>
-/// Limited-memory BFGS (Nocedal and Wright, algorithm 7.4: two-loop recursion, memory up to 20) with a backtracking
+/// Limited-memory BFGS (memory up to 20; the direction in compact form, <see cref="LbfgsHistory"/>) with a backtracking
 /// Armijo line search, in double. Stops when the largest gradient component is at most the tolerance (SciPy's pgtol
 /// test), measured by the caller when it solves in other coordinates than the ones the tolerance is stated in; no
 /// stop on a small decrease, which is how scikit-learn's lbfgs usually ends (SciPy's ftol, before its `tol`: the
 /// linear-probe bench reports where it stopped). Deterministic: no randomness, fixed sums.
 /// </summary>
 /// <remarks>
-/// The correction pairs are kept in float32. The two-loop recursion reads the whole history twice an iteration, and in
-/// double 20 pairs of 26,000 weights (the Caltech-sized probe) were 8 MB read twice from L3: 1.5 ms an iteration against
-/// the pass's 4 (flowers17's 1.4 MB did not fit the 1 MB L2 either). Only the search direction is built from them: the
+/// The correction pairs are kept in float32. The direction reads the whole history twice an iteration, and in double 20
+/// pairs of 26,000 weights (the Caltech-sized probe) were 8 MB read twice from L3: 1.5 ms an iteration against the pass's
+/// 4 (flowers17's 1.4 MB did not fit the 1 MB L2 either). Only the search direction is built from them: the
 /// iterate, the gradient and every stopping test stay in double, and the matrix used is the exact BFGS update from the
 /// rounded pairs, whose curvature s'y is taken (and tested) on the rounded values, so it stays positive definite.
 /// </remarks>
@@ -45,22 +45,21 @@ internal static class Lbfgs
     /// <param name="measure">The stopping test's size of a gradient; default its largest component.</param>
     /// <param name="iterated">Called after each iteration with the iterations done and the new gradient's size.</param>
     /// <param name="memory">Correction pairs kept (<see cref="MemoryFor"/>).</param>
+    /// <param name="cores">Cores the history's sweeps run on (<see cref="LbfgsHistory"/>); the result is the same for any number.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (LbfgsStop Stop, int Iterations, double Value, double GradientNorm) Minimize(
         Func<double[], double[], double> objective, double[] x, double tolerance, int maxIterations,
-        Func<double[], double>? measure = null, Action<int, double>? iterated = null, int memory = MaxMemory, CancellationToken ct = default)
+        Func<double[], double>? measure = null, Action<int, double>? iterated = null, int memory = MaxMemory, int cores = 1,
+        CancellationToken ct = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(memory, 1);
         measure ??= MaxAbs;
         int n = x.Length;
+        var history = new LbfgsHistory(n, memory, cores);
         var g = new double[n];
         double f = objective(x, g);
-        var pairs = new List<Pair>();
         var d = new double[n];
         var xNew = new double[n];
         var gNew = new double[n];
-        var alpha = new double[memory];
-        var spare = new Pair(n); // the next pair's arrays; a pair refused leaves them spare
         for (int iteration = 0; ; iteration++)
         {
             double norm = measure(g);
@@ -68,26 +67,9 @@ internal static class Lbfgs
             if (norm <= tolerance) return (LbfgsStop.Converged, iteration, f, norm);
             if (iteration == maxIterations) return (LbfgsStop.IterationCap, iteration, f, norm);
             ct.ThrowIfCancellationRequested();
-            // Two-loop recursion: d = -H g, with H0 = (s'y / y'y) I from the newest pair; each pair's update of d and
-            // the next pair's dot with it in one sweep over d (ScaleDot, AxpyDot, AxpyScaleDot).
-            int m = pairs.Count;
-            if (m == 0) Scale(-1, g, d);
-            else
-            {
-                double dot = ScaleDot(-1, g, d, pairs[m - 1].S);
-                for (int j = m - 1; j > 0; j--)
-                {
-                    alpha[j] = pairs[j].Rho * dot;
-                    dot = AxpyDot(-alpha[j], pairs[j].Y, d, pairs[j - 1].S);
-                }
-                alpha[0] = pairs[0].Rho * dot;
-                dot = AxpyScaleDot(-alpha[0], pairs[0].Y, 1 / (pairs[^1].Rho * pairs[^1].YY), d, pairs[0].Y);
-                for (int j = 0; j < m - 1; j++) dot = AxpyDot(alpha[j] - pairs[j].Rho * dot, pairs[j].S, d, pairs[j + 1].Y);
-                Axpy(alpha[m - 1] - pairs[m - 1].Rho * dot, pairs[m - 1].S, d);
-            }
-            double slope = Dot(g, d);
+            double slope = history.Direction(g, d);
             // The first step has no curvature to scale it: a unit-length step along -g, as SciPy's first iteration takes.
-            double t = pairs.Count == 0 ? 1 / Math.Sqrt(Dot(g, g)) : 1;
+            double t = history.Count == 0 ? 1 / Math.Sqrt(-slope) : 1;
             double fNew = double.NaN;
             bool accepted = false;
             for (int k = 0; k < MaxBacktracks && !accepted; k++, t *= 0.5)
@@ -103,40 +85,11 @@ internal static class Lbfgs
             }
             // No decrease even at tiny steps: the objective's rounding (float32 logits) is larger than what is left to gain.
             if (!accepted) return (LbfgsStop.LineSearchFailed, iteration, f, norm);
-            // A pair without positive curvature would make H indefinite; Armijo alone does not guarantee one, so skip it.
-            if (spare.Set(xNew, x, gNew, g))
-            {
-                // The dropped oldest pair's arrays take the next pair: a solve allocates its history once.
-                var next = pairs.Count == memory ? pairs[0] : new Pair(n);
-                if (pairs.Count == memory) pairs.RemoveAt(0);
-                pairs.Add(spare);
-                spare = next;
-            }
+            // A pair without positive curvature would make H indefinite; Armijo alone does not guarantee one, so it is refused.
+            history.Update(xNew, x, gNew, g);
             xNew.CopyTo(x, 0); // copied, not swapped: the caller's array holds the solution
             (g, gNew) = (gNew, g);
             f = fNew;
-        }
-    }
-
-    /// <summary>A correction pair s = x' - x, y = g' - g, rounded to float32, with ρ = 1 / s'y and y'y of the rounded values.</summary>
-    private sealed class Pair(int n)
-    {
-        public float[] S { get; } = new float[n];
-        public float[] Y { get; } = new float[n];
-        public double Rho { get; private set; }
-        public double YY { get; private set; }
-
-        /// <summary>Takes the step's pair; false (this pair unusable) without positive curvature.</summary>
-        /// <remarks>Compiled optimized at once, as Minimize is: called once an iteration, it ran tiering's unoptimized code through a process's first solve (perf: Difference quick-jitted and instrumented).</remarks>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public bool Set(double[] xNew, double[] x, double[] gNew, double[] g)
-        {
-            Difference(xNew, x, S);
-            Difference(gNew, g, Y);
-            double sy = Dot(S, Y), yy = Dot(Y, Y);
-            if (!(sy > 1e-12 * yy)) return false;
-            (Rho, YY) = (1 / sy, yy);
-            return true;
         }
     }
 }

@@ -5,14 +5,13 @@ using System.Runtime.InteropServices;
 namespace OnnxTransfer.HeadTrainer.Training;
 
 /// <summary>
-/// <see cref="Lbfgs"/>'s vector work: sweeps over the weights in double, the correction pairs' vectors in float. Each in
-/// a fixed order, so a machine gets the same sums on every run.
+/// <see cref="Lbfgs"/>'s vector work: sweeps over (ranges of) the weights in double, the correction pairs' vectors in
+/// float. Each in a fixed order, so a machine gets the same sums on every run.
 /// </summary>
 /// <remarks>
-/// Through array-indexed vectors every load was bounds-checked and the dots were a multiply then a dependent add, so a
-/// flowers17-sized solve (4,369 weights, 20 pairs) spent 0.14 ms an iteration in these sweeps, near the pass's 0.15-0.25.
-/// Here the loads go by reference after one length check, every multiply-add is fused, and the dots run in four chains so
-/// none waits on the last's latency. Inlined into Minimize, which is compiled optimized at once: a process makes only a
+/// The loads go by reference after one length check, every multiply-add is fused, and the dots run in two or four chains
+/// so none waits on the last's latency: through array-indexed vectors every load was bounds-checked and each dot a
+/// multiply then a dependent add. Inlined into their callers, which are compiled optimized at once: a process makes only a
 /// few solves, and tiered compilation would leave them at their first tiers.
 /// </remarks>
 internal static class LbfgsSweeps
@@ -22,10 +21,10 @@ internal static class LbfgsSweeps
 
     /// <summary>Σ a_i b_i.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Dot(double[] a, double[] b)
+    public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         int n = Same(a.Length, b.Length), i = 0;
-        ref double ra = ref MemoryMarshal.GetArrayDataReference(a), rb = ref MemoryMarshal.GetArrayDataReference(b);
+        ref double ra = ref MemoryMarshal.GetReference(a), rb = ref MemoryMarshal.GetReference(b);
         Vector<double> s0 = default, s1 = default, s2 = default, s3 = default;
         for (; i <= n - 4 * D; i += 4 * D)
         {
@@ -36,27 +35,6 @@ internal static class LbfgsSweeps
         }
         double total = Vector.Sum(s0 + s1 + (s2 + s3));
         for (; i < n; i++) total += a[i] * b[i];
-        return total;
-    }
-
-    /// <summary>Σ a_i b_i in double over two float vectors.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Dot(float[] a, float[] b)
-    {
-        int n = Same(a.Length, b.Length), i = 0;
-        ref float ra = ref MemoryMarshal.GetArrayDataReference(a), rb = ref MemoryMarshal.GetArrayDataReference(b);
-        Vector<double> s0 = default, s1 = default, s2 = default, s3 = default;
-        for (; i <= n - 2 * F; i += 2 * F)
-        {
-            var (u, v) = (Load(ref ra, i), Load(ref rb, i));
-            s0 = Vector.FusedMultiplyAdd(Vector.WidenLower(u), Vector.WidenLower(v), s0);
-            s1 = Vector.FusedMultiplyAdd(Vector.WidenUpper(u), Vector.WidenUpper(v), s1);
-            (u, v) = (Load(ref ra, i + F), Load(ref rb, i + F));
-            s2 = Vector.FusedMultiplyAdd(Vector.WidenLower(u), Vector.WidenLower(v), s2);
-            s3 = Vector.FusedMultiplyAdd(Vector.WidenUpper(u), Vector.WidenUpper(v), s3);
-        }
-        double total = Vector.Sum(s0 + s1 + (s2 + s3));
-        for (; i < n; i++) total += (double)a[i] * b[i];
         return total;
     }
 
@@ -73,81 +51,55 @@ internal static class LbfgsSweeps
         return largest;
     }
 
-    /// <summary>into = a x; returns s'into.</summary>
+    /// <summary>
+    /// Σ s_i v_i, Σ y_i v_i, Σ s_i g_i, Σ y_i g_i into <paramref name="into"/>: a stored pair (s, y) against the new
+    /// pair's y (v) and the new gradient g, in one read of each.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double ScaleDot(double a, double[] x, double[] into, float[] s)
+    public static void FourDots(ReadOnlySpan<float> s, ReadOnlySpan<float> y, ReadOnlySpan<float> v, ReadOnlySpan<double> g, Span<double> into)
     {
-        int n = Same(Same(x.Length, into.Length), s.Length), i = 0;
-        ref double rx = ref MemoryMarshal.GetArrayDataReference(x), ri = ref MemoryMarshal.GetArrayDataReference(into);
-        ref float rs = ref MemoryMarshal.GetArrayDataReference(s);
-        var va = new Vector<double>(a);
-        Vector<double> s0 = default, s1 = default, s2 = default, s3 = default;
-        for (; i <= n - 2 * F; i += 2 * F)
-        {
-            var (y0, y1, y2, y3) = (va * Load(ref rx, i), va * Load(ref rx, i + D), va * Load(ref rx, i + 2 * D), va * Load(ref rx, i + 3 * D));
-            Store(y0, ref ri, i);
-            Store(y1, ref ri, i + D);
-            Store(y2, ref ri, i + 2 * D);
-            Store(y3, ref ri, i + 3 * D);
-            (s0, s1, s2, s3) = Dots(Load(ref rs, i), Load(ref rs, i + F), y0, y1, y2, y3, s0, s1, s2, s3);
-        }
-        double total = Vector.Sum(s0 + s1 + (s2 + s3));
-        for (; i < n; i++) total += s[i] * (into[i] = a * x[i]);
-        return total;
-    }
-
-    /// <summary>y += a x; returns s'y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double AxpyDot(double a, float[] x, double[] y, float[] s) => AxpyScaleDot(a, x, 1, y, s, scale: false);
-
-    /// <summary>y = factor (y + a x); returns s'y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double AxpyScaleDot(double a, float[] x, double factor, double[] y, float[] s, bool scale = true)
-    {
-        int n = Same(Same(x.Length, y.Length), s.Length), i = 0;
-        ref float rx = ref MemoryMarshal.GetArrayDataReference(x), rs = ref MemoryMarshal.GetArrayDataReference(s);
-        ref double ry = ref MemoryMarshal.GetArrayDataReference(y);
-        var (va, vf) = (new Vector<double>(a), new Vector<double>(factor));
-        Vector<double> s0 = default, s1 = default, s2 = default, s3 = default;
-        for (; i <= n - 2 * F; i += 2 * F)
-        {
-            var (u, v) = (Load(ref rx, i), Load(ref rx, i + F));
-            var y0 = Vector.FusedMultiplyAdd(va, Vector.WidenLower(u), Load(ref ry, i));
-            var y1 = Vector.FusedMultiplyAdd(va, Vector.WidenUpper(u), Load(ref ry, i + D));
-            var y2 = Vector.FusedMultiplyAdd(va, Vector.WidenLower(v), Load(ref ry, i + 2 * D));
-            var y3 = Vector.FusedMultiplyAdd(va, Vector.WidenUpper(v), Load(ref ry, i + 3 * D));
-            if (scale) (y0, y1, y2, y3) = (vf * y0, vf * y1, vf * y2, vf * y3);
-            Store(y0, ref ry, i);
-            Store(y1, ref ry, i + D);
-            Store(y2, ref ry, i + 2 * D);
-            Store(y3, ref ry, i + 3 * D);
-            (s0, s1, s2, s3) = Dots(Load(ref rs, i), Load(ref rs, i + F), y0, y1, y2, y3, s0, s1, s2, s3);
-        }
-        double total = Vector.Sum(s0 + s1 + (s2 + s3));
-        for (; i < n; i++)
-        {
-            y[i] = Math.FusedMultiplyAdd(a, x[i], y[i]);
-            if (scale) y[i] *= factor;
-            total += s[i] * y[i];
-        }
-        return total;
-    }
-
-    /// <summary>y += a x, x a pair's floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy(double a, float[] x, double[] y)
-    {
-        int n = Same(x.Length, y.Length), i = 0;
-        ref float rx = ref MemoryMarshal.GetArrayDataReference(x);
-        ref double ry = ref MemoryMarshal.GetArrayDataReference(y);
-        var va = new Vector<double>(a);
+        int n = Same(Same(Same(s.Length, y.Length), v.Length), g.Length), i = 0;
+        ref float rs = ref MemoryMarshal.GetReference(s), ry = ref MemoryMarshal.GetReference(y), rv = ref MemoryMarshal.GetReference(v);
+        ref double rg = ref MemoryMarshal.GetReference(g);
+        // Eight chains, one multiply-add each a step: two in a chain would make each step wait on both.
+        Vector<double> sv0 = default, sv1 = default, yv0 = default, yv1 = default, sg0 = default, sg1 = default, yg0 = default, yg1 = default;
         for (; i <= n - F; i += F)
         {
-            var v = Load(ref rx, i);
-            Store(Vector.FusedMultiplyAdd(va, Vector.WidenLower(v), Load(ref ry, i)), ref ry, i);
-            Store(Vector.FusedMultiplyAdd(va, Vector.WidenUpper(v), Load(ref ry, i + D)), ref ry, i + D);
+            var (vs, vy, vv) = (Load(ref rs, i), Load(ref ry, i), Load(ref rv, i));
+            var (g0, g1) = (Load(ref rg, i), Load(ref rg, i + D));
+            var (s0, s1, y0, y1) = (Vector.WidenLower(vs), Vector.WidenUpper(vs), Vector.WidenLower(vy), Vector.WidenUpper(vy));
+            var (v0, v1) = (Vector.WidenLower(vv), Vector.WidenUpper(vv));
+            (sv0, sv1) = (Vector.FusedMultiplyAdd(s0, v0, sv0), Vector.FusedMultiplyAdd(s1, v1, sv1));
+            (yv0, yv1) = (Vector.FusedMultiplyAdd(y0, v0, yv0), Vector.FusedMultiplyAdd(y1, v1, yv1));
+            (sg0, sg1) = (Vector.FusedMultiplyAdd(s0, g0, sg0), Vector.FusedMultiplyAdd(s1, g1, sg1));
+            (yg0, yg1) = (Vector.FusedMultiplyAdd(y0, g0, yg0), Vector.FusedMultiplyAdd(y1, g1, yg1));
         }
-        for (; i < n; i++) y[i] = Math.FusedMultiplyAdd(a, x[i], y[i]);
+        var (a, b, c, d) = (Vector.Sum(sv0 + sv1), Vector.Sum(yv0 + yv1), Vector.Sum(sg0 + sg1), Vector.Sum(yg0 + yg1));
+        for (; i < n; i++)
+        {
+            a += (double)s[i] * v[i];
+            b += (double)y[i] * v[i];
+            c += s[i] * g[i];
+            d += y[i] * g[i];
+        }
+        (into[0], into[1], into[2], into[3]) = (a, b, c, d);
+    }
+
+    /// <summary>d += a s + b y, (s, y) a stored pair.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AxpyPair(double a, ReadOnlySpan<float> s, double b, ReadOnlySpan<float> y, Span<double> d)
+    {
+        int n = Same(Same(s.Length, y.Length), d.Length), i = 0;
+        ref float rs = ref MemoryMarshal.GetReference(s), ry = ref MemoryMarshal.GetReference(y);
+        ref double rd = ref MemoryMarshal.GetReference(d);
+        var (va, vb) = (new Vector<double>(a), new Vector<double>(b));
+        for (; i <= n - F; i += F)
+        {
+            var (vs, vy) = (Load(ref rs, i), Load(ref ry, i));
+            Store(Vector.FusedMultiplyAdd(vb, Vector.WidenLower(vy), Vector.FusedMultiplyAdd(va, Vector.WidenLower(vs), Load(ref rd, i))), ref rd, i);
+            Store(Vector.FusedMultiplyAdd(vb, Vector.WidenUpper(vy), Vector.FusedMultiplyAdd(va, Vector.WidenUpper(vs), Load(ref rd, i + D))), ref rd, i + D);
+        }
+        for (; i < n; i++) d[i] = Math.FusedMultiplyAdd(b, y[i], Math.FusedMultiplyAdd(a, s[i], d[i]));
     }
 
     /// <summary>into = x + t d.</summary>
@@ -164,10 +116,10 @@ internal static class LbfgsSweeps
 
     /// <summary>into = a x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Scale(double a, double[] x, double[] into)
+    public static void Scale(double a, ReadOnlySpan<double> x, Span<double> into)
     {
         int n = Same(x.Length, into.Length), i = 0;
-        ref double rx = ref MemoryMarshal.GetArrayDataReference(x), ri = ref MemoryMarshal.GetArrayDataReference(into);
+        ref double rx = ref MemoryMarshal.GetReference(x), ri = ref MemoryMarshal.GetReference(into);
         var va = new Vector<double>(a);
         for (; i <= n - D; i += D) Store(va * Load(ref rx, i), ref ri, i);
         for (; i < n; i++) into[i] = a * x[i];
@@ -175,23 +127,15 @@ internal static class LbfgsSweeps
 
     /// <summary>into = a - b, rounded to float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Difference(double[] a, double[] b, float[] into)
+    public static void Difference(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<float> into)
     {
         int n = Same(Same(a.Length, b.Length), into.Length), i = 0;
-        ref double ra = ref MemoryMarshal.GetArrayDataReference(a), rb = ref MemoryMarshal.GetArrayDataReference(b);
-        ref float ri = ref MemoryMarshal.GetArrayDataReference(into);
+        ref double ra = ref MemoryMarshal.GetReference(a), rb = ref MemoryMarshal.GetReference(b);
+        ref float ri = ref MemoryMarshal.GetReference(into);
         for (; i <= n - F; i += F)
             Store(Vector.Narrow(Load(ref ra, i) - Load(ref rb, i), Load(ref ra, i + D) - Load(ref rb, i + D)), ref ri, i);
         for (; i < n; i++) into[i] = (float)(a[i] - b[i]);
     }
-
-    /// <summary>Four chains' s'y step: 2 F floats of s against the four double vectors they widen to.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector<double>, Vector<double>, Vector<double>, Vector<double>) Dots(Vector<float> u, Vector<float> v,
-        Vector<double> y0, Vector<double> y1, Vector<double> y2, Vector<double> y3,
-        Vector<double> s0, Vector<double> s1, Vector<double> s2, Vector<double> s3) =>
-        (Vector.FusedMultiplyAdd(Vector.WidenLower(u), y0, s0), Vector.FusedMultiplyAdd(Vector.WidenUpper(u), y1, s1),
-         Vector.FusedMultiplyAdd(Vector.WidenLower(v), y2, s2), Vector.FusedMultiplyAdd(Vector.WidenUpper(v), y3, s3));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<T> Load<T>(ref T at, int i) => Vector.LoadUnsafe(ref at, (nuint)i);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using OnnxTransfer.Features;
@@ -180,17 +181,33 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
         return loss;
     }
 
+    /// <remarks>
+    /// In vectors, each element's double taken once and the slots added to it in order (the same sums as a slot at a
+    /// time): added one element at a time, the 12 chunks' gradients of a Caltech-sized pass were 4 % of it.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddGradients(int slots, int part, int parts, double[] kernel, double[] bias)
     {
+        int w = Vector<float>.Count, half = Vector<double>.Count;
         for (int o = part * _classes / parts; o < (part + 1) * _classes / parts; o++)
-            for (int slot = 0; slot < slots; slot++)
+        {
+            var to = kernel.AsSpan(o * _width, _width);
+            int i = 0;
+            for (; i <= _width - w; i += w)
             {
-                var from = _kernelGradients[slot].AsSpan(o * _widthPad, _width);
-                var to = kernel.AsSpan(o * _width, _width);
-                for (int i = 0; i < to.Length; i++) to[i] += from[i];
-                bias[o] += _biasGradients[slot][o];
+                var (low, high) = (new Vector<double>(to[i..]), new Vector<double>(to[(i + half)..]));
+                for (int slot = 0; slot < slots; slot++)
+                {
+                    var v = new Vector<float>(_kernelGradients[slot], o * _widthPad + i);
+                    (low, high) = (low + Vector.WidenLower(v), high + Vector.WidenUpper(v));
+                }
+                low.CopyTo(to[i..]);
+                high.CopyTo(to[(i + half)..]);
             }
+            for (; i < _width; i++)
+                for (int slot = 0; slot < slots; slot++) to[i] += _kernelGradients[slot][o * _widthPad + i];
+            for (int slot = 0; slot < slots; slot++) bias[o] += _biasGradients[slot][o];
+        }
     }
 
     /// <summary>
