@@ -193,6 +193,7 @@ internal static class FullBatchSolver
     }
 
     /// <summary>Σ a_i μ_i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Dot(ReadOnlySpan<double> a, double[] mean)
     {
         var sum = Vector<double>.Zero;

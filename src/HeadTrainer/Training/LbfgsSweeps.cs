@@ -55,7 +55,11 @@ internal static class LbfgsSweeps
     /// Σ s_i v_i, Σ y_i v_i, Σ s_i g_i, Σ y_i g_i into <paramref name="into"/>: a stored pair (s, y) against the new
     /// pair's y (v) and the new gradient g, in one read of each.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <remarks>
+    /// Compiled optimized at once rather than inlined: the JIT declined to inline it, and at tier 0 it held a process's
+    /// first flowers17 fits at 0.08-0.12 s against 0.04 once tiered up.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FourDots(ReadOnlySpan<float> s, ReadOnlySpan<float> y, ReadOnlySpan<float> v, ReadOnlySpan<double> g, Span<double> into)
     {
         int n = Same(Same(Same(s.Length, y.Length), v.Length), g.Length), i = 0;
