@@ -62,6 +62,40 @@ public class SoftmaxChunksTests
     /// The pass's float32 exponential against Math.Exp on 100,000 random x in [-100, 0] and on the ends of its range
     /// reduction: within 2e-7 relative, its stated bound, and at most e^-87 (zero to the gradient) below -87.
     /// </summary>
+    /// <summary>
+    /// A kernel of zeros (where a solve starts) skips the logits' product: the pass equals the one through the layer, and
+    /// the same pass with a kernel loaded after it gives the bits of a fresh pass (the product is back).
+    /// </summary>
+    [Vector512Fact]
+    public void At_a_kernel_of_zeros_the_pass_skips_the_product_and_loses_nothing()
+    {
+        const int classes = 13;
+        var (set, layer, rows) = FullBatchPassTests.Problem(classes, 8, d: 40);
+        var loss = new LossFunction(LossKind.Softmax, 0f, null);
+        var trained = (float[])layer.Kernel.Value.Clone();
+        Array.Clear(layer.Kernel.Value);
+        for (int o = 0; o < classes; o++) layer.Bias.Value[o] = 0.1f * (o - 6);
+        (double Value, double[] Gradient) Run(FullBatchPass pass)
+        {
+            var (kernel, bias) = (new double[layer.Kernel.Value.Length], new double[classes]);
+            double value = pass.Run(layer, kernel, bias);
+            return (value, [.. kernel, .. bias]);
+        }
+        var fused = new FullBatchPass(layer, set, rows, loss, 2, fused: true);
+        var (zeroValue, zeroGradient) = Run(fused);
+        var (layerValue, layerGradient) = Run(new FullBatchPass(layer, set, rows, loss, 2, fused: false));
+        Assert.True(Math.Abs(zeroValue - layerValue) <= 1e-7 * layerValue, $"value {zeroValue} vs {layerValue}");
+        double scale = layerGradient.Max(Math.Abs);
+        for (int i = 0; i < layerGradient.Length; i++)
+            Assert.True(Math.Abs(zeroGradient[i] - layerGradient[i]) <= 1e-5 * scale, $"gradient [{i}] {zeroGradient[i]} vs {layerGradient[i]}");
+        trained.CopyTo(layer.Kernel.Value, 0);
+        var again = Run(fused);
+        var fresh = Run(new FullBatchPass(layer, set, rows, loss, 2, fused: true));
+        Assert.Equal(fresh.Value, again.Value);
+        Assert.Equal(fresh.Gradient, again.Gradient);
+        Assert.NotEqual(zeroValue, again.Value);
+    }
+
     [Vector512Fact]
     public void A_pass_built_for_probabilities_only_refuses_to_compute_a_gradient()
     {

@@ -44,6 +44,7 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
     private readonly float[] _kernel, _bias;
     private readonly Buffers[] _buffers;
     private float[][] _kernelGradients = [], _biasGradients = []; // per slot: [class][feature], padded
+    private bool _zeroKernel; // the loaded kernel is all zeros
 
     /// <param name="gradients">False for a pass that only gives probabilities: the rows are packed for the logits alone.</param>
     public SoftmaxChunks(FeatureSet data, int[] rows, LossFunction loss, int classes, int workers, long gatheredBytes, bool gradients = true)
@@ -95,6 +96,7 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
             for (int i = 0; i < _width; i++) _kernel[start * _widthPad + i * columns + o - start] = w[i + o * _width];
         }
         layer.Bias.Value.CopyTo(_bias, 0);
+        _zeroKernel = !w.AsSpan().ContainsAnyExcept(0f);
     }
 
     public long ResultFloats => (long)(_widthPad + 1) * _classPad;
@@ -156,11 +158,16 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
         return loss / _rows.Length;
     }
 
-    /// <summary>A block of 32 rows' logits without the bias, [class][row in block], every class panel against its rows.</summary>
+    /// <summary>
+    /// A block of 32 rows' logits without the bias, [class][row in block], every class panel against its rows; zeros
+    /// without the product for a kernel of zeros, where a solve starts (its first pass half the cost). The features are
+    /// finite (the readers refuse others), so that is the product's value.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void BlockLogits(float* block, float* kernel, float* z)
     {
-        for (int c = 0; c < _classPad; c += Panel) Product<StepMajor>(c, _widthPad, block, kernel + (long)c * _widthPad, 0, z + c * Tile, Tile);
+        if (_zeroKernel) new Span<float>(z, _classPad * Tile).Clear();
+        else for (int c = 0; c < _classPad; c += Panel) Product<StepMajor>(c, _widthPad, block, kernel + (long)c * _widthPad, 0, z + c * Tile, Tile);
     }
 
     /// <summary>
