@@ -342,8 +342,10 @@ internal sealed unsafe class SoftmaxChunks : FullBatchPass.IChunks
 
     /// <summary>
     /// The chunk's rows in the two layouts: blocks of 32 rows ([block][feature][row in block]) and panels of 32 features
-    /// ([panel][row][feature in panel]), zero past the rows and features.
+    /// ([panel][row][feature in panel]), zero past the rows and features. Compiled optimized at once, as the pass's own
+    /// loops are: a solve packs each chunk once, too few calls for tiering to promote it through a process's first fits.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (float[] ByBlock, float[] ByPanel) Pack(int chunk, float[] byBlock, float[] byPanel)
     {
         int first = chunk * FullBatchPass.ChunkRows, count = FullBatchPass.Rows(chunk, _rows.Length), rowsPad = _labels[chunk].Length;
