@@ -46,6 +46,9 @@ public class TrainerTests
         Assert.True(result.Validation.Accuracy >= 0.9, $"val accuracy {result.Validation.Accuracy}");
         foreach (var f in new[] { RunFiles.HeadModel, RunFiles.Sidecar, RunFiles.Backbone, RunFiles.Report, RunFiles.History })
             Assert.True(File.Exists(Path.Combine(run.Path, f)), f);
+        // The backbone is the features' own file under a second name (one file system here), not a copy.
+        if (OperatingSystem.IsLinux())
+            Assert.Equal(OnnxTransfer.IO.Posix.Status(Path.Combine(data.Path, RunFiles.Backbone)).Inode, OnnxTransfer.IO.Posix.Status(Path.Combine(run.Path, RunFiles.Backbone)).Inode);
 
         var managed = result.Head.Predict(set.Features);
         using var session = new InferenceSession(Path.Combine(run.Path, RunFiles.HeadModel));
@@ -155,6 +158,8 @@ public class TrainerTests
         File.WriteAllBytes(Path.Combine(ok.Path, "backbone.onnx"), [9, 9]);
         e = Assert.Throws<OnnxTransferException>(() => new Trainer(Fast() with { Epochs = 1 }).Train(FeatureSet.Load(ok.Path), run.Path));
         Assert.Contains("sha256", e.Message);
+        // Refused before it took its name: no backbone in the run, and no temporary one either.
+        Assert.DoesNotContain(Directory.GetFiles(run.Path), f => Path.GetFileName(f).Contains("backbone", StringComparison.Ordinal));
     }
 
     [Fact]

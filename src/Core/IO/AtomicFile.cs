@@ -29,6 +29,33 @@ public static class AtomicFile
         file.Commit();
     }
 
+    /// <summary>
+    /// Puts <paramref name="source"/>'s content under <paramref name="target"/>, never half there: as a second name of the
+    /// same file (a hard link: no copy, no space) where the file system allows (<see cref="Posix.TryLink"/>), else as a
+    /// copy flushed to disk. <paramref name="check"/> sees it under a temporary name first; if it throws, the target is
+    /// left as it was.
+    /// </summary>
+    /// <exception cref="OnnxTransferException">The copy failed (disk full, I/O error); nothing is left under either name.</exception>
+    internal static void LinkOrCopy(string source, string target, Action<string> check)
+    {
+        string full = System.IO.Path.GetFullPath(target);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full) ?? ".");
+        string temp = PendingFile.TempName(full);
+        try
+        {
+            if (!Posix.TryLink(source, temp))
+            {
+                using var to = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                using (var from = File.OpenRead(source)) from.CopyTo(to);
+                to.Flush(flushToDisk: true);
+            }
+            check(temp);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (IsWriteFailure(e)) { throw WriteFailed(target, e); }
+        finally { File.Delete(temp); }
+    }
+
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 
@@ -84,11 +111,15 @@ internal sealed class PendingFile : IDisposable
         _target = System.IO.Path.GetFullPath(path);
         string dir = System.IO.Path.GetDirectoryName(_target) ?? ".";
         Directory.CreateDirectory(dir);
-        _temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(_target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        _temp = TempName(_target);
         try { _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16); }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException) { throw AtomicFile.WriteFailed(path, e); }
         if (hash) _hashing = new HashingStream(_file);
     }
+
+    /// <summary>A name beside <paramref name="target"/> (a full path) no other writer takes: hidden, this process's, random.</summary>
+    internal static string TempName(string target) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target) ?? ".", $".{System.IO.Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
 
     /// <summary>The file's final name (unless committed under another one).</summary>
     public string Target => _target;

@@ -28,6 +28,7 @@ internal static partial class Posix
     private const int ORdOnly = 0, ORdWr = 2, OCreat = 0x40, ONonBlock = 0x800, OCloExec = 0x80000;
     private const int LockSh = 1, LockEx = 2, LockNb = 4;
     private const int EWouldBlock = 11, EIntr = 4, EExist = 17;
+    private const int EPerm = 1, EXDev = 18, EMLink = 31, EOpNotSupp = 95;
 
     /// <summary>struct statx: one layout on every Linux architecture (256 bytes).</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]
@@ -157,6 +158,20 @@ internal static partial class Posix
         if (LinkCall(existing, newPath) == 0) return true;
         int errno = Marshal.GetLastPInvokeError();
         if (errno == EExist) return false;
+        throw new IOException($"cannot create '{newPath}': {ErrorText(errno)}");
+    }
+
+    /// <summary>
+    /// Gives the file <paramref name="existing"/> the second name <paramref name="newPath"/> (which must not exist): true
+    /// when done; false where the file system has no such names for it (another file system, a file system without hard
+    /// links, the file's link limit, or a file another user owns under protected_hardlinks), and elsewhere than Linux.
+    /// </summary>
+    public static bool TryLink(string existing, string newPath)
+    {
+        if (!IsNative) return false;
+        if (LinkCall(existing, newPath) == 0) return true;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno is EXDev or EPerm or EMLink or EOpNotSupp) return false;
         throw new IOException($"cannot create '{newPath}': {ErrorText(errno)}");
     }
 

@@ -179,4 +179,59 @@ public class AtomicFileTests
         Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, _ => throw new InvalidOperationException()));
         Assert.Empty(Listing(dir.Path));
     }
+
+    /// <summary>
+    /// On one file system the target is a second name of the source (one inode, two links, by the system's stat), and
+    /// nothing else is left in its folder; a check that throws leaves the target that was there, and no temporary file.
+    /// </summary>
+    [LinuxFact]
+    public void LinkOrCopy_links_on_one_file_system_and_a_refused_check_leaves_the_target_as_it_was()
+    {
+        using var dir = new TempDir();
+        string source = dir.File("model.onnx"), target = dir.File("run", "backbone.onnx");
+        var content = RandomBytes(100_000, 3);
+        File.WriteAllBytes(source, content);
+        byte[]? checkedBytes = null;
+        AtomicFile.LinkOrCopy(source, target, placed => checkedBytes = File.ReadAllBytes(placed));
+        Assert.Equal(content, checkedBytes);
+        Assert.Equal(content, File.ReadAllBytes(target));
+        Assert.Equal(Shell.Run("stat", "-c", "%i %h", source).Out, Shell.Run("stat", "-c", "%i %h", target).Out);
+        Assert.EndsWith(" 2", Shell.Run("stat", "-c", "%i %h", target).Out.Trim());
+        Assert.Equal(["backbone.onnx"], Listing(dir.File("run")));
+
+        File.Delete(target);
+        File.WriteAllBytes(target, [1, 2, 3]);
+        var e = Assert.Throws<OnnxTransferException>(() => AtomicFile.LinkOrCopy(source, target, _ => throw new OnnxTransferException("not the model")));
+        Assert.Equal("not the model", e.Message);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(target));
+        Assert.Equal(["backbone.onnx"], Listing(dir.File("run")));
+    }
+
+    /// <summary>
+    /// From /dev/shm (tmpfs) into the temporary folder: on two file systems, a copy (another inode, one link, the same
+    /// bytes); where the two are one file system, the link again.
+    /// </summary>
+    [LinuxFact]
+    public void LinkOrCopy_copies_where_the_file_system_cannot_link()
+    {
+        using var dir = new TempDir();
+        string source = Path.Combine("/dev/shm", $"onnx-transfer-test-{Guid.NewGuid():N}.onnx"), target = dir.File("backbone.onnx");
+        var content = RandomBytes(50_000, 4);
+        File.WriteAllBytes(source, content);
+        try
+        {
+            AtomicFile.LinkOrCopy(source, target, _ => { });
+            Assert.Equal(content, File.ReadAllBytes(target));
+            bool oneFileSystem = Shell.Run("stat", "-c", "%d", source).Out == Shell.Run("stat", "-c", "%d", dir.Path).Out;
+            var (from, to) = (Shell.Run("stat", "-c", "%i %h", source).Out.Trim(), Shell.Run("stat", "-c", "%i %h", target).Out.Trim());
+            if (oneFileSystem) Assert.Equal(from, to);
+            else
+            {
+                Assert.NotEqual(from.Split(' ')[0], to.Split(' ')[0]);
+                Assert.EndsWith(" 1", to);
+            }
+            Assert.Equal(["backbone.onnx"], Listing(dir.Path));
+        }
+        finally { File.Delete(source); }
+    }
 }
