@@ -13,13 +13,14 @@ public class LbfgsHistoryTests
     /// same bits on 1, 2 and 8 cores.
     /// </summary>
     [Theory]
-    [InlineData(37, 5)]        // one range
-    [InlineData(9_000, 7)]     // eight ranges, the last one longer
-    public void The_direction_is_the_two_loop_recursions_over_the_pairs_kept_on_any_number_of_cores(int n, int memory)
+    [InlineData(37, 5, 1)]
+    [InlineData(9_000, 7, 8)]     // the last range longer
+    public void The_direction_is_the_two_loop_recursions_over_the_pairs_kept_on_any_number_of_cores(int n, int memory, int ranges)
     {
         var rng = new Rng(5);
         var curvature = Enumerable.Range(0, n).Select(_ => 1 + 49 * rng.NextDouble()).ToArray();
         var histories = new[] { 1, 2, 8 }.Select(cores => new LbfgsHistory(n, memory, cores)).ToArray();
+        Assert.All(histories, h => Assert.Equal(ranges, h.Parts));
         var kept = new List<(double[] S, double[] Y)>();
         var x = Enumerable.Range(0, n).Select(_ => rng.NextGaussian()).ToArray();
         var g = Gradient(x, curvature);

@@ -13,7 +13,8 @@ namespace OnnxTransfer.HeadTrainer.Training;
 /// an iteration for 20 pairs of the Caltech-sized probe's 26,000 weights, a tenth of its pass, and 0.09 of flowers17's
 /// 0.3 ms. Here one sweep takes the new pair and every dot product the next direction needs (S'g, Y'g, S'y, Y'y), and one
 /// builds the direction; each is split into <see cref="Parts"/> fixed ranges of the weights run on all cores, the ranges'
-/// dot products added in range order, so the result is the same on any number of cores. The pairs are float32 (see
+/// dot products added in range order, so the result is the same on any number of cores: on 2 cores, 0.26-0.36 ms and
+/// 0.05 ms an iteration in the same two cases (a probe of the history alone, 2026-12-02). The pairs are float32 (see
 /// <see cref="Lbfgs"/>): every dot product is of the rounded values, so the matrix is the exact BFGS update from them.
 /// </remarks>
 internal sealed class LbfgsHistory
