@@ -82,7 +82,7 @@ public sealed record ClassificationReport
             TopK = kk,
             TopKAccuracy = n == 0 ? double.NaN : (double)inTopK / n,
             LogLoss = n == 0 ? double.NaN : logLoss / n,
-            Auc = MacroAuc(labels, probabilities, k),
+            Auc = MacroAuc(label, probabilities, k),
             Confusion = confusion,
             PerClass = perClass,
             MacroF1 = k == 0 ? double.NaN : perClass.Average(m => m.F1),

@@ -145,7 +145,7 @@ internal static class FullBatchSolver
         int i = 0;
         for (; i <= kernel - 2 * w; i += 2 * w) Vector.Narrow(new Vector<double>(from[i..]), new Vector<double>(from[(i + w)..])).CopyTo(to[i..]);
         for (; i < kernel; i++) to[i] = (float)from[i];
-        for (int o = 0; o < layer.OutputWidth; o++) layer.Bias.Value[o] = (float)(theta[kernel + o] - Dot(from.Slice(o * width, width), mean));
+        for (int o = 0; o < layer.OutputWidth; o++) layer.Bias.Value[o] = (float)(theta[kernel + o] - LbfgsSweeps.Dot(from.Slice(o * width, width), mean));
     }
 
     /// <summary>Adds the penalty's gradient 2 λ w into <paramref name="gradient"/>; returns the penalty λ Σ w².</summary>
@@ -190,17 +190,5 @@ internal static class FullBatchSolver
         for (int k = 0; k < w; k++) result = Math.Max(result, largest[k]);
         for (; i < a.Length; i++) result = Math.Max(result, Math.Abs(Math.FusedMultiplyAdd(s, mean[i], a[i])));
         return result;
-    }
-
-    /// <summary>Σ a_i μ_i.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Dot(ReadOnlySpan<double> a, double[] mean)
-    {
-        var sum = Vector<double>.Zero;
-        int w = Vector<double>.Count, i = 0;
-        for (; i <= a.Length - w; i += w) sum = Vector.FusedMultiplyAdd(new Vector<double>(a[i..]), new Vector<double>(mean, i), sum);
-        double total = Vector.Sum(sum);
-        for (; i < a.Length; i++) total += a[i] * mean[i];
-        return total;
     }
 }
